@@ -1,0 +1,45 @@
+import django_filters as filters
+
+from core.models import District, TechnicalField, TransferMode
+
+from .models import Achievement, AchievementStatus, Expert, Language, MaturityStage
+
+
+class AchievementFilter(filters.FilterSet):
+    field = filters.ModelMultipleChoiceFilter(
+        field_name="field__code", to_field_name="code", queryset=TechnicalField.objects.all(),
+        help_text="Technical field code(s)",
+    )
+    status = filters.MultipleChoiceFilter(choices=AchievementStatus.choices)
+    maturity_stage = filters.MultipleChoiceFilter(choices=MaturityStage.choices)
+    trl_min = filters.NumberFilter(field_name="trl", lookup_expr="gte")
+    trl_max = filters.NumberFilter(field_name="trl", lookup_expr="lte")
+    institution = filters.NumberFilter(field_name="institution_id")
+    district = filters.ModelChoiceFilter(
+        field_name="institution__district", to_field_name="code", queryset=District.objects.all(),
+        help_text="District code of the institution",
+    )
+    transfer_mode = filters.ModelChoiceFilter(
+        field_name="transfer_modes", to_field_name="code", queryset=TransferMode.objects.all()
+    )
+    language = filters.ChoiceFilter(choices=Language.choices)
+    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    published_after = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lt")
+    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Achievement
+        fields = []
+
+
+class ExpertFilter(filters.FilterSet):
+    institution = filters.NumberFilter(field_name="institution_id")
+    field = filters.ModelMultipleChoiceFilter(
+        field_name="field__code", to_field_name="code", queryset=TechnicalField.objects.all()
+    )
+
+    class Meta:
+        model = Expert
+        fields = []

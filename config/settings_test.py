@@ -1,0 +1,12 @@
+"""Settings for the test suite: the normal settings plus fast hashing, eager tasks and a
+private cache (never the shared Redis, whose contents tests must not flush)."""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "true")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import MeView, TokenLoginView, TokenLogoutView
+from achievements.api import AchievementViewSet, ExpertViewSet, InstitutionViewSet
+from core.api.views import DistrictViewSet, TechnicalFieldViewSet, TransferModeViewSet
+from enterprises.api import EnterpriseViewSet, NeedViewSet
+
+router = DefaultRouter()
+router.include_format_suffixes = False
+router.register("fields", TechnicalFieldViewSet, basename="field")
+router.register("districts", DistrictViewSet, basename="district")
+router.register("transfer-modes", TransferModeViewSet, basename="transfer-mode")
+router.register("institutions", InstitutionViewSet, basename="institution")
+router.register("experts", ExpertViewSet, basename="expert")
+router.register("achievements", AchievementViewSet, basename="achievement")
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("needs", NeedViewSet, basename="need")
+
+api_v1 = [
+    path("auth/token/", TokenLoginView.as_view(), name="auth-token"),
+    path("auth/logout/", TokenLogoutView.as_view(), name="auth-logout"),
+    path("me/", MeView.as_view(), name="me"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+handler400 = "core.api.errors.json_400"
+handler403 = "core.api.errors.json_403"
+handler404 = "core.api.errors.json_404"
+handler500 = "core.api.errors.json_500"

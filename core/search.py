@@ -1,0 +1,79 @@
+"""Full-text search that works for Chinese (no spaces between words) and English.
+
+Each searchable row keeps a lower-cased `search_document` (title, keywords, body, owner).
+A query is segmented with jieba into terms; a row matches when it contains every term, and
+rows are ordered by a weighted count of where the terms occur (title and keywords count more).
+Substring containment is what makes unsegmented Chinese documents searchable without a
+segmentation step at write time.
+"""
+
+import re
+from functools import lru_cache
+
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.functions import Lower
+
+MAX_TERMS = 12
+_PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+STOPWORDS = frozenset(
+    "的 了 和 与 及 或 在 对 等 中 为 是 把 被 将 一种 基于 用于 以及 the a an of for and or in on to with by".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    return jieba
+
+
+def query_terms(query: str) -> list[str]:
+    """Segment a query into distinct, lower-cased search terms."""
+    text = (query or "").strip().lower()[:200]
+    if not text:
+        return []
+    terms: list[str] = []
+    for token in _jieba().lcut(text):
+        token = token.strip()
+        if not token or _PUNCT.match(token) or token in STOPWORDS or token in terms:
+            continue
+        terms.append(token)
+    if not terms and text and not _PUNCT.match(text):
+        terms = [text]
+    return terms[:MAX_TERMS]
+
+
+def build_document(*parts) -> str:
+    """The lower-cased text a row is searched by."""
+    flat: list[str] = []
+    for part in parts:
+        if isinstance(part, (list, tuple)):
+            flat.extend(str(p) for p in part if p)
+        elif part:
+            flat.append(str(part))
+    return "\n".join(flat).lower()
+
+
+def apply_search(queryset, query: str, *, title_field: str = "title"):
+    """Filter `queryset` to rows containing every query term; annotate `search_rank`."""
+    terms = query_terms(query)
+    if not terms:
+        return queryset, False
+    condition = Q()
+    rank_parts = []
+    for term in terms:
+        condition &= Q(search_document__contains=term)
+        rank_parts.append(
+            Case(
+                When(_title_lower__contains=term, then=Value(3)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+    queryset = queryset.annotate(_title_lower=Lower(title_field)).filter(condition)
+    rank = rank_parts[0]
+    for part in rank_parts[1:]:
+        rank = rank + part
+    return queryset.annotate(search_rank=rank), True

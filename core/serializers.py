@@ -1,0 +1,18 @@
+from rest_framework import serializers
+
+
+class ReferenceSerializer(serializers.Serializer):
+    """A row of reference data (technical field, district, transfer mode)."""
+
+    code = serializers.SlugField(read_only=True)
+    name = serializers.CharField(read_only=True, help_text="In the request's language")
+    name_zh = serializers.CharField(read_only=True)
+    name_en = serializers.CharField(read_only=True)
+
+
+class CodeRelatedField(serializers.SlugRelatedField):
+    """Refers to a reference row by its code."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        super().__init__(**kwargs)

@@ -1,0 +1,43 @@
+"""Reads of enterprises and needs, filtered to what a user may see."""
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Role
+
+from .models import Confidentiality, Enterprise, NeedStatus, TechnologyNeed
+
+
+def needs_visible_to(user) -> QuerySet[TechnologyNeed]:
+    """Published public needs for every signed-in user; brokers also see "brokers only"
+    needs; an enterprise's members see all of their own; platform admins see everything."""
+    queryset = TechnologyNeed.objects.all()
+    if user.is_platform_admin:
+        return queryset
+    visible = Q(status=NeedStatus.PUBLISHED, confidentiality=Confidentiality.PUBLIC)
+    if user.role == Role.BROKER:
+        visible = Q(status=NeedStatus.PUBLISHED)
+    if user.role == Role.ENTERPRISE and user.enterprise_id:
+        visible |= Q(enterprise_id=user.enterprise_id)
+    return queryset.filter(visible)
+
+
+def need_list(*, user) -> QuerySet[TechnologyNeed]:
+    return needs_visible_to(user).select_related("enterprise", "field", "region").prefetch_related(
+        "cooperation_modes"
+    )
+
+
+def can_edit_need(user, need: TechnologyNeed) -> bool:
+    if user.is_platform_admin:
+        return True
+    return user.role == Role.ENTERPRISE and user.enterprise_id == need.enterprise_id
+
+
+def can_edit_enterprise(user, enterprise: Enterprise) -> bool:
+    if user.is_platform_admin:
+        return True
+    return user.role == Role.ENTERPRISE and user.enterprise_id == enterprise.pk
+
+
+def enterprise_list() -> QuerySet[Enterprise]:
+    return Enterprise.objects.select_related("industry", "district")

@@ -1,0 +1,1 @@
+# Matching engine models arrive with the matching issue.
