@@ -2,6 +2,7 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
@@ -17,12 +18,14 @@ class TokenLoginView(APIView):
     """Exchange a username and password for an API token."""
 
     permission_classes = [AllowAny]
-    authentication_classes = []
+    # Token authentication only so that a failed login answers 401 with a WWW-Authenticate header.
+    authentication_classes = [TokenAuthentication]
     throttle_classes = [AuthRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(summary="Get an API token", tags=["auth"], request=LoginSerializer,
-                   responses={200: TokenSerializer}, auth=[])
+    @extend_schema(
+        summary="Get an API token", tags=["auth"], request=LoginSerializer, responses={200: TokenSerializer}, auth=[]
+    )
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

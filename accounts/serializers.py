@@ -19,6 +19,16 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "first_name", "last_name", "email", "role", "institution", "enterprise",
-                  "agency", "language"]
+        fields = [
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "role",
+            "institution",
+            "enterprise",
+            "agency",
+            "language",
+        ]
         read_only_fields = fields

@@ -51,12 +51,31 @@ class PatentInline(admin.TabularInline):
         return False
 
 
+EDITABLE_IN_ADMIN = [
+    "institution",
+    "title",
+    "abstract",
+    "keywords",
+    "field",
+    "trl",
+    "maturity_stage",
+    "transfer_modes",
+    "asking_price_min",
+    "asking_price_max",
+    "inventors",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "language",
+]
+
+
 class AchievementAdminForm(forms.ModelForm):
     request_user = None
 
     class Meta:
         model = Achievement
-        fields = "__all__"
+        fields = EDITABLE_IN_ADMIN
 
     def clean(self):
         """Run the service's checks here so that problems show on the form, not as errors."""
@@ -64,7 +83,9 @@ class AchievementAdminForm(forms.ModelForm):
         institution = cleaned.get("institution") or getattr(self.instance, "institution", None)
         if institution is None and self.request_user is not None:
             institution = self.request_user.institution
-        probe = Achievement(pk=self.instance.pk, institution=institution, title_key=fold_title(cleaned.get("title", "")))
+        probe = Achievement(
+            pk=self.instance.pk, institution=institution, title_key=fold_title(cleaned.get("title", ""))
+        )
         try:
             services.resolve_maturity(cleaned.get("trl"), cleaned.get("maturity_stage"))
             if institution is not None:
@@ -84,11 +105,7 @@ class AchievementAdmin(admin.ModelAdmin):
     filter_horizontal = ["transfer_modes"]
     inlines = [PatentInline]
     readonly_fields = ["status", "published_at", "archived_at", "created_by", "created_at", "updated_at"]
-    fields = [
-        "institution", "title", "abstract", "keywords", "field", "trl", "maturity_stage", "transfer_modes",
-        "asking_price_min", "asking_price_max", "inventors", "contact_name", "contact_phone", "contact_email",
-        "language", *readonly_fields,
-    ]
+    fields = [*EDITABLE_IN_ADMIN, *readonly_fields]
     actions = ["publish", "archive", "restore"]
 
     # Institution members work on their own institution only.
@@ -132,7 +149,9 @@ class AchievementAdmin(admin.ModelAdmin):
             saved = services.achievement_update(achievement=obj, actor=request.user, transfer_modes=modes, **data)
         else:
             institution = form.cleaned_data.get("institution") or request.user.institution
-            saved = services.achievement_create(actor=request.user, institution=institution, transfer_modes=modes, **data)
+            saved = services.achievement_create(
+                actor=request.user, institution=institution, transfer_modes=modes, **data
+            )
         obj.pk = saved.pk
 
     def save_related(self, request, form, formsets, change):

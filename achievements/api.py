@@ -40,10 +40,18 @@ FILE_FORMAT = OpenApiParameter("file_format", str, enum=["xlsx", "csv"], default
 @extend_schema_view(
     list=extend_schema(summary="List institutions", tags=["institutions"]),
     retrieve=extend_schema(summary="Get an institution", tags=["institutions"]),
-    create=extend_schema(summary="Create an institution (platform admins)", tags=["institutions"],
-                         request=InstitutionWriteSerializer, responses={201: InstitutionSerializer}),
-    partial_update=extend_schema(summary="Update an institution (its members, admins)", tags=["institutions"],
-                                 request=InstitutionWriteSerializer, responses=InstitutionSerializer),
+    create=extend_schema(
+        summary="Create an institution (platform admins)",
+        tags=["institutions"],
+        request=InstitutionWriteSerializer,
+        responses={201: InstitutionSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Update an institution (its members, admins)",
+        tags=["institutions"],
+        request=InstitutionWriteSerializer,
+        responses=InstitutionSerializer,
+    ),
 )
 class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = InstitutionSerializer
@@ -78,10 +86,15 @@ class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 @extend_schema_view(
     list=extend_schema(summary="List experts (researchers)", tags=["experts"]),
     retrieve=extend_schema(summary="Get an expert", tags=["experts"]),
-    create=extend_schema(summary="Record an expert of your institution", tags=["experts"],
-                         request=ExpertWriteSerializer, responses={201: ExpertSerializer}),
-    partial_update=extend_schema(summary="Update an expert", tags=["experts"], request=ExpertWriteSerializer,
-                                 responses=ExpertSerializer),
+    create=extend_schema(
+        summary="Record an expert of your institution",
+        tags=["experts"],
+        request=ExpertWriteSerializer,
+        responses={201: ExpertSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Update an expert", tags=["experts"], request=ExpertWriteSerializer, responses=ExpertSerializer
+    ),
     destroy=extend_schema(summary="Remove an expert", tags=["experts"]),
 )
 class ExpertViewSet(viewsets.ModelViewSet):
@@ -105,8 +118,11 @@ class ExpertViewSet(viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         institution = owner_for_write(
-            request.user, requested=data.pop("institution", None), own=request.user.institution,
-            role=Role.INSTITUTION, label="institution",
+            request.user,
+            requested=data.pop("institution", None),
+            own=request.user.institution,
+            role=Role.INSTITUTION,
+            label="institution",
         )
         expert = services.expert_create(actor=request.user, institution=institution, **data)
         return Response(ExpertSerializer(expert).data, status=status.HTTP_201_CREATED)
@@ -127,10 +143,18 @@ class ExpertViewSet(viewsets.ModelViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List achievements you may see", tags=["achievements"]),
     retrieve=extend_schema(summary="Get an achievement", tags=["achievements"]),
-    create=extend_schema(summary="Create an achievement", tags=["achievements"],
-                         request=AchievementWriteSerializer, responses={201: AchievementSerializer}),
-    partial_update=extend_schema(summary="Edit an achievement", tags=["achievements"],
-                                 request=AchievementWriteSerializer, responses=AchievementSerializer),
+    create=extend_schema(
+        summary="Create an achievement",
+        tags=["achievements"],
+        request=AchievementWriteSerializer,
+        responses={201: AchievementSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Edit an achievement",
+        tags=["achievements"],
+        request=AchievementWriteSerializer,
+        responses=AchievementSerializer,
+    ),
     destroy=extend_schema(summary="Delete a draft achievement", tags=["achievements"]),
 )
 class AchievementViewSet(viewsets.ModelViewSet):
@@ -189,22 +213,28 @@ class AchievementViewSet(viewsets.ModelViewSet):
     def publish(self, request, pk=None):
         return self._respond(services.achievement_publish(achievement=self._editable(), actor=request.user))
 
-    @extend_schema(summary="Archive an achievement", tags=["achievements"], request=None,
-                   responses=AchievementSerializer)
+    @extend_schema(
+        summary="Archive an achievement", tags=["achievements"], request=None, responses=AchievementSerializer
+    )
     @action(detail=True, methods=["post"])
     def archive(self, request, pk=None):
         return self._respond(services.achievement_archive(achievement=self._editable(), actor=request.user))
 
-    @extend_schema(summary="Restore an archived achievement as a draft", tags=["achievements"], request=None,
-                   responses=AchievementSerializer)
+    @extend_schema(
+        summary="Restore an archived achievement as a draft",
+        tags=["achievements"],
+        request=None,
+        responses=AchievementSerializer,
+    )
     @action(detail=True, methods=["post"])
     def restore(self, request, pk=None):
         return self._respond(services.achievement_restore(achievement=self._editable(), actor=request.user))
 
     @extend_schema(
-        summary="Import achievements from a spreadsheet (all or nothing)", tags=["achievements"],
-        request={"multipart/form-data": ImportRequestSerializer}, responses={201: ImportResultSerializer,
-                                                                              200: ImportResultSerializer},
+        summary="Import achievements from a spreadsheet (all or nothing)",
+        tags=["achievements"],
+        request={"multipart/form-data": ImportRequestSerializer},
+        responses={201: ImportResultSerializer, 200: ImportResultSerializer},
     )
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
     def import_file(self, request):
@@ -213,14 +243,21 @@ class AchievementViewSet(viewsets.ModelViewSet):
         data = serializer.validated_data
         institution = self._institution_for_write(data.get("institution"))
         result = import_achievements(
-            upload=data["file"], institution=institution, actor=request.user,
-            on_duplicate=data["on_duplicate"], dry_run=data["dry_run"],
+            upload=data["file"],
+            institution=institution,
+            actor=request.user,
+            on_duplicate=data["on_duplicate"],
+            dry_run=data["dry_run"],
         )
         body = ImportResultSerializer(result).data
         return Response(body, status=status.HTTP_200_OK if result.dry_run else status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Download the import template", tags=["achievements"], parameters=[FILE_FORMAT],
-                   responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.BINARY})
+    @extend_schema(
+        summary="Download the import template",
+        tags=["achievements"],
+        parameters=[FILE_FORMAT],
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.BINARY},
+    )
     @action(detail=False, methods=["get"], url_path="import-template")
     def import_template(self, request):
         file_format = check_file_format(request.query_params.get("file_format", "xlsx"))
@@ -230,13 +267,18 @@ class AchievementViewSet(viewsets.ModelViewSet):
         response["Content-Disposition"] = f'attachment; filename="achievements-template.{file_format}"'
         return response
 
-    @extend_schema(summary="Export the (filtered) achievements you may see", tags=["achievements"],
-                   parameters=[FILE_FORMAT],
-                   responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.BINARY})
+    @extend_schema(
+        summary="Export the (filtered) achievements you may see",
+        tags=["achievements"],
+        parameters=[FILE_FORMAT],
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.BINARY},
+    )
     @action(detail=False, methods=["get"])
     def export(self, request):
         queryset = self.filter_queryset(self.get_queryset())[:EXPORT_MAX_ROWS]
         return export_response(
-            headers=achievement_export_headers(), rows=achievement_export_rows(queryset),
-            basename="achievements", file_format=request.query_params.get("file_format", "xlsx"),
+            headers=achievement_export_headers(),
+            rows=achievement_export_rows(queryset),
+            basename="achievements",
+            file_format=request.query_params.get("file_format", "xlsx"),
         )

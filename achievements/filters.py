@@ -1,13 +1,15 @@
 import django_filters as filters
 
+from core.api.filters import CodeChoiceFilter, CodeMultipleChoiceFilter
 from core.models import District, TechnicalField, TransferMode
 
 from .models import Achievement, AchievementStatus, Expert, Language, MaturityStage
 
 
 class AchievementFilter(filters.FilterSet):
-    field = filters.ModelMultipleChoiceFilter(
-        field_name="field__code", to_field_name="code", queryset=TechnicalField.objects.all(),
+    field = CodeMultipleChoiceFilter(
+        relation="field",
+        queryset=TechnicalField.objects.all(),
         help_text="Technical field code(s)",
     )
     status = filters.MultipleChoiceFilter(choices=AchievementStatus.choices)
@@ -15,13 +17,12 @@ class AchievementFilter(filters.FilterSet):
     trl_min = filters.NumberFilter(field_name="trl", lookup_expr="gte")
     trl_max = filters.NumberFilter(field_name="trl", lookup_expr="lte")
     institution = filters.NumberFilter(field_name="institution_id")
-    district = filters.ModelChoiceFilter(
-        field_name="institution__district", to_field_name="code", queryset=District.objects.all(),
+    district = CodeChoiceFilter(
+        relation="institution__district",
+        queryset=District.objects.all(),
         help_text="District code of the institution",
     )
-    transfer_mode = filters.ModelChoiceFilter(
-        field_name="transfer_modes", to_field_name="code", queryset=TransferMode.objects.all()
-    )
+    transfer_mode = CodeChoiceFilter(relation="transfer_modes", queryset=TransferMode.objects.all())
     language = filters.ChoiceFilter(choices=Language.choices)
     created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -36,9 +37,7 @@ class AchievementFilter(filters.FilterSet):
 
 class ExpertFilter(filters.FilterSet):
     institution = filters.NumberFilter(field_name="institution_id")
-    field = filters.ModelMultipleChoiceFilter(
-        field_name="field__code", to_field_name="code", queryset=TechnicalField.objects.all()
-    )
+    field = CodeMultipleChoiceFilter(relation="field", queryset=TechnicalField.objects.all())
 
     class Meta:
         model = Expert

@@ -79,30 +79,68 @@ def _fold(text) -> str:
 def _header_aliases() -> dict[str, Column]:
     aliases = {}
     for column in COLUMNS:
-        for alias in (column.key, column.zh, column.en, re.sub(r"\(.*\)$", "", column.zh), re.sub(r"\(.*\)$", "", column.en)):
+        for alias in (
+            column.key,
+            column.zh,
+            column.en,
+            re.sub(r"\(.*\)$", "", column.zh),
+            re.sub(r"\(.*\)$", "", column.en),
+        ):
             aliases[_fold(alias)] = column
     return aliases
 
 
 STAGE_ALIASES = {
-    "实验室": "lab", "实验室阶段": "lab", "lab": "lab", "laboratory": "lab",
-    "小试": "small_pilot", "小试阶段": "small_pilot", "small_pilot": "small_pilot", "small-scale trial": "small_pilot",
-    "中试": "pilot", "中试阶段": "pilot", "pilot": "pilot", "pilot scale": "pilot",
-    "产业化": "industrial", "产业化阶段": "industrial", "industrial": "industrial", "industrialisation": "industrial",
+    "实验室": "lab",
+    "实验室阶段": "lab",
+    "lab": "lab",
+    "laboratory": "lab",
+    "小试": "small_pilot",
+    "小试阶段": "small_pilot",
+    "small_pilot": "small_pilot",
+    "small-scale trial": "small_pilot",
+    "中试": "pilot",
+    "中试阶段": "pilot",
+    "pilot": "pilot",
+    "pilot scale": "pilot",
+    "产业化": "industrial",
+    "产业化阶段": "industrial",
+    "industrial": "industrial",
+    "industrialisation": "industrial",
     "industrialization": "industrial",
 }
 PATENT_STATUS_ALIASES = {
-    "已申请": "filed", "申请中": "filed", "受理": "filed", "filed": "filed", "pending": "filed",
-    "已授权": "granted", "授权": "granted", "granted": "granted",
-    "pct": "pct", "国际申请": "pct",
-    "已失效": "lapsed", "失效": "lapsed", "lapsed": "lapsed", "expired": "lapsed",
+    "已申请": "filed",
+    "申请中": "filed",
+    "受理": "filed",
+    "filed": "filed",
+    "pending": "filed",
+    "已授权": "granted",
+    "授权": "granted",
+    "granted": "granted",
+    "pct": "pct",
+    "国际申请": "pct",
+    "已失效": "lapsed",
+    "失效": "lapsed",
+    "lapsed": "lapsed",
+    "expired": "lapsed",
 }
 STATUS_ALIASES = {
-    "草稿": "draft", "draft": "draft", "发布": "published", "已发布": "published", "published": "published",
+    "草稿": "draft",
+    "draft": "draft",
+    "发布": "published",
+    "已发布": "published",
+    "published": "published",
 }
 LANGUAGE_ALIASES = {
-    "中文": "zh-hans", "简体中文": "zh-hans", "zh": "zh-hans", "zh-hans": "zh-hans", "chinese": "zh-hans",
-    "英文": "en", "english": "en", "en": "en",
+    "中文": "zh-hans",
+    "简体中文": "zh-hans",
+    "zh": "zh-hans",
+    "zh-hans": "zh-hans",
+    "chinese": "zh-hans",
+    "英文": "en",
+    "english": "en",
+    "en": "en",
 }
 
 
@@ -164,9 +202,7 @@ class AchievementImporter:
         for mode in TransferMode.objects.all():
             for alias in (mode.code, mode.name_zh, mode.name_en):
                 self.modes[_fold(alias)] = mode
-        self.existing_titles = dict(
-            Achievement.objects.filter(institution=institution).values_list("title_key", "pk")
-        )
+        self.existing_titles = dict(Achievement.objects.filter(institution=institution).values_list("title_key", "pk"))
         self.existing_patents = dict(
             Patent.objects.filter(institution=institution).values_list("number", "achievement_id")
         )
@@ -228,7 +264,9 @@ class AchievementImporter:
         if trl is None and stage is None and get("trl") is None and get("maturity_stage") is None:
             errors.add(number, "trl", _("Give the technology readiness level (1-9) or the maturity stage."))
         elif trl is not None and stage is not None and TRL_STAGE[trl] != stage:
-            errors.add(number, "maturity_stage", _("TRL %(trl)s does not belong to this maturity stage.") % {"trl": trl})
+            errors.add(
+                number, "maturity_stage", _("TRL %(trl)s does not belong to this maturity stage.") % {"trl": trl}
+            )
         data["trl"] = trl if trl is not None else STAGE_TRL.get(stage)
         data["maturity_stage"] = TRL_STAGE.get(data["trl"], "") if data["trl"] else ""
 
@@ -265,8 +303,10 @@ class AchievementImporter:
             errors.add(number, "status", _("Unknown status “%(value)s”: use draft or published.") % {"value": status})
             data["status"] = AchievementStatus.DRAFT
 
-        text = {k: ("" if get(k) is None else str(get(k))) for k in (
-            "title", "abstract", "inventors", "contact_name", "contact_phone", "contact_email")}
+        text = {
+            k: ("" if get(k) is None else str(get(k)))
+            for k in ("title", "abstract", "inventors", "contact_name", "contact_phone", "contact_email")
+        }
         achievement = Achievement(
             institution=self.institution,
             field=technical_field,
@@ -278,8 +318,9 @@ class AchievementImporter:
         )
         achievement.title_key = fold_title(achievement.title)
         try:
-            achievement.clean_fields(exclude=["institution", "field", "title_key", "search_document", "trl",
-                                              "maturity_stage", "created_by"])
+            achievement.clean_fields(
+                exclude=["institution", "field", "title_key", "search_document", "trl", "maturity_stage", "created_by"]
+            )
         except ValidationError as exc:
             for key, messages in exc.message_dict.items():
                 for message in messages:
@@ -315,16 +356,21 @@ class AchievementImporter:
         key = row.achievement.title_key
         if key in self.existing_titles:
             return "title", _("Duplicate: your institution already has this title (#%(id)s).") % {
-                "id": self.existing_titles[key]}
+                "id": self.existing_titles[key]
+            }
         if key in seen_titles:
             return "title", _("Duplicate of row %(row)s (same title).") % {"row": seen_titles[key]}
         for patent in row.patents:
             if patent.number in self.existing_patents:
                 return "patents", _("Duplicate: patent %(number)s is already listed on achievement #%(id)s.") % {
-                    "number": patent.number, "id": self.existing_patents[patent.number]}
+                    "number": patent.number,
+                    "id": self.existing_patents[patent.number],
+                }
             if patent.number in seen_patents:
                 return "patents", _("Duplicate of row %(row)s (same patent %(number)s).") % {
-                    "row": seen_patents[patent.number], "number": patent.number}
+                    "row": seen_patents[patent.number],
+                    "number": patent.number,
+                }
         return None
 
     # -- whole file --------------------------------------------------------------------------
@@ -349,8 +395,9 @@ class AchievementImporter:
             duplicate = self.duplicate_reason(row, seen_titles, seen_patents)
             if duplicate:
                 if self.on_duplicate == "skip":
-                    result.skipped.append({"row": number, "column": errors.header(duplicate[0]),
-                                           "message": duplicate[1]})
+                    result.skipped.append(
+                        {"row": number, "column": errors.header(duplicate[0]), "message": duplicate[1]}
+                    )
                 else:
                     errors.add(number, duplicate[0], duplicate[1])
                 continue
@@ -371,8 +418,11 @@ class AchievementImporter:
             result.ids = self.write(parsed)
         except IntegrityError as exc:  # someone saved a twin while we were checking
             raise ImportRejected(
-                _("Another upload or edit created one of these achievements meanwhile; nothing was imported. "
-                  "Please upload the file again."), []
+                _(
+                    "Another upload or edit created one of these achievements meanwhile; nothing was imported. "
+                    "Please upload the file again."
+                ),
+                [],
             ) from exc
         result.created = len(result.ids)
         return result
@@ -382,13 +432,19 @@ class AchievementImporter:
         achievements = Achievement.objects.bulk_create([r.achievement for r in rows], batch_size=1000)
         if any(a.pk is None for a in achievements):  # databases without RETURNING
             keys = {a.title_key for a in achievements}
-            by_key = dict(Achievement.objects.filter(institution=self.institution, title_key__in=keys)
-                          .values_list("title_key", "pk"))
+            by_key = dict(
+                Achievement.objects.filter(institution=self.institution, title_key__in=keys).values_list(
+                    "title_key", "pk"
+                )
+            )
             for achievement in achievements:
                 achievement.pk = by_key[achievement.title_key]
         Patent.objects.bulk_create(
-            [Patent(achievement_id=r.achievement.pk, institution=self.institution, number=p.number, status=p.status)
-             for r in rows for p in r.patents],
+            [
+                Patent(achievement_id=r.achievement.pk, institution=self.institution, number=p.number, status=p.status)
+                for r in rows
+                for p in r.patents
+            ],
             batch_size=2000,
         )
         through = Achievement.transfer_modes.through
@@ -399,7 +455,9 @@ class AchievementImporter:
         return [a.pk for a in achievements]
 
 
-def import_achievements(*, upload, institution: Institution, actor, on_duplicate="error", dry_run=False) -> ImportResult:
+def import_achievements(
+    *, upload, institution: Institution, actor, on_duplicate="error", dry_run=False
+) -> ImportResult:
     from core.api.errors import ImportRejected
 
     try:
@@ -414,9 +472,23 @@ def template_file(file_format: str) -> bytes:
     """The import template: bilingual headers, one example row, and the allowed values."""
     headers = [f"{c.zh}{'*' if c.required else ''}" for c in COLUMNS]
     example = [
-        "一种高能量密度固态锂电池电解质", "本成果提出一种复合固态电解质……", "固态电池，电解质，锂离子",
-        "新能源", 6, "中试", "ZL202110123456.7", "已授权", "许可、先使用后付费", 50, 200,
-        "张三、李四", "王老师", "028-12345678", "contact@example.edu.cn", "中文", "草稿",
+        "一种高能量密度固态锂电池电解质",
+        "本成果提出一种复合固态电解质……",
+        "固态电池，电解质，锂离子",
+        "新能源",
+        6,
+        "中试",
+        "ZL202110123456.7",
+        "已授权",
+        "许可、先使用后付费",
+        50,
+        200,
+        "张三、李四",
+        "王老师",
+        "028-12345678",
+        "contact@example.edu.cn",
+        "中文",
+        "草稿",
     ]
     if file_format == "csv":
         return write_csv(headers, [example])

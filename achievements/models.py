@@ -22,7 +22,9 @@ class Institution(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=InstitutionKind.choices, default=InstitutionKind.UNIVERSITY)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=InstitutionKind.choices, default=InstitutionKind.UNIVERSITY
+    )
     district = models.ForeignKey(
         "core.District", verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT
     )
@@ -76,7 +78,17 @@ class MaturityStage(models.TextChoices):
 
 # The stage each technology readiness level belongs to, and a representative TRL per stage
 # (used when a spreadsheet gives only the stage name).
-TRL_STAGE = {1: "lab", 2: "lab", 3: "lab", 4: "lab", 5: "small_pilot", 6: "pilot", 7: "pilot", 8: "industrial", 9: "industrial"}
+TRL_STAGE = {
+    1: "lab",
+    2: "lab",
+    3: "lab",
+    4: "lab",
+    5: "small_pilot",
+    6: "pilot",
+    7: "pilot",
+    8: "industrial",
+    9: "industrial",
+}
 STAGE_TRL = {"lab": 3, "small_pilot": 5, "pilot": 6, "industrial": 8}
 
 
@@ -102,11 +114,19 @@ class Achievement(models.Model):
     maturity_stage = models.CharField(_("maturity stage"), max_length=20, choices=MaturityStage.choices)
     transfer_modes = models.ManyToManyField("core.TransferMode", verbose_name=_("transfer modes"), blank=True)
     asking_price_min = models.DecimalField(
-        _("asking price from (10k CNY)"), max_digits=12, decimal_places=2, null=True, blank=True,
+        _("asking price from (10k CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     asking_price_max = models.DecimalField(
-        _("asking price up to (10k CNY)"), max_digits=12, decimal_places=2, null=True, blank=True,
+        _("asking price up to (10k CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     inventors = models.CharField(_("inventors / team"), max_length=500, blank=True)
@@ -121,7 +141,11 @@ class Achievement(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
@@ -135,7 +159,9 @@ class Achievement(models.Model):
         verbose_name_plural = _("research achievements")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["institution", "title_key"], name="achievement_title_unique_per_institution"),
+            models.UniqueConstraint(
+                fields=["institution", "title_key"], name="achievement_title_unique_per_institution"
+            ),
             models.CheckConstraint(name="achievement_trl_1_to_9", condition=Q(trl__gte=1, trl__lte=9)),
             models.CheckConstraint(
                 name="achievement_price_range_ordered",

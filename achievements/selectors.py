@@ -20,8 +20,10 @@ def achievements_visible_to(user) -> QuerySet[Achievement]:
 
 
 def achievement_list(*, user) -> QuerySet[Achievement]:
-    return achievements_visible_to(user).select_related("institution", "field").prefetch_related(
-        "transfer_modes", "patents"
+    return (
+        achievements_visible_to(user)
+        .select_related("institution", "field")
+        .prefetch_related("transfer_modes", "patents")
     )
 
 

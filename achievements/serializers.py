@@ -21,8 +21,7 @@ class InstitutionSerializer(serializers.ModelSerializer):
 
 
 class InstitutionWriteSerializer(serializers.ModelSerializer):
-    district = CodeRelatedField(queryset=District.objects.all(), required=False,
-                                allow_null=True)
+    district = CodeRelatedField(queryset=District.objects.all(), required=False, allow_null=True)
 
     class Meta:
         model = Institution
@@ -44,16 +43,36 @@ class AchievementSerializer(serializers.ModelSerializer):
     class Meta:
         model = Achievement
         fields = [
-            "id", "institution", "title", "abstract", "keywords", "field", "trl", "maturity_stage",
-            "maturity_stage_display", "transfer_modes", "patents", "asking_price_min", "asking_price_max",
-            "inventors", "contact_name", "contact_phone", "contact_email", "language", "status", "published_at",
-            "archived_at", "created_at", "updated_at",
+            "id",
+            "institution",
+            "title",
+            "abstract",
+            "keywords",
+            "field",
+            "trl",
+            "maturity_stage",
+            "maturity_stage_display",
+            "transfer_modes",
+            "patents",
+            "asking_price_min",
+            "asking_price_max",
+            "inventors",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "language",
+            "status",
+            "published_at",
+            "archived_at",
+            "created_at",
+            "updated_at",
         ]
 
 
 class AchievementWriteSerializer(serializers.Serializer):
     institution = serializers.PrimaryKeyRelatedField(
-        queryset=Institution.objects.all(), required=False,
+        queryset=Institution.objects.all(),
+        required=False,
         help_text="Only for platform administrators; members always write for their own institution.",
     )
     title = serializers.CharField(max_length=300)
@@ -77,7 +96,8 @@ class AchievementWriteSerializer(serializers.Serializer):
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
     status = serializers.ChoiceField(
-        choices=[AchievementStatus.DRAFT, AchievementStatus.PUBLISHED], required=False,
+        choices=[AchievementStatus.DRAFT, AchievementStatus.PUBLISHED],
+        required=False,
         help_text="On creation only; later use the publish / archive / restore actions.",
     )
 
@@ -88,8 +108,19 @@ class ExpertSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Expert
-        fields = ["id", "institution", "name", "title", "field", "expertise", "email", "phone", "language",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "institution",
+            "name",
+            "title",
+            "field",
+            "expertise",
+            "email",
+            "phone",
+            "language",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class ExpertWriteSerializer(serializers.Serializer):

@@ -176,8 +176,19 @@ def _check_experts(institution: Institution, experts) -> None:
 
 
 EDITABLE_FIELDS = {
-    "title", "abstract", "keywords", "field", "trl", "maturity_stage", "asking_price_min", "asking_price_max",
-    "inventors", "contact_name", "contact_phone", "contact_email", "language",
+    "title",
+    "abstract",
+    "keywords",
+    "field",
+    "trl",
+    "maturity_stage",
+    "asking_price_min",
+    "asking_price_max",
+    "inventors",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "language",
 }
 
 
@@ -220,22 +231,31 @@ def _transition(achievement: Achievement, allowed_from: tuple, to: str, message:
 
 def achievement_publish(*, achievement: Achievement, actor) -> Achievement:
     return _transition(
-        achievement, (AchievementStatus.DRAFT,), AchievementStatus.PUBLISHED,
-        _("Only a draft can be published."), published_at=timezone.now(),
+        achievement,
+        (AchievementStatus.DRAFT,),
+        AchievementStatus.PUBLISHED,
+        _("Only a draft can be published."),
+        published_at=timezone.now(),
     )
 
 
 def achievement_archive(*, achievement: Achievement, actor) -> Achievement:
     return _transition(
-        achievement, (AchievementStatus.DRAFT, AchievementStatus.PUBLISHED), AchievementStatus.ARCHIVED,
-        _("This achievement is already archived."), archived_at=timezone.now(),
+        achievement,
+        (AchievementStatus.DRAFT, AchievementStatus.PUBLISHED),
+        AchievementStatus.ARCHIVED,
+        _("This achievement is already archived."),
+        archived_at=timezone.now(),
     )
 
 
 def achievement_restore(*, achievement: Achievement, actor) -> Achievement:
     return _transition(
-        achievement, (AchievementStatus.ARCHIVED,), AchievementStatus.DRAFT,
-        _("Only an archived achievement can be restored."), archived_at=None,
+        achievement,
+        (AchievementStatus.ARCHIVED,),
+        AchievementStatus.DRAFT,
+        _("Only an archived achievement can be restored."),
+        archived_at=None,
     )
 
 

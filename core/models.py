@@ -17,12 +17,12 @@ class BilingualName(models.Model):
         abstract = True
         ordering = ["sort_order", "code"]
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return self.name_en if (get_language() or "").startswith("en") else self.name_zh
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class TechnicalField(BilingualName):

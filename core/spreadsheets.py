@@ -79,7 +79,9 @@ def read_spreadsheet(upload, *, max_bytes: int, max_rows: int) -> Sheet:
         )
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise SpreadsheetError(_("The file is larger than the %(limit).1f MB limit.") % {"limit": max_bytes / 1_048_576})
+        raise SpreadsheetError(
+            _("The file is larger than the %(limit).1f MB limit.") % {"limit": max_bytes / 1_048_576}
+        )
     if not data:
         raise SpreadsheetError(_("The file is empty."))
 

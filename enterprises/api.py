@@ -28,10 +28,18 @@ FILE_FORMAT = OpenApiParameter("file_format", str, enum=["xlsx", "csv"], default
 @extend_schema_view(
     list=extend_schema(summary="List enterprises", tags=["enterprises"]),
     retrieve=extend_schema(summary="Get an enterprise", tags=["enterprises"]),
-    create=extend_schema(summary="Register an enterprise (platform admins)", tags=["enterprises"],
-                         request=EnterpriseWriteSerializer, responses={201: EnterpriseSerializer}),
-    partial_update=extend_schema(summary="Update an enterprise (its members, admins)", tags=["enterprises"],
-                                 request=EnterpriseWriteSerializer, responses=EnterpriseSerializer),
+    create=extend_schema(
+        summary="Register an enterprise (platform admins)",
+        tags=["enterprises"],
+        request=EnterpriseWriteSerializer,
+        responses={201: EnterpriseSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Update an enterprise (its members, admins)",
+        tags=["enterprises"],
+        request=EnterpriseWriteSerializer,
+        responses=EnterpriseSerializer,
+    ),
 )
 class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = EnterpriseSerializer
@@ -64,10 +72,12 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 @extend_schema_view(
     list=extend_schema(summary="List technology needs you may see", tags=["needs"]),
     retrieve=extend_schema(summary="Get a technology need", tags=["needs"]),
-    create=extend_schema(summary="Post a technology need", tags=["needs"], request=NeedWriteSerializer,
-                         responses={201: NeedSerializer}),
-    partial_update=extend_schema(summary="Edit a technology need", tags=["needs"], request=NeedWriteSerializer,
-                                 responses=NeedSerializer),
+    create=extend_schema(
+        summary="Post a technology need", tags=["needs"], request=NeedWriteSerializer, responses={201: NeedSerializer}
+    ),
+    partial_update=extend_schema(
+        summary="Edit a technology need", tags=["needs"], request=NeedWriteSerializer, responses=NeedSerializer
+    ),
     destroy=extend_schema(summary="Delete a draft need", tags=["needs"]),
 )
 class NeedViewSet(viewsets.ModelViewSet):
@@ -97,7 +107,10 @@ class NeedViewSet(viewsets.ModelViewSet):
         data = serializer.validated_data
         user = request.user
         enterprise = owner_for_write(
-            user, requested=data.pop("enterprise", None), own=user.enterprise, role=Role.ENTERPRISE,
+            user,
+            requested=data.pop("enterprise", None),
+            own=user.enterprise,
+            role=Role.ENTERPRISE,
             label="enterprise",
         )
         need = services.need_create(actor=user, enterprise=enterprise, **data)
@@ -122,8 +135,7 @@ class NeedViewSet(viewsets.ModelViewSet):
     def publish(self, request, pk=None):
         return self._respond(services.need_publish(need=self._editable(), actor=request.user))
 
-    @extend_schema(summary="Close a need (solved or withdrawn)", tags=["needs"], request=None,
-                   responses=NeedSerializer)
+    @extend_schema(summary="Close a need (solved or withdrawn)", tags=["needs"], request=None, responses=NeedSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         return self._respond(services.need_close(need=self._editable(), actor=request.user))
@@ -133,12 +145,18 @@ class NeedViewSet(viewsets.ModelViewSet):
     def archive(self, request, pk=None):
         return self._respond(services.need_archive(need=self._editable(), actor=request.user))
 
-    @extend_schema(summary="Export the (filtered) needs you may see", tags=["needs"], parameters=[FILE_FORMAT],
-                   responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.BINARY})
+    @extend_schema(
+        summary="Export the (filtered) needs you may see",
+        tags=["needs"],
+        parameters=[FILE_FORMAT],
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.BINARY},
+    )
     @action(detail=False, methods=["get"])
     def export(self, request):
         queryset = self.filter_queryset(self.get_queryset())[:EXPORT_MAX_ROWS]
         return export_response(
-            headers=NEED_EXPORT_HEADERS, rows=need_export_rows(queryset), basename="needs",
+            headers=NEED_EXPORT_HEADERS,
+            rows=need_export_rows(queryset),
+            basename="needs",
             file_format=request.query_params.get("file_format", "xlsx"),
         )

@@ -1,27 +1,25 @@
 import django_filters as filters
 
+from core.api.filters import CodeChoiceFilter, CodeMultipleChoiceFilter
 from core.models import District, TechnicalField, TransferMode
 
 from .models import Confidentiality, Enterprise, EnterpriseSize, Language, NeedStatus, TechnologyNeed
 
 
 class NeedFilter(filters.FilterSet):
-    field = filters.ModelMultipleChoiceFilter(
-        field_name="field__code", to_field_name="code", queryset=TechnicalField.objects.all()
-    )
+    field = CodeMultipleChoiceFilter(relation="field", queryset=TechnicalField.objects.all())
     status = filters.MultipleChoiceFilter(choices=NeedStatus.choices)
     enterprise = filters.NumberFilter(field_name="enterprise_id")
-    district = filters.ModelChoiceFilter(
-        field_name="enterprise__district", to_field_name="code", queryset=District.objects.all(),
+    district = CodeChoiceFilter(
+        relation="enterprise__district",
+        queryset=District.objects.all(),
         help_text="District code of the enterprise",
     )
-    region = filters.ModelChoiceFilter(field_name="region", to_field_name="code", queryset=District.objects.all())
+    region = CodeChoiceFilter(relation="region", queryset=District.objects.all())
     required_trl_max = filters.NumberFilter(
         field_name="required_trl", lookup_expr="lte", help_text="Needs satisfied by an achievement of this TRL"
     )
-    cooperation_mode = filters.ModelChoiceFilter(
-        field_name="cooperation_modes", to_field_name="code", queryset=TransferMode.objects.all()
-    )
+    cooperation_mode = CodeChoiceFilter(relation="cooperation_modes", queryset=TransferMode.objects.all())
     confidentiality = filters.ChoiceFilter(choices=Confidentiality.choices)
     is_challenge = filters.BooleanFilter()
     language = filters.ChoiceFilter(choices=Language.choices)
@@ -37,10 +35,8 @@ class NeedFilter(filters.FilterSet):
 
 
 class EnterpriseFilter(filters.FilterSet):
-    industry = filters.ModelMultipleChoiceFilter(
-        field_name="industry__code", to_field_name="code", queryset=TechnicalField.objects.all()
-    )
-    district = filters.ModelChoiceFilter(field_name="district", to_field_name="code", queryset=District.objects.all())
+    industry = CodeMultipleChoiceFilter(relation="industry", queryset=TechnicalField.objects.all())
+    district = CodeChoiceFilter(relation="district", queryset=District.objects.all())
     size = filters.MultipleChoiceFilter(choices=EnterpriseSize.choices)
     is_high_tech = filters.BooleanFilter()
     is_tech_sme = filters.BooleanFilter()

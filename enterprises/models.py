@@ -65,18 +65,28 @@ class TechnologyNeed(models.Model):
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
     field = models.ForeignKey("core.TechnicalField", verbose_name=_("technical field"), on_delete=models.PROTECT)
     required_trl = models.PositiveSmallIntegerField(
-        _("minimum technology readiness level"), null=True, blank=True,
+        _("minimum technology readiness level"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(9)],
     )
     cooperation_modes = models.ManyToManyField(
         "core.TransferMode", verbose_name=_("wanted cooperation modes"), blank=True
     )
     budget_min = models.DecimalField(
-        _("budget from (10k CNY)"), max_digits=12, decimal_places=2, null=True, blank=True,
+        _("budget from (10k CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     budget_max = models.DecimalField(
-        _("budget up to (10k CNY)"), max_digits=12, decimal_places=2, null=True, blank=True,
+        _("budget up to (10k CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     deadline = models.DateField(_("deadline"), null=True, blank=True)
@@ -88,7 +98,11 @@ class TechnologyNeed(models.Model):
     )
     is_challenge = models.BooleanField(_("揭榜挂帅 challenge"), default=False)
     challenge_award = models.DecimalField(
-        _("challenge award (10k CNY)"), max_digits=12, decimal_places=2, null=True, blank=True,
+        _("challenge award (10k CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     challenge_closes_on = models.DateField(_("challenge closing date"), null=True, blank=True)
@@ -98,7 +112,11 @@ class TechnologyNeed(models.Model):
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)

@@ -22,9 +22,7 @@ def needs_visible_to(user) -> QuerySet[TechnologyNeed]:
 
 
 def need_list(*, user) -> QuerySet[TechnologyNeed]:
-    return needs_visible_to(user).select_related("enterprise", "field", "region").prefetch_related(
-        "cooperation_modes"
-    )
+    return needs_visible_to(user).select_related("enterprise", "field", "region").prefetch_related("cooperation_modes")
 
 
 def can_edit_need(user, need: TechnologyNeed) -> bool:

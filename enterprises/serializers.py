@@ -18,8 +18,19 @@ class EnterpriseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Enterprise
-        fields = ["id", "name", "credit_code", "industry", "district", "size", "is_high_tech", "is_tech_sme",
-                  "description", "website", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "credit_code",
+            "industry",
+            "district",
+            "size",
+            "is_high_tech",
+            "is_tech_sme",
+            "description",
+            "website",
+            "created_at",
+        ]
 
 
 class EnterpriseWriteSerializer(serializers.Serializer):
@@ -43,9 +54,27 @@ class NeedSerializer(serializers.ModelSerializer):
     class Meta:
         model = TechnologyNeed
         fields = [
-            "id", "enterprise", "title", "description", "keywords", "field", "required_trl", "cooperation_modes",
-            "budget_min", "budget_max", "deadline", "region", "confidentiality", "is_challenge", "challenge_award",
-            "challenge_closes_on", "language", "status", "published_at", "created_at", "updated_at",
+            "id",
+            "enterprise",
+            "title",
+            "description",
+            "keywords",
+            "field",
+            "required_trl",
+            "cooperation_modes",
+            "budget_min",
+            "budget_max",
+            "deadline",
+            "region",
+            "confidentiality",
+            "is_challenge",
+            "challenge_award",
+            "challenge_closes_on",
+            "language",
+            "status",
+            "published_at",
+            "created_at",
+            "updated_at",
         ]
 
 
@@ -55,7 +84,8 @@ def _money():
 
 class NeedWriteSerializer(serializers.Serializer):
     enterprise = serializers.PrimaryKeyRelatedField(
-        queryset=Enterprise.objects.all(), required=False,
+        queryset=Enterprise.objects.all(),
+        required=False,
         help_text="Only for platform administrators; members always write for their own enterprise.",
     )
     title = serializers.CharField(max_length=300)
@@ -74,6 +104,7 @@ class NeedWriteSerializer(serializers.Serializer):
     challenge_closes_on = serializers.DateField(required=False, allow_null=True)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
     status = serializers.ChoiceField(
-        choices=[NeedStatus.DRAFT, NeedStatus.PUBLISHED], required=False,
+        choices=[NeedStatus.DRAFT, NeedStatus.PUBLISHED],
+        required=False,
         help_text="On creation only; later use the publish / close / archive actions.",
     )

@@ -15,7 +15,15 @@ from core.validators import normalize_uscc
 from .models import Enterprise, NeedStatus, TechnologyNeed
 
 ENTERPRISE_FIELDS = {
-    "name", "credit_code", "industry", "district", "size", "is_high_tech", "is_tech_sme", "description", "website",
+    "name",
+    "credit_code",
+    "industry",
+    "district",
+    "size",
+    "is_high_tech",
+    "is_tech_sme",
+    "description",
+    "website",
 }
 
 
@@ -99,8 +107,20 @@ def need_create(
 
 
 NEED_FIELDS = {
-    "title", "description", "keywords", "field", "required_trl", "budget_min", "budget_max", "deadline", "region",
-    "confidentiality", "is_challenge", "challenge_award", "challenge_closes_on", "language",
+    "title",
+    "description",
+    "keywords",
+    "field",
+    "required_trl",
+    "budget_min",
+    "budget_max",
+    "deadline",
+    "region",
+    "confidentiality",
+    "is_challenge",
+    "challenge_award",
+    "challenge_closes_on",
+    "language",
 }
 
 
@@ -133,7 +153,10 @@ def _transition(need: TechnologyNeed, allowed_from: tuple, to: str, message: str
 
 def need_publish(*, need: TechnologyNeed, actor) -> TechnologyNeed:
     return _transition(
-        need, (NeedStatus.DRAFT,), NeedStatus.PUBLISHED, _("Only a draft can be published."),
+        need,
+        (NeedStatus.DRAFT,),
+        NeedStatus.PUBLISHED,
+        _("Only a draft can be published."),
         published_at=timezone.now(),
     )
 
@@ -144,7 +167,9 @@ def need_close(*, need: TechnologyNeed, actor) -> TechnologyNeed:
 
 def need_archive(*, need: TechnologyNeed, actor) -> TechnologyNeed:
     return _transition(
-        need, (NeedStatus.DRAFT, NeedStatus.PUBLISHED, NeedStatus.CLOSED), NeedStatus.ARCHIVED,
+        need,
+        (NeedStatus.DRAFT, NeedStatus.PUBLISHED, NeedStatus.CLOSED),
+        NeedStatus.ARCHIVED,
         _("This need is already archived."),
     )
 

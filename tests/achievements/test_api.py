@@ -80,8 +80,9 @@ def test_create_achievement_with_bad_field_gets_field_error_and_writes_nothing(a
 
 
 def test_price_range_reversed_is_rejected(as_user, world):
-    response = as_user("inst_a").post(URL, {**VALID, "asking_price_min": "500", "asking_price_max": "100"},
-                                      format="json")
+    response = as_user("inst_a").post(
+        URL, {**VALID, "asking_price_min": "500", "asking_price_max": "100"}, format="json"
+    )
     assert response.status_code == 400
     assert Achievement.objects.count() == 0
 
@@ -114,7 +115,10 @@ def test_edit_publish_archive_restore_cycle(as_user, world):
     edited = client.patch(f"{URL}{achievement_id}/", {"trl": 8, "keywords": ["固态电池"]}, format="json")
     assert edited.status_code == 200
     assert (edited.json()["trl"], edited.json()["maturity_stage"], edited.json()["keywords"]) == (
-        8, "industrial", ["固态电池"])
+        8,
+        "industrial",
+        ["固态电池"],
+    )
     assert edited.json()["patents"] == [{"number": "ZL202110123456.7", "status": "granted"}]
 
     published = client.post(f"{URL}{achievement_id}/publish/")

@@ -13,8 +13,18 @@ from accounts.models import Agency, Role, User
 from achievements import services as achievement_services
 from achievements.models import Achievement, AchievementStatus, Institution
 from core.demo.topics import (
-    ADVANTAGES, AGENCIES, BRANDS, EN_STAGE_TEXT, GIVEN, INSTITUTIONS, METHODS, SECTOR_WORDS, STAGE_TEXT, SURNAMES,
-    TITLES, TOPICS,
+    ADVANTAGES,
+    AGENCIES,
+    BRANDS,
+    EN_STAGE_TEXT,
+    GIVEN,
+    INSTITUTIONS,
+    METHODS,
+    SECTOR_WORDS,
+    STAGE_TEXT,
+    SURNAMES,
+    TITLES,
+    TOPICS,
 )
 from core.models import District, TechnicalField, TransferMode
 from core.validators import USCC_ALPHABET, uscc_check_char
@@ -50,47 +60,58 @@ class Command(BaseCommand):
             self.make_achievements(institutions, options["achievements"])
             enterprises = self.make_enterprises(options["enterprises"])
             self.make_needs(enterprises, options["needs"])
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data created. Sign in as admin, broker01, inst01 or ent01 with password '{DEMO_PASSWORD}'."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data created. Sign in as admin, broker01, inst01 or ent01 with password '{DEMO_PASSWORD}'."
+            )
+        )
 
     # -- people and organisations ----------------------------------------------------------
     def person(self) -> str:
         return self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
 
     def user(self, username, role, **fields):
-        return User.objects.create(username=username, password=self.password, role=role,
-                                   email=f"{username}@demo.techbridge.local", **fields)
+        return User.objects.create(
+            username=username, password=self.password, role=role, email=f"{username}@demo.techbridge.local", **fields
+        )
 
     def make_staff(self):
         self.user("admin", Role.ADMIN, is_staff=True, is_superuser=True)
         for n in (1, 2):
             self.user(f"organiser{n}", Role.ORGANISER)
-        agencies = [Agency.objects.create(name=name, district=self.rng.choice(list(self.districts.values())))
-                    for name in AGENCIES]
+        agencies = [
+            Agency.objects.create(name=name, district=self.rng.choice(list(self.districts.values())))
+            for name in AGENCIES
+        ]
         for n in range(1, 21):
-            self.user(f"broker{n:02d}", Role.BROKER, agency=agencies[(n - 1) % len(agencies)],
-                      first_name=self.person())
+            self.user(f"broker{n:02d}", Role.BROKER, agency=agencies[(n - 1) % len(agencies)], first_name=self.person())
 
     def make_institutions(self):
         field_codes = list(TOPICS)
         institutions = []
         for n, (name, kind, district) in enumerate(INSTITUTIONS, start=1):
             institution = achievement_services.institution_create(
-                actor=None, name=name, kind=kind, district=self.districts[district],
+                actor=None,
+                name=name,
+                kind=kind,
+                district=self.districts[district],
                 description=f"{name}是成都地区重要的科研力量，积极推动科技成果转化。",
             )
             institution.demo_fields = self.rng.sample(field_codes, 3)
-            self.user(f"inst{n:02d}", Role.INSTITUTION, institution=institution, is_staff=True,
-                      first_name=self.person())
+            self.user(
+                f"inst{n:02d}", Role.INSTITUTION, institution=institution, is_staff=True, first_name=self.person()
+            )
             for _ in range(3):
                 code = self.rng.choice(institution.demo_fields)
                 topic = self.rng.choice(TOPICS[code])
                 achievement_services.expert_create(
-                    actor=None, institution=institution, name=self.person(), title=self.rng.choice(TITLES),
+                    actor=None,
+                    institution=institution,
+                    name=self.person(),
+                    title=self.rng.choice(TITLES),
                     field=self.fields[code],
                     expertise=f"长期从事{topic[0]}研究，专长{'、'.join(topic[1])}，主持国家级和省部级项目多项，"
-                              f"关注{topic[3]}等场景的成果转化。",
+                    f"关注{topic[3]}等场景的成果转化。",
                 )
             institutions.append(institution)
         return institutions
@@ -112,22 +133,33 @@ class Command(BaseCommand):
         advantage = self.rng.choice(ADVANTAGES).format(n=n, d=self.rng.randint(5, 9))
         method = self.rng.choice(METHODS)
         if english:
-            title = self.rng.choice([
-                f"{name_en.capitalize()} based on {self.rng.choice(['machine learning', 'a novel process', 'multi-scale design'])}",
-                f"Low-cost {name_en} technology", f"High-reliability {name_en} and its applications",
-            ])
-            abstract = (f"This achievement addresses a key bottleneck in {name_en}. The team developed a new approach "
-                        f"that improves performance by {n}% over current practice. The technology has been "
-                        f"{EN_STAGE_TEXT[stage]} and suits applications such as {uses}.")
+            title = self.rng.choice(
+                [
+                    f"{name_en.capitalize()} based on {self.rng.choice(['machine learning', 'a novel process', 'multi-scale design'])}",
+                    f"Low-cost {name_en} technology",
+                    f"High-reliability {name_en} and its applications",
+                ]
+            )
+            abstract = (
+                f"This achievement addresses a key bottleneck in {name_en}. The team developed a new approach "
+                f"that improves performance by {n}% over current practice. The technology has been "
+                f"{EN_STAGE_TEXT[stage]} and suits applications such as {uses}."
+            )
             return title, abstract, keywords_en, "en"
-        title = self.rng.choice([
-            f"基于{method}的{name}技术", f"一种{name}方法及装置", f"高性能{name}关键技术",
-            f"{name}{self.rng.choice(['新工艺', '系统', '集成技术', '核心部件'])}",
-            f"面向{uses.split('、')[0]}的{name}技术",
-        ])
-        abstract = (f"本成果针对{problem}的问题，采用{method}方法，研发了{name}技术。"
-                    f"通过{'、'.join(keywords[:2])}等关键技术创新，{advantage}。"
-                    f"该技术已{STAGE_TEXT[stage]}，可应用于{uses}等领域，具有良好的推广前景。")
+        title = self.rng.choice(
+            [
+                f"基于{method}的{name}技术",
+                f"一种{name}方法及装置",
+                f"高性能{name}关键技术",
+                f"{name}{self.rng.choice(['新工艺', '系统', '集成技术', '核心部件'])}",
+                f"面向{uses.split('、')[0]}的{name}技术",
+            ]
+        )
+        abstract = (
+            f"本成果针对{problem}的问题，采用{method}方法，研发了{name}技术。"
+            f"通过{'、'.join(keywords[:2])}等关键技术创新，{advantage}。"
+            f"该技术已{STAGE_TEXT[stage]}，可应用于{uses}等领域，具有良好的推广前景。"
+        )
         return title, abstract, keywords, "zh-hans"
 
     def make_achievements(self, institutions, count):
@@ -135,7 +167,9 @@ class Command(BaseCommand):
         created = 0
         while created < count:
             institution = institutions[created % len(institutions)]
-            code = self.rng.choice(institution.demo_fields) if self.rng.random() < 0.85 else self.rng.choice(list(TOPICS))
+            code = (
+                self.rng.choice(institution.demo_fields) if self.rng.random() < 0.85 else self.rng.choice(list(TOPICS))
+            )
             topic = self.rng.choice(TOPICS[code])
             trl = self.weighted_trl()
             english = self.rng.random() < 0.1
@@ -149,15 +183,25 @@ class Command(BaseCommand):
             roll = self.rng.random()
             status = AchievementStatus.PUBLISHED if roll < 0.85 else AchievementStatus.DRAFT
             achievement = achievement_services.achievement_create(
-                actor=None, institution=institution, title=title, abstract=abstract, field=self.fields[code],
-                trl=trl, keywords=keywords, language=language, status=status,
+                actor=None,
+                institution=institution,
+                title=title,
+                abstract=abstract,
+                field=self.fields[code],
+                trl=trl,
+                keywords=keywords,
+                language=language,
+                status=status,
                 transfer_modes=self.rng.sample(self.modes, self.rng.randint(1, 3)),
-                patents=[{"number": self.patent_number(), "status": self.rng.choice(["granted", "granted", "filed"])}
-                         for _ in range(self.rng.choice([0, 1, 1, 2]))],
+                patents=[
+                    {"number": self.patent_number(), "status": self.rng.choice(["granted", "granted", "filed"])}
+                    for _ in range(self.rng.choice([0, 1, 1, 2]))
+                ],
                 asking_price_min=low if self.rng.random() < 0.8 else None,
                 asking_price_max=low * self.rng.choice([2, 3, 4]) if self.rng.random() < 0.8 else None,
                 inventors="、".join(self.person() for _ in range(self.rng.randint(1, 4))),
-                contact_name=self.person(), contact_phone=f"028-8{self.rng.randint(1000000, 9999999)}",
+                contact_name=self.person(),
+                contact_phone=f"028-8{self.rng.randint(1000000, 9999999)}",
             )
             if roll > 0.95:
                 achievement_services.achievement_archive(achievement=achievement, actor=None)
@@ -179,14 +223,20 @@ class Command(BaseCommand):
             names.add(name)
             size = self.rng.choice(EnterpriseSize.values)
             enterprise = enterprise_services.enterprise_create(
-                actor=None, name=name, credit_code=self.credit_code(), industry=self.fields[code],
-                district=self.rng.choice(list(self.districts.values())), size=size,
-                is_high_tech=self.rng.random() < 0.6, is_tech_sme=size in ("micro", "small") and self.rng.random() < 0.7,
+                actor=None,
+                name=name,
+                credit_code=self.credit_code(),
+                industry=self.fields[code],
+                district=self.rng.choice(list(self.districts.values())),
+                size=size,
+                is_high_tech=self.rng.random() < 0.6,
+                is_tech_sme=size in ("micro", "small") and self.rng.random() < 0.7,
                 description=f"{name}专注于{TOPICS[code][0][3]}等领域的产品研发与生产。",
             )
             enterprise.demo_field = code
-            self.user(f"ent{len(enterprises) + 1:02d}", Role.ENTERPRISE, enterprise=enterprise,
-                      first_name=self.person())
+            self.user(
+                f"ent{len(enterprises) + 1:02d}", Role.ENTERPRISE, enterprise=enterprise, first_name=self.person()
+            )
             enterprises.append(enterprise)
         return enterprises
 
@@ -201,28 +251,43 @@ class Command(BaseCommand):
             english = self.rng.random() < 0.08
             if english:
                 title = f"Seeking {name_en} solution for {self.rng.choice(['our production line', 'a new product', 'cost reduction'])}"
-                description = (f"We are looking for a partner with proven {name_en} technology to solve "
-                               f"problems in our products. Joint development or licensing is welcome.")
+                description = (
+                    f"We are looking for a partner with proven {name_en} technology to solve "
+                    f"problems in our products. Joint development or licensing is welcome."
+                )
                 keywords_out, language = keywords_en, "en"
             else:
-                title = self.rng.choice([
-                    f"寻求{name}技术解决方案", f"{use}领域{name}技术需求", f"{name}关键技术合作开发",
-                    f"引进{name}相关成果",
-                ])
+                title = self.rng.choice(
+                    [
+                        f"寻求{name}技术解决方案",
+                        f"{use}领域{name}技术需求",
+                        f"{name}关键技术合作开发",
+                        f"引进{name}相关成果",
+                    ]
+                )
                 if is_challenge:
                     title = f"揭榜挂帅：{name}关键技术攻关"
-                description = (f"我公司主要面向{uses}市场，目前在{use}场景中面临{problem}的问题。"
-                               f"希望引进或联合开发{name}相关技术，重点关注{'、'.join(self.rng.sample(keywords, min(2, len(keywords))))}，"
-                               f"要求技术成熟、可在一年内完成验证。")
+                description = (
+                    f"我公司主要面向{uses}市场，目前在{use}场景中面临{problem}的问题。"
+                    f"希望引进或联合开发{name}相关技术，重点关注{'、'.join(self.rng.sample(keywords, min(2, len(keywords))))}，"
+                    f"要求技术成熟、可在一年内完成验证。"
+                )
                 keywords_out, language = self.rng.sample(keywords, min(3, len(keywords))), "zh-hans"
             low = Decimal(self.rng.choice([20, 50, 80, 100, 200, 300]))
             status = NeedStatus.PUBLISHED if self.rng.random() < 0.88 else NeedStatus.DRAFT
             need = enterprise_services.need_create(
-                actor=None, enterprise=enterprise, title=title, description=description, field=self.fields[code],
-                keywords=keywords_out, language=language, status=status,
+                actor=None,
+                enterprise=enterprise,
+                title=title,
+                description=description,
+                field=self.fields[code],
+                keywords=keywords_out,
+                language=language,
+                status=status,
                 required_trl=self.rng.choice([None, 4, 5, 6, 7]),
                 cooperation_modes=self.rng.sample(self.modes, self.rng.randint(1, 3)),
-                budget_min=low, budget_max=low * self.rng.choice([2, 3, 5]),
+                budget_min=low,
+                budget_max=low * self.rng.choice([2, 3, 5]),
                 deadline=today + timedelta(days=self.rng.randint(60, 400)),
                 region=enterprise.district,
                 confidentiality=Confidentiality.BROKERS if self.rng.random() < 0.2 else Confidentiality.PUBLIC,

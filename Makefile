@@ -1,0 +1,61 @@
+# TechBridge developer commands. `make run` and `make test` work on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test lint format schema messages bench worker clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+## setup: install dependencies, compile translations, migrate the database
+setup: $(STAMP)
+	$(MANAGE) compile_translations
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(MANAGE) migrate --noinput
+
+## run: set up, load demo data and serve the platform on http://$(HOST):$(PORT)/
+run: setup
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(MANAGE) seed_demo
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(MANAGE) runserver $(HOST):$(PORT)
+
+## test: set up and run the whole test suite
+test: $(STAMP)
+	$(MANAGE) compile_translations
+	$(BIN)/pytest
+
+## lint: ruff, formatting and migrations that are missing
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_DEBUG=true $(MANAGE) makemigrations --check --dry-run
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## schema: regenerate the committed OpenAPI schema
+schema: $(STAMP)
+	DJANGO_DEBUG=true $(MANAGE) spectacular --file openapi.yaml --validate --fail-on-warn
+
+## messages: refresh the translation catalogues after changing user-facing strings
+messages: $(STAMP)
+	DJANGO_DEBUG=true $(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --ignore=bench
+
+## bench: run the benchmarks and write their figures to bench/results/
+bench: $(STAMP)
+	mkdir -p bench/results
+	$(BIN)/python bench/import_bench.py --json bench/results/import.json
+
+## worker: a Celery worker (needs CELERY_BROKER_URL or REDIS_URL)
+worker: $(STAMP)
+	$(BIN)/celery -A config worker -l info -Q celery,embeddings
+
+clean:
+	rm -rf $(VENV) db.sqlite3 locale/*/LC_MESSAGES/*.mo
