@@ -83,9 +83,7 @@ def main() -> None:
         data = build_xlsx(args.rows)
         institution = Institution.objects.create(name="基准测试大学")
         started = time.perf_counter()
-        result = import_achievements(
-            upload=SimpleUploadedFile("bench.xlsx", data), institution=institution, actor=None
-        )
+        result = import_achievements(upload=SimpleUploadedFile("bench.xlsx", data), institution=institution, actor=None)
         seconds = time.perf_counter() - started
         assert result.created == args.rows == Achievement.objects.count(), result
 
@@ -95,8 +93,14 @@ def main() -> None:
         started = time.perf_counter()
         for i in range(args.baseline_rows):
             services.achievement_create(
-                actor=None, institution=baseline_institution, title=f"逐行成果{i}", abstract="简介" * 50,
-                field=field, maturity_stage="pilot", keywords=["固态电池"], transfer_modes=modes,
+                actor=None,
+                institution=baseline_institution,
+                title=f"逐行成果{i}",
+                abstract="简介" * 50,
+                field=field,
+                maturity_stage="pilot",
+                keywords=["固态电池"],
+                transfer_modes=modes,
                 patents=[{"number": f"ZL2022{i:07d}.1", "status": "granted"}] if i % 2 else [],
                 status="published",
             )

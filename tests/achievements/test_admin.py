@@ -39,10 +39,17 @@ def test_member_creates_through_admin_via_the_service(client, world, member):
     response = client.post(
         "/admin/achievements/achievement/add/",
         {
-            "title": "后台录入成果", "abstract": "简介", "keywords": '["电池"]', "field": technical_field().pk,
-            "trl": 5, "maturity_stage": "small_pilot", "language": "zh-hans",
-            "Patent_achievement-TOTAL_FORMS": 0, "Patent_achievement-INITIAL_FORMS": 0,
-            "patents-TOTAL_FORMS": 0, "patents-INITIAL_FORMS": 0,
+            "title": "后台录入成果",
+            "abstract": "简介",
+            "keywords": '["电池"]',
+            "field": technical_field().pk,
+            "trl": 5,
+            "maturity_stage": "small_pilot",
+            "language": "zh-hans",
+            "Patent_achievement-TOTAL_FORMS": 0,
+            "Patent_achievement-INITIAL_FORMS": 0,
+            "patents-TOTAL_FORMS": 0,
+            "patents-INITIAL_FORMS": 0,
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -56,9 +63,17 @@ def test_admin_form_shows_duplicate_title_as_form_error(client, world, member):
     client.force_login(member)
     response = client.post(
         "/admin/achievements/achievement/add/",
-        {"title": "重复成果", "abstract": "简介", "keywords": "[]", "field": technical_field().pk, "trl": 5,
-         "maturity_stage": "small_pilot", "language": "zh-hans", "patents-TOTAL_FORMS": 0,
-         "patents-INITIAL_FORMS": 0},
+        {
+            "title": "重复成果",
+            "abstract": "简介",
+            "keywords": "[]",
+            "field": technical_field().pk,
+            "trl": 5,
+            "maturity_stage": "small_pilot",
+            "language": "zh-hans",
+            "patents-TOTAL_FORMS": 0,
+            "patents-INITIAL_FORMS": 0,
+        },
     )
     assert response.status_code == 200
     assert Achievement.objects.filter(title="重复成果").count() == 1
