@@ -2,7 +2,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-MANAGE := $(BIN)/python manage.py
+MANAGE := DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -18,12 +18,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 ## setup: install dependencies, compile translations, migrate the database
 setup: $(STAMP)
 	$(MANAGE) compile_translations
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(MANAGE) migrate --noinput
+	$(MANAGE) migrate --noinput
 
 ## run: set up, load demo data and serve the platform on http://$(HOST):$(PORT)/
 run: setup
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(MANAGE) seed_demo
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(MANAGE) runserver $(HOST):$(PORT)
+	$(MANAGE) seed_demo
+	$(MANAGE) runserver $(HOST):$(PORT)
 
 ## test: set up and run the whole test suite
 test: $(STAMP)
@@ -34,7 +34,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DJANGO_DEBUG=true $(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) makemigrations --check --dry-run
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -42,11 +42,11 @@ format: $(STAMP)
 
 ## schema: regenerate the committed OpenAPI schema
 schema: $(STAMP)
-	DJANGO_DEBUG=true $(MANAGE) spectacular --file openapi.yaml --validate --fail-on-warn
+	$(MANAGE) spectacular --file openapi.yaml --validate --fail-on-warn
 
 ## messages: refresh the translation catalogues after changing user-facing strings
 messages: $(STAMP)
-	DJANGO_DEBUG=true $(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --ignore=bench
+	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests --ignore=bench
 
 ## bench: run the benchmarks and write their figures to bench/results/
 bench: $(STAMP)
