@@ -51,23 +51,7 @@ class PatentInline(admin.TabularInline):
         return False
 
 
-EDITABLE_IN_ADMIN = [
-    "institution",
-    "title",
-    "abstract",
-    "keywords",
-    "field",
-    "trl",
-    "maturity_stage",
-    "transfer_modes",
-    "asking_price_min",
-    "asking_price_max",
-    "inventors",
-    "contact_name",
-    "contact_phone",
-    "contact_email",
-    "language",
-]
+EDITABLE_IN_ADMIN = ["institution", *services.EDITABLE_FIELDS, "transfer_modes"]
 
 
 class AchievementAdminForm(forms.ModelForm):

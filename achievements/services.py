@@ -175,7 +175,7 @@ def _check_experts(institution: Institution, experts) -> None:
         raise ValidationError({"experts": _("Experts must belong to the achievement's institution.")})
 
 
-EDITABLE_FIELDS = {
+EDITABLE_FIELDS = (
     "title",
     "abstract",
     "keywords",
@@ -189,7 +189,7 @@ EDITABLE_FIELDS = {
     "contact_phone",
     "contact_email",
     "language",
-}
+)
 
 
 @transaction.atomic
@@ -200,7 +200,7 @@ def achievement_update(*, achievement: Achievement, actor, **changes) -> Achieve
     patents = changes.pop("patents", None)
     transfer_modes = changes.pop("transfer_modes", None)
     experts = changes.pop("experts", None)
-    unknown = set(changes) - EDITABLE_FIELDS
+    unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in sorted(unknown)})
     if "trl" in changes and "maturity_stage" not in changes:
