@@ -20,6 +20,15 @@ class Agency(models.Model):
         "core.District", verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT
     )
     description = models.TextField(_("description"), blank=True)
+    # A university's own transfer office is a party to that university's deals.
+    institution = models.ForeignKey(
+        "achievements.Institution",
+        verbose_name=_("parent institution"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="agencies",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from core.models import TechnicalField, TransferMode
 from core.spreadsheets import Sheet, SpreadsheetError, read_spreadsheet, write_csv
 from core.text import KEYWORD_SEPARATORS, PATENT_NUMBER, clean_keywords, fold_title, normalize_patent_number
+from matchmaking.hooks import records_changed
 
 from .models import (
     STAGE_TRL,
@@ -452,6 +453,7 @@ class AchievementImporter:
             [through(achievement_id=r.achievement.pk, transfermode_id=m.pk) for r in rows for m in r.modes],
             batch_size=5000,
         )
+        records_changed("achievement", [a.pk for a in achievements])
         return [a.pk for a in achievements]
 
 

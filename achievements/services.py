@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from core.models import TransferMode
 from core.search import build_document
 from core.text import PATENT_NUMBER, clean_keywords, fold_title, normalize_patent_number
+from matchmaking.hooks import records_changed
 
 from .models import (
     STAGE_TRL,
@@ -128,6 +129,7 @@ def _save_achievement(achievement: Achievement, *, patents, transfer_modes) -> A
         )
     if transfer_modes is not None:
         achievement.transfer_modes.set(transfer_modes)
+    records_changed("achievement", [achievement.pk])
     return achievement
 
 
@@ -225,6 +227,7 @@ def _transition(achievement: Achievement, allowed_from: tuple, to: str, message:
         for name, value in stamps.items():
             setattr(locked, name, value)
         locked.save(update_fields=["status", "updated_at", *stamps])
+        records_changed("achievement", [locked.pk])
     achievement.refresh_from_db()
     return achievement
 
@@ -294,6 +297,7 @@ def _save_expert(expert: Expert) -> Expert:
     expert.search_document = build_document(expert.name, expert.title, expert.expertise, expert.institution.name)
     expert.full_clean(exclude=["search_document"])
     expert.save()
+    records_changed("expert", [expert.pk])
     return expert
 
 

@@ -155,6 +155,8 @@ SPECTACULAR_SETTINGS = {
         "NeedStatusEnum": "enterprises.models.NeedStatus",
         "NewRecordStatusEnum": ["draft", "published"],
         "LanguageEnum": "achievements.models.Language",
+        "MatchStageEnum": "matchmaking.models.Stage",
+        "DeclineReasonEnum": "matchmaking.models.DeclineReason",
     },
 }
 
@@ -169,6 +171,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_TIMEZONE = TIME_ZONE
+
+# Matching: the sentence-transformers model (name or local path) and ranking knobs.
+EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="bundled:all-MiniLM-L6-v2")
+EMBEDDING_MULTILINGUAL = env.bool("EMBEDDING_MULTILINGUAL", default=False)
+EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
+MATCH_TOP_K = env.int("MATCH_TOP_K", default=20)
+# Saving a record queues its embedding and re-matching (off only in tests that do not need it).
+MATCHING_ON_SAVE = env.bool("MATCHING_ON_SAVE", default=True)
+CELERY_TASK_ROUTES = {"matchmaking.embed_records": {"queue": "embeddings"}}
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ from accounts.api import MeView, TokenLoginView, TokenLogoutView
 from achievements.api import AchievementViewSet, ExpertViewSet, InstitutionViewSet
 from core.api.views import DistrictViewSet, TechnicalFieldViewSet, TransferModeViewSet
 from enterprises.api import EnterpriseViewSet, NeedViewSet
+from matchmaking.api import AchievementMatchesView, MatchViewSet, NeedExpertsView, NeedMatchesView, SearchView
 
 router = DefaultRouter()
 router.include_format_suffixes = False
@@ -18,11 +19,16 @@ router.register("experts", ExpertViewSet, basename="expert")
 router.register("achievements", AchievementViewSet, basename="achievement")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("needs", NeedViewSet, basename="need")
+router.register("matches", MatchViewSet, basename="match")
 
 api_v1 = [
     path("auth/token/", TokenLoginView.as_view(), name="auth-token"),
     path("auth/logout/", TokenLogoutView.as_view(), name="auth-logout"),
     path("me/", MeView.as_view(), name="me"),
+    path("needs/<int:pk>/matches/", NeedMatchesView.as_view(), name="need-matches"),
+    path("needs/<int:pk>/experts/", NeedExpertsView.as_view(), name="need-experts"),
+    path("achievements/<int:pk>/matches/", AchievementMatchesView.as_view(), name="achievement-matches"),
+    path("search/", SearchView.as_view(), name="search"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("", include(router.urls)),

@@ -11,6 +11,7 @@ from core.models import TransferMode
 from core.search import build_document
 from core.text import clean_keywords
 from core.validators import normalize_uscc
+from matchmaking.hooks import records_changed
 
 from .models import Enterprise, NeedStatus, TechnologyNeed
 
@@ -74,6 +75,7 @@ def _save_need(need: TechnologyNeed, *, is_new: bool, cooperation_modes) -> Tech
     need.save()
     if cooperation_modes is not None:
         need.cooperation_modes.set(cooperation_modes)
+    records_changed("need", [need.pk])
     return need
 
 
@@ -147,6 +149,7 @@ def _transition(need: TechnologyNeed, allowed_from: tuple, to: str, message: str
         for name, value in stamps.items():
             setattr(locked, name, value)
         locked.save(update_fields=["status", "updated_at", *stamps])
+        records_changed("need", [locked.pk])
     need.refresh_from_db()
     return need
 

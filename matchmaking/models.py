@@ -1,1 +1,144 @@
-# Matching engine models arrive with the matching issue.
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class RecordKind(models.TextChoices):
+    ACHIEVEMENT = "achievement", _("Achievement")
+    NEED = "need", _("Technology need")
+    EXPERT = "expert", _("Expert")
+
+
+class Embedding(models.Model):
+    """A record's vector under one model, with the hash of the text it was computed from:
+    unchanged text is never embedded twice, and a new model gets its own rows."""
+
+    kind = models.CharField(max_length=20, choices=RecordKind.choices)
+    object_id = models.PositiveBigIntegerField()
+    model_name = models.CharField(max_length=300)
+    text_hash = models.CharField(max_length=64)
+    dim = models.PositiveSmallIntegerField()
+    vector = models.BinaryField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id", "model_name"], name="embedding_unique_per_model")
+        ]
+        indexes = [models.Index(fields=["model_name", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}#{self.object_id} ({self.model_name})"
+
+
+class Stage(models.TextChoices):
+    SUGGESTED = "suggested", _("Suggested")
+    SHORTLISTED = "shortlisted", _("Shortlisted")
+    INTRODUCED = "introduced", _("Introduced")
+    MEETING = "meeting", _("Meeting")
+    NEGOTIATING = "negotiating", _("Negotiating")
+    CONTRACT_SIGNED = "contract_signed", _("Contract signed")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class DeclineReason(models.TextChoices):
+    FIELD_NOT_RELEVANT = "field_not_relevant", _("Field not relevant")
+    MATURITY_TOO_LOW = "maturity_too_low", _("Maturity too low")
+    PRICE = "price", _("Price")
+    IP_STATUS = "ip_status", _("IP status")
+    ALREADY_SOLVED = "already_solved", _("Already solved")
+    TIMING = "timing", _("Timing")
+    PARTNER_LOCATION = "partner_location", _("Partner location")
+    OTHER = "other", _("Other")
+
+
+class Match(models.Model):
+    """A suggested pairing of a need and an achievement, worked by a broker."""
+
+    need = models.ForeignKey("enterprises.TechnologyNeed", on_delete=models.CASCADE, related_name="matches")
+    achievement = models.ForeignKey("achievements.Achievement", on_delete=models.CASCADE, related_name="matches")
+    rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    score = models.FloatField()
+    components = models.JSONField(default=dict)
+    explanation = models.JSONField(default=dict)
+    algorithm_version = models.CharField(max_length=60)
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.SUGGESTED, db_index=True)
+    broker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="matches"
+    )
+    decline_reason = models.CharField(max_length=30, choices=DeclineReason.choices, blank=True)
+    decline_note = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["need_id", "rank", "-score"]
+        constraints = [
+            models.UniqueConstraint(fields=["need", "achievement"], name="match_unique_pair"),
+            models.CheckConstraint(name="match_score_0_to_1", condition=Q(score__gte=0, score__lte=1)),
+        ]
+        indexes = [models.Index(fields=["broker", "stage"]), models.Index(fields=["achievement", "stage"])]
+
+    def __str__(self) -> str:
+        return f"{self.need_id} -> {self.achievement_id} ({self.stage})"
+
+
+class MatchEvent(models.Model):
+    """Every stage change of a match, with who made it and when."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    reason = models.CharField(max_length=30, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.match_id}: {self.from_stage} -> {self.to_stage}"
+
+
+class ExpertSuggestion(models.Model):
+    """Researchers suggested for a need, from their profile and their achievements."""
+
+    need = models.ForeignKey("enterprises.TechnologyNeed", on_delete=models.CASCADE, related_name="expert_suggestions")
+    expert = models.ForeignKey("achievements.Expert", on_delete=models.CASCADE, related_name="suggestions")
+    rank = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+    components = models.JSONField(default=dict)
+    explanation = models.JSONField(default=dict)
+    algorithm_version = models.CharField(max_length=60)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["need_id", "rank"]
+        constraints = [models.UniqueConstraint(fields=["need", "expert"], name="expert_suggestion_unique_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.need_id} -> expert {self.expert_id}"
+
+
+class RankingModel(models.Model):
+    """A version of the fusion weights; the active one ranks. Learned versions record how
+    they did on held-out broker decisions against the version they replaced."""
+
+    version = models.CharField(max_length=60, unique=True)
+    weights = models.JSONField()
+    metrics = models.JSONField(default=dict)
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_ranking_model")
+        ]
+
+    def __str__(self) -> str:
+        return self.version

@@ -1,0 +1,154 @@
+"""REST endpoints of the matching engine (thin: services and selectors do the work)."""
+
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from achievements.selectors import achievements_visible_to
+from core.api.filters import CodeMultipleChoiceFilter
+from core.models import TechnicalField
+from enterprises.selectors import needs_visible_to
+
+from . import selectors, services
+from .models import Match, Stage
+from .search import search_achievements
+from .serializers import (
+    ExpertSuggestionSerializer,
+    MatchDetailSerializer,
+    MatchSerializer,
+    SearchHitSerializer,
+    TransitionSerializer,
+)
+
+
+class MatchFilter(filters.FilterSet):
+    stage = filters.MultipleChoiceFilter(choices=Stage.choices)
+    field = CodeMultipleChoiceFilter(relation="need__field", queryset=TechnicalField.objects.all())
+    score_min = filters.NumberFilter(field_name="score", lookup_expr="gte")
+    need = filters.NumberFilter(field_name="need_id")
+    achievement = filters.NumberFilter(field_name="achievement_id")
+    district = filters.CharFilter(field_name="need__enterprise__district__code")
+
+    class Meta:
+        model = Match
+        fields = []
+
+
+ASSIGNED = OpenApiParameter(
+    "assigned",
+    str,
+    enum=["me", "all", "unassigned"],
+    default="all",
+    description="Brokers: `me` is your inbox of open matches",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Matches you may see (a broker's inbox with ?assigned=me)", tags=["matches"], parameters=[ASSIGNED]
+    ),
+    retrieve=extend_schema(summary="A match with its history", tags=["matches"], responses=MatchDetailSerializer),
+)
+class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = MatchSerializer
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = MatchFilter
+    ordering_fields = ["score", "rank", "updated_at", "created_at"]
+    ordering = ["-score", "id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Match.objects.none()
+        assigned = self.request.query_params.get("assigned", "all")
+        if assigned not in ("me", "all", "unassigned"):
+            raise ValidationError({"assigned": [_("Choose me, all or unassigned.")]})
+        queryset = selectors.broker_inbox(user=self.request.user, assigned=assigned)
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("events__actor")
+        return queryset
+
+    def get_serializer_class(self):
+        return MatchDetailSerializer if self.action == "retrieve" else MatchSerializer
+
+    @extend_schema(
+        summary="Move a match to another stage (decline needs a reason)",
+        tags=["matches"],
+        request=TransitionSerializer,
+        responses=MatchDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        match = self.get_object()
+        if not selectors.can_work_match(request.user):
+            raise PermissionDenied(_("Only brokers work matches."))
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.match_transition(
+            match=match,
+            actor=request.user,
+            to_stage=data["stage"],
+            reason=data.get("reason", ""),
+            note=data.get("note", ""),
+            expected_version=data.get("version"),
+        )
+        fresh = self.get_queryset().prefetch_related("events__actor").get(pk=match.pk)
+        return Response(MatchDetailSerializer(fresh).data)
+
+
+class NeedMatchesView(APIView):
+    @extend_schema(summary="Achievements matched to a need", tags=["matches"], responses=MatchSerializer(many=True))
+    def get(self, request, pk):
+        need = _get_or_404(needs_visible_to(request.user), pk)
+        matches = selectors.match_list(user=request.user).filter(need=need).exclude(rank=None).order_by("rank")
+        return Response(MatchSerializer(matches, many=True).data)
+
+
+class AchievementMatchesView(APIView):
+    @extend_schema(summary="Needs matched to an achievement", tags=["matches"], responses=MatchSerializer(many=True))
+    def get(self, request, pk):
+        achievement = _get_or_404(achievements_visible_to(request.user), pk)
+        matches = selectors.match_list(user=request.user).filter(achievement=achievement).exclude(rank=None)
+        return Response(MatchSerializer(matches.order_by("-score", "id"), many=True).data)
+
+
+class NeedExpertsView(APIView):
+    @extend_schema(
+        summary="Researchers suggested for a need", tags=["matches"], responses=ExpertSuggestionSerializer(many=True)
+    )
+    def get(self, request, pk):
+        need = _get_or_404(needs_visible_to(request.user), pk)
+        return Response(ExpertSuggestionSerializer(selectors.expert_suggestions_for(need), many=True).data)
+
+
+class SearchView(APIView):
+    @extend_schema(
+        summary="Free-text search over published achievements, ranked by the hybrid ranker",
+        tags=["matches"],
+        parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("limit", int, default=20)],
+        responses=SearchHitSerializer(many=True),
+    )
+    def get(self, request):
+        query = (request.query_params.get("q") or "").strip()
+        if not query:
+            raise ValidationError({"q": [_("Type what you are looking for.")]})
+        if len(query) > 500:
+            raise ValidationError({"q": [_("The query is too long (500 characters at most).")]})
+        try:
+            limit = min(max(int(request.query_params.get("limit", 20)), 1), 100)
+        except ValueError:
+            raise ValidationError({"limit": [_("A whole number, please.")]}) from None
+        return Response(SearchHitSerializer(search_achievements(query, limit=limit), many=True).data)
+
+
+def _get_or_404(queryset, pk):
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(queryset, pk=pk)

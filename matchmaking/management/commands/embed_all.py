@@ -1,0 +1,30 @@
+"""Embed every achievement, need and expert profile with the configured model.
+
+Resumable and safe to run twice: records whose text is unchanged under this model are skipped."""
+
+from django.core.management.base import BaseCommand
+from tqdm import tqdm
+
+from matchmaking.embeddings import SOURCES, embed_records
+from matchmaking.encoders import get_encoder
+
+
+class Command(BaseCommand):
+    help = "Compute missing or stale embeddings for all records (batched, resumable)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch-size", type=int, default=256)
+        parser.add_argument("--kind", choices=list(SOURCES), action="append")
+
+    def handle(self, *args, **options):
+        encoder = get_encoder()
+        total = 0
+        for kind in options["kind"] or list(SOURCES):
+            model, _ = SOURCES[kind]
+            ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
+            with tqdm(total=len(ids), desc=f"embed {kind}", unit="rec", disable=options["verbosity"] == 0) as bar:
+                for start in range(0, len(ids), options["batch_size"]):
+                    chunk = ids[start : start + options["batch_size"]]
+                    total += embed_records(kind=kind, ids=chunk, encoder=encoder)
+                    bar.update(len(chunk))
+        self.stdout.write(f"{total} records embedded with {encoder.name}; the rest were up to date.")

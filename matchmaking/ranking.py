@@ -1,0 +1,138 @@
+"""Rankers over the database: records from rows, a per-process cache of the corpus index,
+and the active fusion weights."""
+
+import threading
+
+from django.conf import settings
+from django.db.models import Max
+
+from achievements.models import Achievement, AchievementStatus, Expert
+from enterprises.models import TechnologyNeed
+
+from .embeddings import load_vectors
+from .encoders import get_encoder
+from .engine import Ranker, Record, Weights
+from .models import Embedding, RankingModel, RecordKind
+from .structured import StructuredScorer
+
+_cache: dict = {}
+_lock = threading.Lock()
+
+
+def active_weights() -> Weights:
+    model = RankingModel.objects.filter(is_active=True).first()
+    if model is None:
+        return Weights()
+    return Weights(
+        **{k: float(v) for k, v in model.weights.items() if k in Weights.__dataclass_fields__}, version=model.version
+    )
+
+
+def algorithm_version(weights: Weights, encoder) -> str:
+    return f"hybrid-1/{weights.version}/{encoder.name}"[:60]
+
+
+def achievement_record(a: Achievement) -> Record:
+    prices = a.asking_price_min
+    return Record(
+        id=a.pk,
+        title=a.title,
+        keywords=a.keywords,
+        body=a.abstract,
+        language=a.language,
+        owner=a.institution_id,
+        attrs={
+            "field": a.field.code,
+            "trl": a.trl,
+            "modes": {m.code for m in a.transfer_modes.all()},
+            "price_min": None if prices is None else float(prices),
+            "district": a.institution.district.code if a.institution.district_id else None,
+        },
+    )
+
+
+def need_record(n: TechnologyNeed) -> Record:
+    return Record(
+        id=n.pk,
+        title=n.title,
+        keywords=n.keywords,
+        body=n.description,
+        language=n.language,
+        attrs={
+            "field": n.field.code,
+            "required_trl": n.required_trl,
+            "modes": {m.code for m in n.cooperation_modes.all()},
+            "budget_max": None if n.budget_max is None else float(n.budget_max),
+            "district": n.region.code if n.region_id else None,
+        },
+    )
+
+
+def expert_record(e: Expert) -> Record:
+    return Record(id=e.pk, title=e.title, body=e.expertise, language=e.language, owner=e.pk)
+
+
+def published_achievements():
+    return (
+        Achievement.objects.filter(status=AchievementStatus.PUBLISHED)
+        .select_related("field", "institution__district")
+        .prefetch_related("transfer_modes")
+        .order_by("pk")
+    )
+
+
+def _signature(queryset, kind: str, model_name: str) -> tuple:
+    stats = queryset.aggregate(count=Max("pk"), changed=Max("updated_at"))
+    embedded = Embedding.objects.filter(kind=kind, model_name=model_name).aggregate(changed=Max("updated_at"))
+    return queryset.count(), stats["count"], stats["changed"], embedded["changed"]
+
+
+def achievement_ranker() -> Ranker:
+    """The ranker over published achievements, rebuilt only when they or their vectors change."""
+    encoder = get_encoder()
+    weights = active_weights()
+    queryset = published_achievements()
+    key = ("achievements", encoder.name, weights, _signature(queryset, RecordKind.ACHIEVEMENT, encoder.name))
+    with _lock:
+        cached = _cache.get("achievements")
+        if cached and cached[0] == key:
+            return cached[1]
+    records = [achievement_record(a) for a in queryset]
+    vectors = load_vectors(RecordKind.ACHIEVEMENT, [r.id for r in records], encoder.name, encoder.dim)
+    ranker = Ranker(
+        records,
+        vectors=vectors,
+        multilingual=encoder.multilingual,
+        weights=weights,
+        structured_fn=StructuredScorer(records),
+    )
+    with _lock:
+        _cache["achievements"] = (key, ranker)
+    return ranker
+
+
+def expert_ranker() -> Ranker:
+    """Experts ranked from their profile text; their achievements add evidence (see services)."""
+    encoder = get_encoder()
+    weights = active_weights()
+    queryset = Expert.objects.order_by("pk")
+    key = ("experts", encoder.name, weights, _signature(queryset, RecordKind.EXPERT, encoder.name))
+    with _lock:
+        cached = _cache.get("experts")
+        if cached and cached[0] == key:
+            return cached[1]
+    records = [expert_record(e) for e in queryset]
+    vectors = load_vectors(RecordKind.EXPERT, [r.id for r in records], encoder.name, encoder.dim)
+    ranker = Ranker(records, vectors=vectors, multilingual=encoder.multilingual, weights=weights)
+    with _lock:
+        _cache["experts"] = (key, ranker)
+    return ranker
+
+
+def need_vectors(needs: list[TechnologyNeed]):
+    encoder = get_encoder()
+    return load_vectors(RecordKind.NEED, [n.pk for n in needs], encoder.name, encoder.dim)
+
+
+def top_k() -> int:
+    return settings.MATCH_TOP_K

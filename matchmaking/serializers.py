@@ -1,0 +1,103 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from achievements.serializers import ExpertSerializer, InstitutionRefSerializer
+from core.serializers import ReferenceSerializer
+from enterprises.serializers import EnterpriseRefSerializer
+
+from .explain import render_reasons
+from .models import DeclineReason, ExpertSuggestion, Match, MatchEvent, Stage
+
+
+class MatchNeedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    enterprise = EnterpriseRefSerializer()
+    field = ReferenceSerializer()
+
+
+class MatchAchievementSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    institution = InstitutionRefSerializer()
+    field = ReferenceSerializer()
+    trl = serializers.IntegerField()
+
+
+class ExplanationSerializer(serializers.Serializer):
+    shared_terms = serializers.ListField(child=serializers.CharField())
+    field_match = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.DictField())
+
+
+class MatchSerializer(serializers.ModelSerializer):
+    need = MatchNeedSerializer(read_only=True)
+    achievement = MatchAchievementSerializer(read_only=True)
+    broker = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    explanation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Match
+        fields = [
+            "id",
+            "need",
+            "achievement",
+            "rank",
+            "score",
+            "components",
+            "explanation",
+            "algorithm_version",
+            "stage",
+            "broker",
+            "decline_reason",
+            "decline_note",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_explanation(self, match) -> ExplanationSerializer:
+        explanation = dict(match.explanation or {})
+        explanation.setdefault("shared_terms", [])
+        explanation.setdefault("field_match", False)
+        explanation["reasons"] = render_reasons(explanation.get("reasons", []))
+        return explanation
+
+
+class MatchEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = MatchEvent
+        fields = ["from_stage", "to_stage", "reason", "note", "actor", "created_at"]
+
+
+class MatchDetailSerializer(MatchSerializer):
+    events = MatchEventSerializer(many=True, read_only=True)
+
+    class Meta(MatchSerializer.Meta):
+        fields = [*MatchSerializer.Meta.fields, "events"]
+
+
+class TransitionSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    reason = serializers.ChoiceField(
+        choices=DeclineReason.choices, required=False, allow_blank=True, help_text=_("Required when declining")
+    )
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False, help_text="The version you saw; a stale one gets 409")
+
+
+class ExpertSuggestionSerializer(serializers.ModelSerializer):
+    expert = ExpertSerializer(read_only=True)
+
+    class Meta:
+        model = ExpertSuggestion
+        fields = ["rank", "score", "components", "explanation", "expert", "algorithm_version"]
+
+
+class SearchHitSerializer(serializers.Serializer):
+    score = serializers.FloatField()
+    components = serializers.DictField(child=serializers.FloatField())
+    shared_terms = serializers.ListField(child=serializers.CharField())
+    achievement = serializers.DictField()

@@ -1,0 +1,272 @@
+"""Writes of the matching engine: stored matches, expert suggestions, broker pipeline."""
+
+from collections import Counter
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from achievements.models import Achievement, AchievementStatus
+from core.api.errors import Conflict
+from enterprises.models import NeedStatus, TechnologyNeed
+
+from .encoders import get_encoder
+from .models import DeclineReason, ExpertSuggestion, Match, MatchEvent, Stage
+from .ranking import achievement_ranker, algorithm_version, expert_ranker, need_record, need_vectors, top_k
+from .structured import reasons
+
+OPEN_STAGES = (Stage.SUGGESTED, Stage.SHORTLISTED, Stage.INTRODUCED, Stage.MEETING, Stage.NEGOTIATING)
+TRANSITIONS = {
+    Stage.SUGGESTED: {Stage.SHORTLISTED, Stage.INTRODUCED, Stage.DECLINED, Stage.WITHDRAWN},
+    Stage.SHORTLISTED: {Stage.INTRODUCED, Stage.DECLINED, Stage.WITHDRAWN},
+    Stage.INTRODUCED: {Stage.MEETING, Stage.NEGOTIATING, Stage.DECLINED, Stage.WITHDRAWN},
+    Stage.MEETING: {Stage.NEGOTIATING, Stage.DECLINED, Stage.WITHDRAWN},
+    Stage.NEGOTIATING: {Stage.CONTRACT_SIGNED, Stage.DECLINED, Stage.WITHDRAWN},
+    Stage.CONTRACT_SIGNED: set(),
+    Stage.DECLINED: set(),
+    Stage.WITHDRAWN: set(),
+}
+
+
+def _needs_for_matching(need_ids):
+    return list(
+        TechnologyNeed.objects.filter(pk__in=list(need_ids), status=NeedStatus.PUBLISHED)
+        .select_related("field", "region", "enterprise")
+        .prefetch_related("cooperation_modes")
+        .order_by("pk")
+    )
+
+
+class BrokerPool:
+    """Assigns new matches to brokers: fewest open matches first, never a broker whose
+    agency belongs to the achievement's institution; a need stays with one broker when possible."""
+
+    def __init__(self):
+        self.brokers = list(
+            User.objects.filter(role=Role.BROKER, is_active=True)
+            .select_related("agency")
+            .annotate(open=Count("matches", filter=Q(matches__stage__in=OPEN_STAGES)))
+            .order_by("pk")
+        )
+        self.load = Counter({b.pk: b.open for b in self.brokers})
+
+    def conflicted(self, broker, achievement: Achievement) -> bool:
+        agency = broker.agency
+        return (
+            agency is not None
+            and agency.institution_id is not None
+            and (agency.institution_id == achievement.institution_id)
+        )
+
+    def choose(self, achievement: Achievement, preferred_id=None):
+        candidates = [b for b in self.brokers if not self.conflicted(b, achievement)]
+        if not candidates:
+            return None
+        preferred = next((b for b in candidates if b.pk == preferred_id), None)
+        broker = preferred or min(candidates, key=lambda b: (self.load[b.pk], b.pk))
+        self.load[broker.pk] += 1
+        return broker
+
+
+def explanation_for(ranker, query, hit) -> dict:
+    document = ranker.documents[hit.index]
+    return {
+        "shared_terms": ranker.shared_terms(query, hit.index),
+        "field_match": bool(query.attrs.get("field")) and query.attrs.get("field") == document.attrs.get("field"),
+        "reasons": reasons(query.attrs, document.attrs),
+    }
+
+
+def rematch_needs(need_ids) -> int:
+    """Re-rank the given published needs and store their top K; worked matches keep their
+    stage, declined pairs are never suggested again. Returns the number of needs ranked."""
+    needs = _needs_for_matching(need_ids)
+    if not needs:
+        return 0
+    ranker = achievement_ranker()
+    encoder = get_encoder()
+    version = algorithm_version(ranker.weights, encoder)
+    queries = [need_record(n) for n in needs]
+    existing: dict[int, dict[int, Match]] = {}
+    for match in Match.objects.filter(need__in=needs):
+        existing.setdefault(match.need_id, {})[match.achievement_id] = match
+    excluded = [
+        {a for a, m in existing.get(n.pk, {}).items() if m.stage in (Stage.DECLINED, Stage.WITHDRAWN)} for n in needs
+    ]
+    all_hits = ranker.rank(queries, query_vectors=need_vectors(needs), top_k=top_k(), exclude=excluded)
+    achievements = Achievement.objects.in_bulk({h.id for hits in all_hits for h in hits})
+    pool = BrokerPool()
+    for need, query, hits in zip(needs, queries, all_hits, strict=True):
+        _store_need_matches(need, query, hits, existing.get(need.pk, {}), ranker, version, achievements, pool)
+    return len(needs)
+
+
+@transaction.atomic
+def _store_need_matches(need, query, hits, current, ranker, version, achievements, pool) -> None:
+    now = timezone.now()  # bulk_update does not touch auto_now fields
+    kept = set()
+    usual_broker = Counter(m.broker_id for m in current.values() if m.broker_id).most_common(1)
+    preferred = usual_broker[0][0] if usual_broker else None
+    new_rows, changed = [], []
+    for hit in hits:
+        kept.add(hit.id)
+        values = {
+            "rank": hit.rank,
+            "score": min(max(hit.score, 0.0), 1.0),
+            "components": hit.components,
+            "explanation": explanation_for(ranker, query, hit),
+            "algorithm_version": version,
+        }
+        match = current.get(hit.id)
+        if match is None:
+            broker = pool.choose(achievements[hit.id], preferred)
+            preferred = preferred or (broker.pk if broker else None)
+            new_rows.append(Match(need=need, achievement_id=hit.id, broker=broker, **values))
+        else:
+            for name, value in values.items():
+                setattr(match, name, value)
+            match.updated_at = now
+            changed.append(match)
+    Match.objects.bulk_create(new_rows)
+    Match.objects.bulk_update(
+        changed, ["rank", "score", "components", "explanation", "algorithm_version", "updated_at"]
+    )
+    stale = [m.pk for a, m in current.items() if a not in kept]
+    # Suggestions that dropped out of the top K go; worked matches stay, without a rank.
+    Match.objects.filter(pk__in=stale, stage=Stage.SUGGESTED).delete()
+    Match.objects.filter(pk__in=stale).exclude(stage=Stage.SUGGESTED).update(rank=None)
+
+
+def needs_affected_by_achievements(achievement_ids) -> list[int]:
+    """Needs whose top K may change because these achievements changed: those already
+    matched to them, and those for which one of them now scores above the K-th match."""
+    ids = set(achievement_ids)
+    affected = set(Match.objects.filter(achievement_id__in=ids).values_list("need_id", flat=True))
+    needs = _needs_for_matching(TechnologyNeed.objects.filter(status=NeedStatus.PUBLISHED).values_list("pk", flat=True))
+    if not needs:
+        return sorted(affected)
+    ranker = achievement_ranker()
+    columns = [i for i, doc_id in enumerate(ranker.ids) if doc_id in ids]
+    if columns:
+        thresholds = {}
+        for need_id, score in Match.objects.filter(need__in=needs, rank=top_k()).values_list("need_id", "score"):
+            thresholds[need_id] = score
+        for start in range(0, len(needs), 256):
+            batch = needs[start : start + 256]
+            components = ranker.components([need_record(n) for n in batch], need_vectors(batch))
+            fused = ranker.fuse(components)[:, columns]
+            for row, need in enumerate(batch):
+                if fused[row].max() > thresholds.get(need.pk, 0.0):
+                    affected.add(need.pk)
+    return sorted(affected)
+
+
+def drop_unpublished_suggestions() -> int:
+    deleted, _ = (
+        Match.objects.filter(stage=Stage.SUGGESTED).exclude(achievement__status=AchievementStatus.PUBLISHED).delete()
+    )
+    return deleted
+
+
+# Experts ------------------------------------------------------------------------------------
+
+
+def suggest_experts(need_ids, limit: int = 10) -> int:
+    """A researcher's score: their profile, plus evidence from their institution's
+    achievements that they are named on."""
+    needs = _needs_for_matching(need_ids)
+    if not needs:
+        return 0
+    ranker = expert_ranker()
+    if not ranker.ids:
+        return 0
+    encoder = get_encoder()
+    version = algorithm_version(ranker.weights, encoder)
+    queries = [need_record(n) for n in needs]
+    for query in queries:
+        query.attrs = {}  # profiles carry no structured attributes
+    profile = ranker.fuse(ranker.components(queries, need_vectors(needs)))
+    evidence = _expert_evidence(needs)
+    for row, (need, query) in enumerate(zip(needs, queries, strict=True)):
+        scores = {expert_id: 0.7 * float(profile[row, i]) for i, expert_id in enumerate(ranker.ids)}
+        for expert_id, score in evidence.get(need.pk, {}).items():
+            if expert_id in scores:
+                scores[expert_id] += 0.3 * min(score, 1.0)
+        best = sorted(scores.items(), key=lambda pair: -pair[1])[:limit]
+        index = {doc_id: i for i, doc_id in enumerate(ranker.ids)}
+        with transaction.atomic():
+            ExpertSuggestion.objects.filter(need=need).delete()
+            ExpertSuggestion.objects.bulk_create(
+                [
+                    ExpertSuggestion(
+                        need=need,
+                        expert_id=expert_id,
+                        rank=rank,
+                        score=round(min(score, 1.0), 4),
+                        components={
+                            "profile": round(float(profile[row, index[expert_id]]), 4),
+                            "achievements": round(evidence.get(need.pk, {}).get(expert_id, 0.0), 4),
+                        },
+                        explanation={"shared_terms": ranker.shared_terms(query, index[expert_id])},
+                        algorithm_version=version,
+                    )
+                    for rank, (expert_id, score) in enumerate(best, start=1)
+                ]
+            )
+    return len(needs)
+
+
+def _expert_evidence(needs) -> dict[int, dict[int, float]]:
+    """For each need, each expert's best-matching achievement score (from stored matches)."""
+    evidence: dict[int, dict[int, float]] = {}
+    rows = Match.objects.filter(need__in=needs).values_list("need_id", "achievement__experts", "score")
+    for need_id, expert_id, score in rows:
+        if expert_id is not None:
+            per_need = evidence.setdefault(need_id, {})
+            per_need[expert_id] = max(per_need.get(expert_id, 0.0), score)
+    return evidence
+
+
+# The broker pipeline ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def match_transition(
+    *, match: Match, actor, to_stage: str, reason: str = "", note: str = "", expected_version: int | None = None
+) -> Match:
+    locked = Match.objects.select_for_update().get(pk=match.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict(
+            _("Someone else changed this match meanwhile (now version %(version)s): reload and try again.")
+            % {"version": locked.version}
+        )
+    if to_stage not in Stage.values:
+        raise ValidationError({"stage": _("Unknown stage: %(stage)s.") % {"stage": to_stage}})
+    if to_stage not in TRANSITIONS[locked.stage]:
+        raise ValidationError(
+            {
+                "stage": _("A match cannot go from %(from)s to %(to)s.")
+                % {"from": Stage(locked.stage).label, "to": Stage(to_stage).label}
+            }
+        )
+    if to_stage == Stage.DECLINED:
+        if reason not in DeclineReason.values:
+            raise ValidationError({"reason": _("Choose a reason for declining.")})
+        if reason == DeclineReason.OTHER and not note.strip():
+            raise ValidationError({"note": _("Say why, when the reason is “other”.")})
+        locked.decline_reason, locked.decline_note = reason, note.strip()
+    MatchEvent.objects.create(
+        match=locked,
+        actor=actor if getattr(actor, "pk", None) else None,
+        from_stage=locked.stage,
+        to_stage=to_stage,
+        reason=reason,
+        note=note.strip(),
+    )
+    locked.stage = to_stage
+    locked.version += 1
+    locked.save(update_fields=["stage", "decline_reason", "decline_note", "version", "updated_at"])
+    return locked
