@@ -107,7 +107,7 @@ class Ranker:
         self.topic_basis = None
         self.doc_topics = None
         dims = min(topic_dims, len(documents) - 1, self.bm25.weights.shape[1] - 1)
-        if dims >= 4:
+        if dims >= 8:  # a topic space needs a corpus to learn from
             normalised = _row_normalise(self.bm25.weights).astype(np.float64)
             u, s, vt = svds(normalised, k=dims, random_state=0)
             self.topic_basis = vt.astype(np.float32)

@@ -1,0 +1,106 @@
+import numpy as np
+
+from matchmaking.engine import Ranker, Record, Weights, owner_scores
+from matchmaking.structured import StructuredScorer, reasons
+from matchmaking.text import tokenize
+
+DOCS = [
+    Record(id=1, title="固态锂电池电解质", keywords=["固态电池", "电解质"], body="提高储能电池安全性和能量密度。"),
+    Record(id=2, title="水稻抗病育种", keywords=["水稻", "稻瘟病"], body="分子育种提高水稻抗稻瘟病能力。"),
+    Record(
+        id=3, title="Perovskite solar cells", keywords=["photovoltaic"], body="Stable perovskite films.", language="en"
+    ),
+    Record(id=4, title="废旧动力电池回收", keywords=["电池回收", "锂回收"], body="湿法冶金回收锂钴镍。"),
+    Record(id=5, title="工业视觉缺陷检测", keywords=["机器视觉"], body="深度学习实时质检。"),
+]
+
+
+def test_tokenize_segments_chinese_adds_bigrams_and_stems_english():
+    tokens = tokenize("固态电池的Solid-state batteries")
+    assert "固态" in tokens and "电池" in tokens
+    assert "#固态" in tokens and "#态电" in tokens
+    assert {"solid", "state", "battery"} <= set(tokens)
+    assert "的" not in tokens
+
+
+def test_lexical_ranking_finds_chinese_without_spaces():
+    ranker = Ranker(DOCS)
+    hits = ranker.rank([Record(id="q", body="寻求锂电池电解质技术")], top_k=2)[0]
+    assert hits[0].id == 1
+    assert 0 <= hits[0].score <= 1 and hits[0].rank == 1
+    assert set(hits[0].components) == {"lexical"}  # too few documents for a topic space, no vectors
+
+
+def test_fused_scores_are_weighted_means_in_unit_interval():
+    vectors = np.eye(5, 8, dtype=np.float32)
+    ranker = Ranker(DOCS, vectors=vectors, multilingual=True, weights=Weights(lexical=1, topic=0, dense=1))
+    hits = ranker.rank([Record(id="q", body="水稻育种")], query_vectors=np.eye(1, 8, k=1), top_k=5)[0]
+    top = hits[0]
+    assert top.id == 2
+    assert top.score == round((top.components["lexical"] + top.components["dense"]) / 2, 4)
+    assert all(0 <= h.score <= 1 for h in hits)
+
+
+def test_english_only_model_is_not_trusted_on_chinese_pairs():
+    vectors = np.ones((5, 4), dtype=np.float32)  # the model thinks everything is identical
+    ranker = Ranker(DOCS, vectors=vectors, multilingual=False)
+    chinese = ranker.rank([Record(id="q", body="水稻")], query_vectors=np.ones((1, 4)), top_k=5)[0]
+    assert all("dense" not in h.components for h in chinese)
+    english = ranker.rank([Record(id="q", body="perovskite", language="en")], query_vectors=np.ones((1, 4)), top_k=5)[0]
+    assert english[0].id == 3 and english[0].components["dense"] == 1.0
+
+
+def test_excluded_documents_are_never_returned():
+    ranker = Ranker(DOCS)
+    hits = ranker.rank([Record(id="q", body="锂电池")], top_k=5, exclude=[{1}])[0]
+    assert 1 not in [h.id for h in hits]
+
+
+def test_shared_terms_are_for_highlighting():
+    ranker = Ranker(DOCS)
+    query = Record(id="q", body="废旧电池回收锂")
+    hit = ranker.rank([query], top_k=1)[0][0]
+    terms = ranker.shared_terms(query, hit.index)
+    assert hit.id == 4
+    assert "回收" in terms and not any(t.startswith("#") for t in terms)
+
+
+def test_topic_space_links_documents_without_shared_words():
+    topics = ["电池 电解质 储能 锂离子", "水稻 育种 稻瘟病 抗病", "机器视觉 缺陷 检测 质检"]
+    docs = []
+    for i in range(60):
+        words = topics[i % 3].split()
+        docs.append(Record(id=i, body=" ".join(words[(i // 3) % 4 :] + words[: (i // 3) % 4]) + f" 样本{i}"))
+    ranker = Ranker(docs, topic_dims=8)
+    assert ranker.doc_topics is not None
+    hits = ranker.rank([Record(id="q", body="电解质")], top_k=10)[0]
+    assert all(h.id % 3 == 0 for h in hits)
+
+
+def test_structured_scorer_and_reasons():
+    docs = [
+        Record(id=1, attrs={"field": "new-energy", "trl": 7, "modes": {"license"}, "price_min": 50, "district": "a"}),
+        Record(
+            id=2, attrs={"field": "biomedicine", "trl": 3, "modes": {"transfer"}, "price_min": 900, "district": "b"}
+        ),
+    ]
+    need = Record(
+        id="n",
+        attrs={"field": "new-energy", "required_trl": 6, "modes": {"license"}, "budget_max": 100, "district": "a"},
+    )
+    scores = StructuredScorer(docs)(need)
+    assert scores[0] == 1.0 and scores[1] < 0.3
+    good = {r["code"] for r in reasons(need.attrs, docs[0].attrs)}
+    bad = {r["code"]: r["for"] for r in reasons(need.attrs, docs[1].attrs)}
+    assert good == {"same_field", "maturity_ok", "modes_match", "price_within_budget", "same_district"}
+    assert bad == {
+        "different_field": False,
+        "maturity_below": False,
+        "no_common_mode": False,
+        "price_above_budget": False,
+    }
+
+
+def test_owner_scores_take_best_document_plus_support():
+    scores = owner_scores(np.array([0.9, 0.5, 0.8, 0.1]), ["a", "a", "b", None])
+    assert scores == {"a": 0.9 + 0.05, "b": 0.8}
