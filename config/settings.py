@@ -150,6 +150,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.drop_backend_integer_limits",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AchievementStatusEnum": "achievements.models.AchievementStatus",
         "NeedStatusEnum": "enterprises.models.NeedStatus",
