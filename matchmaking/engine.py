@@ -21,6 +21,7 @@ from scipy.sparse.linalg import svds
 
 from .lexical import BM25Index
 from .text import tokenize, weighted_document
+from .vector_index import VectorIndex
 
 COMPONENTS = ("lexical", "topic", "dense", "structured")
 
@@ -103,7 +104,7 @@ class Ranker:
         self.doc_tokens = [d.tokens() for d in documents]
         self.bm25 = BM25Index.build(self.doc_tokens, self.ids)
         self.english = np.array([d.language == "en" for d in documents], dtype=bool)
-        self.vectors = None if vectors is None else _unit_rows(np.asarray(vectors, dtype=np.float32))
+        self.vectors = None if vectors is None else VectorIndex(_unit_rows(np.asarray(vectors, dtype=np.float32)))
         self.topic_basis = None
         self.doc_topics = None
         dims = min(topic_dims, len(documents) - 1, self.bm25.weights.shape[1] - 1)
@@ -138,7 +139,7 @@ class Ranker:
     def _dense(self, queries: list[Record], query_vectors) -> tuple[np.ndarray, np.ndarray] | None:
         if self.vectors is None or query_vectors is None:
             return None
-        scores = np.clip(_unit_rows(np.asarray(query_vectors, dtype=np.float32)) @ self.vectors.T, 0.0, 1.0)
+        scores = np.clip(self.vectors.scores(_unit_rows(np.asarray(query_vectors, dtype=np.float32))), 0.0, 1.0)
         if self.multilingual:
             return scores, np.ones_like(scores, dtype=bool)
         query_english = np.array([q.language == "en" for q in queries], dtype=bool)

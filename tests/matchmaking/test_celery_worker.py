@@ -79,6 +79,8 @@ def worker(settings):
     finally:
         app.conf.update(**previous)
         app.pool.force_close_all()
+        app._pool = None  # the next user gets fresh connections for the restored settings
+        app.amqp._producer_pool = None
         process.terminate()
         try:
             process.wait(timeout=20)

@@ -1,0 +1,152 @@
+"""Re-fitting the fusion weights from broker decisions.
+
+Positive: a match a broker moved forward (shortlisted ... contract signed). Negative: a
+declined match. Features: the stored score components. A logistic regression with an L2
+penalty is fitted on needs in the training split; its non-negative coefficients become the
+new weights, which are adopted only if they rank the held-out needs' labels better (mean
+within-need ROC AUC) than the active weights."""
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import transaction
+from scipy.optimize import minimize
+
+from .engine import COMPONENTS
+from .models import Match, RankingModel, Stage
+from .ranking import active_weights
+
+POSITIVE = (Stage.SHORTLISTED, Stage.INTRODUCED, Stage.MEETING, Stage.NEGOTIATING, Stage.CONTRACT_SIGNED)
+NEGATIVE = (Stage.DECLINED,)
+MIN_LABELS = 40
+
+
+@dataclass
+class Labelled:
+    need_ids: np.ndarray
+    features: np.ndarray  # rows x components; a missing component is NaN
+    labels: np.ndarray
+
+
+def labelled_matches() -> Labelled:
+    rows = Match.objects.filter(stage__in=POSITIVE + NEGATIVE).values_list("need_id", "components", "stage")
+    need_ids, features, labels = [], [], []
+    for need_id, components, stage in rows.iterator(chunk_size=5000):
+        need_ids.append(need_id)
+        features.append([components.get(name, np.nan) for name in COMPONENTS])
+        labels.append(1.0 if stage in POSITIVE else 0.0)
+    return Labelled(
+        np.array(need_ids), np.array(features, dtype=np.float64).reshape(-1, len(COMPONENTS)), np.array(labels)
+    )
+
+
+def is_held_out(need_id: int) -> bool:
+    """A stable 30% of needs, by hash, for validation."""
+    return hashlib.blake2b(str(need_id).encode(), digest_size=2).digest()[0] < 77
+
+
+def fused(features: np.ndarray, weights: dict) -> np.ndarray:
+    w = np.array([weights[name] for name in COMPONENTS])
+    present = ~np.isnan(features)
+    values = np.nan_to_num(features)
+    denominator = (present * w).sum(axis=1)
+    denominator[denominator == 0] = 1.0
+    return (values * w).sum(axis=1) / denominator
+
+
+def mean_within_need_auc(need_ids, scores, labels) -> float:
+    """The chance that, for one need, a match brokers moved forward outranks one they declined."""
+    aucs = []
+    for need in np.unique(need_ids):
+        mask = need_ids == need
+        positives, negatives = scores[mask & (labels == 1)], scores[mask & (labels == 0)]
+        if len(positives) and len(negatives):
+            wins = (positives[:, None] > negatives[None, :]).sum() + 0.5 * (
+                positives[:, None] == negatives[None, :]
+            ).sum()
+            aucs.append(wins / (len(positives) * len(negatives)))
+    return float(np.mean(aucs)) if aucs else float("nan")
+
+
+def fit_weights(features: np.ndarray, labels: np.ndarray, l2: float = 1.0) -> dict:
+    """Non-negative weights from an L2-regularised logistic regression on the components."""
+    x = np.nan_to_num(features)
+    y = labels
+
+    def loss(theta):
+        w, b = theta[:-1], theta[-1]
+        z = x @ w + b
+        # log(1 + e^z) - y z, computed stably
+        nll = np.logaddexp(0, z) - y * z
+        grad_z = 1 / (1 + np.exp(-z)) - y
+        value = nll.mean() + l2 * (w @ w) / (2 * len(y))
+        gradient = np.append(x.T @ grad_z / len(y) + l2 * w / len(y), grad_z.mean())
+        return value, gradient
+
+    theta0 = np.zeros(x.shape[1] + 1)
+    bounds = [(0, None)] * x.shape[1] + [(None, None)]
+    result = minimize(loss, theta0, jac=True, method="L-BFGS-B", bounds=bounds)
+    raw = np.maximum(result.x[:-1], 0)
+    if raw.sum() == 0:
+        raw = np.ones_like(raw)
+    raw = raw / raw.sum()
+    return {name: round(float(value), 4) for name, value in zip(COMPONENTS, raw, strict=True)}
+
+
+@dataclass
+class LearningResult:
+    adopted: bool
+    reason: str
+    labels: int
+    current: dict
+    proposed: dict | None = None
+    current_auc: float | None = None
+    proposed_auc: float | None = None
+    version: str | None = None
+
+
+def learn_weights(*, min_labels: int = MIN_LABELS, margin: float = 0.005) -> LearningResult:
+    data = labelled_matches()
+    current = active_weights()
+    current_dict = current.as_dict()
+    if len(data.labels) < min_labels or len(np.unique(data.labels)) < 2:
+        return LearningResult(
+            False,
+            f"not enough broker decisions yet ({len(data.labels)} of {min_labels})",
+            len(data.labels),
+            current_dict,
+        )
+    held = np.array([is_held_out(n) for n in data.need_ids])
+    if held.all() or not held.any():
+        return LearningResult(
+            False, "the decisions cover too few needs to hold some out", len(data.labels), current_dict
+        )
+    proposed = fit_weights(data.features[~held], data.labels[~held])
+    current_auc = mean_within_need_auc(data.need_ids[held], fused(data.features[held], current_dict), data.labels[held])
+    proposed_auc = mean_within_need_auc(data.need_ids[held], fused(data.features[held], proposed), data.labels[held])
+    result = LearningResult(
+        False, "", len(data.labels), current_dict, proposed, round(current_auc, 4), round(proposed_auc, 4)
+    )
+    if np.isnan(proposed_auc) or np.isnan(current_auc):
+        result.reason = "held-out needs have no decisions of both kinds"
+        return result
+    if proposed_auc < current_auc + margin:
+        result.reason = "the re-fitted weights do not rank held-out decisions better"
+        return result
+    version = f"learned-{RankingModel.objects.count() + 1}"
+    with transaction.atomic():
+        RankingModel.objects.filter(is_active=True).update(is_active=False)
+        RankingModel.objects.create(
+            version=version,
+            weights=proposed,
+            is_active=True,
+            metrics={
+                "labels": len(data.labels),
+                "held_out_auc": result.proposed_auc,
+                "previous_version": current.version,
+                "previous_auc": result.current_auc,
+            },
+        )
+    result.adopted, result.reason, result.version = True, "adopted", version
+    return result

@@ -1,0 +1,83 @@
+"""Broker decisions re-fit the fusion weights; a new version is adopted only if it ranks
+held-out decisions better."""
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from matchmaking.learning import learn_weights
+from matchmaking.models import Match, RankingModel, Stage
+from matchmaking.ranking import active_weights
+
+from ..factories import make_achievement, make_need
+
+
+@pytest.fixture
+def pairs(world):
+    achievements = [make_achievement(world.inst_a, title=f"成果{i}") for i in range(6)]
+    needs = [make_need(world.ent_a, title=f"需求{i}") for i in range(30)]
+    return achievements, needs
+
+
+def simulate_decisions(pairs, rule, seed=0):
+    """Brokers decide by a rule the default weights do not know."""
+    rng = np.random.default_rng(seed)
+    achievements, needs = pairs
+    rows = []
+    for need in needs:
+        for achievement in achievements:
+            components = {
+                "lexical": float(rng.uniform(0.3, 1)),
+                "topic": float(rng.uniform(0.3, 1)),
+                "structured": float(rng.uniform(0, 1)),
+            }
+            stage = Stage.INTRODUCED if rule(components) else Stage.DECLINED
+            rows.append(
+                Match(
+                    need=need,
+                    achievement=achievement,
+                    score=0.5,
+                    components=components,
+                    stage=stage,
+                    algorithm_version="test",
+                    decline_reason="price" if stage == Stage.DECLINED else "",
+                )
+            )
+    Match.objects.bulk_create(rows)
+
+
+def test_learning_adopts_weights_that_rank_held_out_decisions_better(pairs):
+    simulate_decisions(pairs, lambda c: c["structured"] > 0.6)  # brokers care about fit, not wording
+    result = learn_weights()
+    assert result.adopted, result.reason
+    assert result.proposed_auc > result.current_auc + 0.1
+    assert result.proposed["structured"] > result.current["structured"] / sum(result.current.values())
+    active = RankingModel.objects.get(is_active=True)
+    assert active.version == result.version == active_weights().version
+    assert active.metrics["held_out_auc"] == result.proposed_auc
+
+
+def test_learning_keeps_current_weights_when_not_better(pairs):
+    simulate_decisions(pairs, lambda c: c["structured"] > 0.6)
+    assert learn_weights().adopted
+    again = learn_weights()  # the same decisions: the active weights are already as good
+    assert not again.adopted and "do not rank" in again.reason
+    assert RankingModel.objects.count() == 1
+
+
+def test_learning_needs_both_kinds_of_decision(pairs):
+    simulate_decisions(pairs, lambda c: False)
+    assert not learn_weights().adopted
+    assert RankingModel.objects.count() == 0
+
+
+def test_learning_waits_for_enough_labels(world):
+    result = learn_weights()
+    assert not result.adopted and "not enough" in result.reason
+
+
+def test_learn_weights_command_reports(pairs, capsys):
+    simulate_decisions(pairs, lambda c: c["structured"] > 0.6)
+    call_command("learn_weights", "--no-rematch")
+    out = capsys.readouterr().out
+    assert "ADOPTED as learned-1" in out and "held-out AUC" in out
