@@ -45,7 +45,8 @@ def main() -> None:
                     title=f"{name}技术{i}",
                     title_key=f"bench{i}",
                     keywords=keywords,
-                    abstract=f"本成果针对{problem}的问题，研发了{name}技术，可应用于{uses}等领域。Also known as {name_en}.",
+                    abstract=f"本成果针对{problem}的问题，研发了{name}技术，可应用于{uses}等领域。"
+                    f"Also known as {name_en}.",
                 )
             )
         Achievement.objects.bulk_create(rows)
