@@ -87,46 +87,35 @@ def _signature(queryset, kind: str, model_name: str) -> tuple:
     return queryset.count(), stats["count"], stats["changed"], embedded["changed"]
 
 
-def achievement_ranker() -> Ranker:
-    """The ranker over published achievements, rebuilt only when they or their vectors change."""
+def _cached_ranker(name: str, queryset, kind: str, to_record, **options) -> Ranker:
+    """A ranker over `queryset`, rebuilt only when its rows or their vectors change."""
     encoder = get_encoder()
     weights = active_weights()
-    queryset = published_achievements()
-    key = ("achievements", encoder.name, weights, _signature(queryset, RecordKind.ACHIEVEMENT, encoder.name))
+    key = (name, encoder.name, weights, _signature(queryset, kind, encoder.name))
     with _lock:
-        cached = _cache.get("achievements")
+        cached = _cache.get(name)
         if cached and cached[0] == key:
             return cached[1]
-    records = [achievement_record(a) for a in queryset]
-    vectors = load_vectors(RecordKind.ACHIEVEMENT, [r.id for r in records], encoder.name, encoder.dim)
-    ranker = Ranker(
-        records,
-        vectors=vectors,
-        multilingual=encoder.multilingual,
-        weights=weights,
-        structured_fn=StructuredScorer(records),
-    )
+    records = [to_record(row) for row in queryset]
+    vectors = load_vectors(kind, [r.id for r in records], encoder.name, encoder.dim)
+    if options.pop("structured", False):
+        options["structured_fn"] = StructuredScorer(records)
+    ranker = Ranker(records, vectors=vectors, multilingual=encoder.multilingual, weights=weights, **options)
     with _lock:
-        _cache["achievements"] = (key, ranker)
+        _cache[name] = (key, ranker)
     return ranker
+
+
+def achievement_ranker() -> Ranker:
+    """The ranker over published achievements."""
+    return _cached_ranker(
+        "achievements", published_achievements(), RecordKind.ACHIEVEMENT, achievement_record, structured=True
+    )
 
 
 def expert_ranker() -> Ranker:
     """Experts ranked from their profile text; their achievements add evidence (see services)."""
-    encoder = get_encoder()
-    weights = active_weights()
-    queryset = Expert.objects.order_by("pk")
-    key = ("experts", encoder.name, weights, _signature(queryset, RecordKind.EXPERT, encoder.name))
-    with _lock:
-        cached = _cache.get("experts")
-        if cached and cached[0] == key:
-            return cached[1]
-    records = [expert_record(e) for e in queryset]
-    vectors = load_vectors(RecordKind.EXPERT, [r.id for r in records], encoder.name, encoder.dim)
-    ranker = Ranker(records, vectors=vectors, multilingual=encoder.multilingual, weights=weights)
-    with _lock:
-        _cache["experts"] = (key, ranker)
-    return ranker
+    return _cached_ranker("experts", Expert.objects.order_by("pk"), RecordKind.EXPERT, expert_record)
 
 
 def need_vectors(needs: list[TechnologyNeed]):
