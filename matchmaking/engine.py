@@ -6,8 +6,10 @@ Components, each in [0, 1] for a (query, document) pair:
 - topic: cosine in a latent topic space learned from the corpus itself (truncated SVD of the
   BM25 matrix), with the query moved towards its best lexical hits (pseudo-relevance
   feedback). This carries topical similarity in Chinese that word overlap misses;
-- dense: cosine of the configured sentence-transformers vectors; used only where the model
-  can read both texts (an English-only model scores English pairs only);
+- dense: cosine of sentence-transformers vectors. Several models may be configured: an
+  English pair is scored by an English specialist when there is one (all-MiniLM-L6-v2 is
+  better than e5 on English), any other pair by a multilingual model; an English-only model
+  never scores a pair with Chinese in it;
 - structured: compatibility of field, maturity, transfer modes, price and region.
 The fused score is the weighted mean of the components present for the pair.
 """
@@ -97,14 +99,13 @@ class Ranker:
         self.documents = documents
         self.ids = [d.id for d in documents]
         self.weights = weights or Weights()
-        self.multilingual = multilingual
         self.feedback_docs = feedback_docs
         self.feedback_weight = feedback_weight
         self.structured_fn = structured_fn
         self.doc_tokens = [d.tokens() for d in documents]
         self.bm25 = BM25Index.build(self.doc_tokens, self.ids)
         self.english = np.array([d.language == "en" for d in documents], dtype=bool)
-        self.vectors = None if vectors is None else VectorIndex(_unit_rows(np.asarray(vectors, dtype=np.float32)))
+        self.spaces = _dense_spaces(vectors, multilingual)
         self.topic_basis = None
         self.doc_topics = None
         dims = min(topic_dims, len(documents) - 1, self.bm25.weights.shape[1] - 1)
@@ -137,13 +138,23 @@ class Ranker:
         return np.clip(projected @ self.doc_topics.T, 0.0, 1.0)
 
     def _dense(self, queries: list[Record], query_vectors) -> tuple[np.ndarray, np.ndarray] | None:
-        if self.vectors is None or query_vectors is None:
+        query_vectors = _as_spaces(query_vectors, self.spaces)
+        usable = [space for space in self.spaces if space.name in query_vectors]
+        if not usable:
             return None
-        scores = np.clip(self.vectors.scores(_unit_rows(np.asarray(query_vectors, dtype=np.float32))), 0.0, 1.0)
-        if self.multilingual:
-            return scores, np.ones_like(scores, dtype=bool)
         query_english = np.array([q.language == "en" for q in queries], dtype=bool)
-        return scores, query_english[:, None] & self.english[None, :]
+        english_pairs = query_english[:, None] & self.english[None, :]
+        scores = np.zeros((len(queries), len(self.ids)), dtype=np.float32)
+        present = np.zeros_like(scores, dtype=bool)
+        # Multilingual models first; an English specialist then takes over the English pairs.
+        for space in sorted(usable, key=lambda s: not s.multilingual):
+            pairs = np.ones_like(present) if space.multilingual else english_pairs
+            if not pairs.any():
+                continue
+            values = np.clip(space.index.scores(_unit_rows(np.asarray(query_vectors[space.name], np.float32))), 0, 1)
+            scores = np.where(pairs, values, scores)
+            present |= pairs
+        return scores, present
 
     def components(self, queries: list[Record], query_vectors=None) -> dict:
         """name -> (scores, presence mask) for every query x document."""
@@ -193,7 +204,7 @@ class Ranker:
         results: list[list[Hit]] = []
         for start in range(0, len(queries), chunk):
             batch = queries[start : start + chunk]
-            vectors = None if query_vectors is None else query_vectors[start : start + chunk]
+            vectors = _slice_spaces(_as_spaces(query_vectors, self.spaces), start, start + chunk)
             components = self.components(batch, vectors)
             fused = self.fuse(components, only)
             for row in range(len(batch)):
@@ -230,6 +241,40 @@ class Ranker:
                 shared.append((float(self.bm25.idf[column]) if column is not None else 0.0, token))
         shared.sort(key=lambda pair: (-pair[0], pair[1]))
         return [token for _, token in shared[:limit]]
+
+
+@dataclass
+class DenseSpace:
+    """The documents' vectors under one model."""
+
+    name: str
+    index: VectorIndex
+    multilingual: bool
+
+
+def _dense_spaces(vectors, multilingual: bool) -> list[DenseSpace]:
+    """`vectors` is one matrix (with `multilingual` saying whether its model reads Chinese), or
+    a list of (model name, matrix, multilingual) for several models."""
+    if vectors is None:
+        return []
+    if isinstance(vectors, np.ndarray):
+        vectors = [("default", vectors, multilingual)]
+    return [
+        DenseSpace(name, VectorIndex(_unit_rows(np.asarray(matrix, dtype=np.float32))), flag)
+        for name, matrix, flag in vectors
+    ]
+
+
+def _as_spaces(query_vectors, spaces) -> dict:
+    if query_vectors is None:
+        return {}
+    if isinstance(query_vectors, dict):
+        return query_vectors
+    return {spaces[0].name: query_vectors} if spaces else {}
+
+
+def _slice_spaces(query_vectors: dict, start: int, end: int) -> dict:
+    return {name: matrix[start:end] for name, matrix in query_vectors.items()}
 
 
 def _smooth_with_neighbours(topics: np.ndarray, neighbours: int, weight: float, chunk: int = 2048) -> np.ndarray:

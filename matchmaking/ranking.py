@@ -9,8 +9,8 @@ from django.db.models import Max
 from achievements.models import Achievement, AchievementStatus, Expert
 from enterprises.models import TechnologyNeed
 
-from .embeddings import load_vectors
-from .encoders import get_encoder
+from .embeddings import load_spaces
+from .encoders import get_encoders
 from .engine import Ranker, Record, Weights
 from .models import Embedding, RankingModel, RecordKind
 from .structured import StructuredScorer
@@ -28,8 +28,9 @@ def active_weights() -> Weights:
     )
 
 
-def algorithm_version(weights: Weights, encoder) -> str:
-    return f"hybrid-1/{weights.version}/{encoder.name}"[:60]
+def algorithm_version(weights: Weights) -> str:
+    models = "+".join(e.name.rstrip("/").rsplit("/", 1)[-1] for e in get_encoders())
+    return f"hybrid-1/{weights.version}/{models}"[:60]
 
 
 def achievement_record(a: Achievement) -> Record:
@@ -81,26 +82,25 @@ def published_achievements():
     )
 
 
-def _signature(queryset, kind: str, model_name: str) -> tuple:
+def _signature(queryset, kind: str, model_names: list[str]) -> tuple:
     stats = queryset.aggregate(count=Max("pk"), changed=Max("updated_at"))
-    embedded = Embedding.objects.filter(kind=kind, model_name=model_name).aggregate(changed=Max("updated_at"))
+    embedded = Embedding.objects.filter(kind=kind, model_name__in=model_names).aggregate(changed=Max("updated_at"))
     return queryset.count(), stats["count"], stats["changed"], embedded["changed"]
 
 
 def _cached_ranker(name: str, queryset, kind: str, to_record, **options) -> Ranker:
     """A ranker over `queryset`, rebuilt only when its rows or their vectors change."""
-    encoder = get_encoder()
+    names = [e.name for e in get_encoders()]
     weights = active_weights()
-    key = (name, encoder.name, weights, _signature(queryset, kind, encoder.name))
+    key = (name, tuple(names), weights, _signature(queryset, kind, names))
     with _lock:
         cached = _cache.get(name)
         if cached and cached[0] == key:
             return cached[1]
     records = [to_record(row) for row in queryset]
-    vectors = load_vectors(kind, [r.id for r in records], encoder.name, encoder.dim)
     if options.pop("structured", False):
         options["structured_fn"] = StructuredScorer(records)
-    ranker = Ranker(records, vectors=vectors, multilingual=encoder.multilingual, weights=weights, **options)
+    ranker = Ranker(records, vectors=load_spaces(kind, [r.id for r in records]), weights=weights, **options)
     with _lock:
         _cache[name] = (key, ranker)
     return ranker
@@ -118,9 +118,8 @@ def expert_ranker() -> Ranker:
     return _cached_ranker("experts", Expert.objects.order_by("pk"), RecordKind.EXPERT, expert_record)
 
 
-def need_vectors(needs: list[TechnologyNeed]):
-    encoder = get_encoder()
-    return load_vectors(RecordKind.NEED, [n.pk for n in needs], encoder.name, encoder.dim)
+def need_vectors(needs: list[TechnologyNeed]) -> dict:
+    return {name: matrix for name, matrix, _ in load_spaces(RecordKind.NEED, [n.pk for n in needs])}
 
 
 def top_k() -> int:

@@ -1,6 +1,6 @@
 """Free-text search over published achievements with the production ranker."""
 
-from .encoders import get_encoder
+from .embeddings import encode_query_spaces
 from .engine import Record
 from .ranking import achievement_ranker
 
@@ -15,7 +15,7 @@ def search_achievements(query: str, *, limit: int = 20) -> list[dict]:
     if not ranker.ids:
         return []
     record = Record(id=None, body=query, language=_language(query))
-    vectors = get_encoder().encode_queries([query])
+    vectors = encode_query_spaces([query])
     hits = ranker.rank([record], query_vectors=vectors, top_k=limit)[0]
     results = []
     for hit in hits:

@@ -13,7 +13,6 @@ from achievements.models import Achievement, AchievementStatus
 from core.api.errors import Conflict
 from enterprises.models import NeedStatus, TechnologyNeed
 
-from .encoders import get_encoder
 from .models import DeclineReason, ExpertSuggestion, Match, MatchEvent, Stage
 from .ranking import achievement_ranker, algorithm_version, expert_ranker, need_record, need_vectors, top_k
 from .structured import reasons
@@ -87,8 +86,7 @@ def rematch_needs(need_ids) -> int:
     if not needs:
         return 0
     ranker = achievement_ranker()
-    encoder = get_encoder()
-    version = algorithm_version(ranker.weights, encoder)
+    version = algorithm_version(ranker.weights)
     queries = [need_record(n) for n in needs]
     existing: dict[int, dict[int, Match]] = {}
     for match in Match.objects.filter(need__in=needs):
@@ -183,8 +181,7 @@ def suggest_experts(need_ids, limit: int = 10) -> int:
     ranker = expert_ranker()
     if not ranker.ids:
         return 0
-    encoder = get_encoder()
-    version = algorithm_version(ranker.weights, encoder)
+    version = algorithm_version(ranker.weights)
     queries = [need_record(n) for n in needs]
     for query in queries:
         query.attrs = {}  # profiles carry no structured attributes

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from matchmaking.engine import Ranker, Record, Weights, owner_scores
 from matchmaking.structured import StructuredScorer, reasons
@@ -105,3 +106,16 @@ def test_structured_scorer_and_reasons():
 def test_owner_scores_take_best_document_plus_support():
     scores = owner_scores(np.array([0.9, 0.5, 0.8, 0.1]), ["a", "a", "b", None])
     assert scores == {"a": 0.9 + 0.05, "b": 0.8}
+
+
+def test_english_specialist_scores_english_pairs_and_multilingual_model_the_rest():
+    docs = [Record(id=1, body="水稻育种"), Record(id=2, body="rice breeding", language="en")]
+    english_only = np.array([[1.0, 0.0], [0.3, 0.954]], dtype=np.float32)
+    multilingual = np.array([[0.0, 1.0], [0.8, 0.6]], dtype=np.float32)
+    ranker = Ranker(docs, vectors=[("minilm", english_only, False), ("e5", multilingual, True)])
+    queries = [Record(id="zh", body="育种"), Record(id="en", body="breeding", language="en")]
+    vectors = {"minilm": np.array([[1.0, 0.0], [1.0, 0.0]]), "e5": np.array([[0.0, 1.0], [0.0, 1.0]])}
+    scores, present = ranker.components(queries, vectors)["dense"]
+    assert present.all()
+    assert scores[0].tolist() == pytest.approx([1.0, 0.6], abs=1e-3)  # Chinese query: e5 for both documents
+    assert scores[1].tolist() == pytest.approx([1.0, 0.3], abs=1e-3)  # English pair: MiniLM; mixed pair: e5

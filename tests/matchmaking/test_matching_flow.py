@@ -228,3 +228,17 @@ def test_scores_stay_in_unit_interval(world, corpus):
         budget_max=Decimal("1"),
     )
     assert all(0 <= s <= 1 for s in Match.objects.values_list("score", flat=True))
+
+
+def test_extra_models_are_embedded_side_by_side(world, corpus, settings):
+    from matchmaking.embeddings import embed_records
+
+    settings.EMBEDDING_EXTRA_MODELS = ["hash:32"]
+    assert embed_records(kind="achievement", ids=[a.pk for a in corpus]) == 3  # only the new model's vectors
+    assert set(Embedding.objects.filter(kind="achievement").values_list("model_name", flat=True)) == {
+        "hash:64",
+        "hash:32",
+    }
+    need = make_need(world.ent_a, title="寻求固态电池电解质技术", keywords=["固态电池"])
+    match = Match.objects.get(need=need, rank=1)
+    assert match.algorithm_version.endswith("hash:64+hash:32")

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from matchmaking.embeddings import SOURCES, embed_records
-from matchmaking.encoders import get_encoder
+from matchmaking.encoders import get_encoders
 
 
 class Command(BaseCommand):
@@ -17,14 +17,15 @@ class Command(BaseCommand):
         parser.add_argument("--kind", choices=list(SOURCES), action="append")
 
     def handle(self, *args, **options):
-        encoder = get_encoder()
-        total = 0
-        for kind in options["kind"] or list(SOURCES):
-            model, _ = SOURCES[kind]
-            ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
-            with tqdm(total=len(ids), desc=f"embed {kind}", unit="rec", disable=options["verbosity"] == 0) as bar:
-                for start in range(0, len(ids), options["batch_size"]):
-                    chunk = ids[start : start + options["batch_size"]]
-                    total += embed_records(kind=kind, ids=chunk, encoder=encoder)
-                    bar.update(len(chunk))
-        self.stdout.write(f"{total} records embedded with {encoder.name}; the rest were up to date.")
+        for encoder in get_encoders():
+            total = 0
+            for kind in options["kind"] or list(SOURCES):
+                model, _ = SOURCES[kind]
+                ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
+                label = f"{kind} / {encoder.name}"
+                with tqdm(total=len(ids), desc=label, unit="rec", disable=options["verbosity"] == 0) as bar:
+                    for start in range(0, len(ids), options["batch_size"]):
+                        chunk = ids[start : start + options["batch_size"]]
+                        total += embed_records(kind=kind, ids=chunk, encoder=encoder)
+                        bar.update(len(chunk))
+            self.stdout.write(f"{total} records embedded with {encoder.name}; the rest were up to date.")

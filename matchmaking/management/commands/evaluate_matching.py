@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
-from matchmaking.encoders import get_encoder
+from matchmaking.encoders import get_encoders
 from matchmaking.engine import Ranker, Record, owner_scores
 from matchmaking.evaluation import metrics, read_jsonl, read_qrels, write_trec_run
 from matchmaking.ranking import active_weights
@@ -48,11 +48,12 @@ class Command(BaseCommand):
         query_records = [
             Record(id=str(q["_id"]), body=q["text"], language=_language(q["text"], language)) for q in queries
         ]
-        encoder = get_encoder()
-        self.stdout.write(f"Encoding {len(documents)} documents and {len(queries)} queries with {encoder.name} ...")
-        doc_vectors = encoder.encode_passages([d.text for d in documents])
-        query_vectors = encoder.encode_queries([q.body for q in query_records])
-        ranker = Ranker(documents, vectors=doc_vectors, multilingual=encoder.multilingual, weights=active_weights())
+        encoders = get_encoders()
+        names = ", ".join(e.name for e in encoders)
+        self.stdout.write(f"Encoding {len(documents)} documents and {len(queries)} queries with {names} ...")
+        spaces = [(e.name, e.encode_passages([d.text for d in documents]), e.multilingual) for e in encoders]
+        query_vectors = {e.name: e.encode_queries([q.body for q in query_records]) for e in encoders}
+        ranker = Ranker(documents, vectors=spaces, weights=active_weights())
         owners = [d.owner for d in documents]
         if options["target"] == "owners" and not any(owners):
             raise CommandError('--target owners needs an "owner" on the corpus lines.')
@@ -61,7 +62,8 @@ class Command(BaseCommand):
         components_by_chunk = []
         for start in range(0, len(query_records), 256):
             batch = query_records[start : start + 256]
-            components_by_chunk.append((batch, ranker.components(batch, query_vectors[start : start + 256])))
+            chunk_vectors = {name: matrix[start : start + 256] for name, matrix in query_vectors.items()}
+            components_by_chunk.append((batch, ranker.components(batch, chunk_vectors)))
         for variant in ("hybrid", "dense", "lexical"):
             only = None if variant == "hybrid" else variant
             runs = {}

@@ -9,7 +9,6 @@ from tqdm import tqdm
 
 from enterprises.models import NeedStatus, TechnologyNeed
 from matchmaking import services
-from matchmaking.encoders import get_encoder
 from matchmaking.models import Embedding, Match
 from matchmaking.ranking import achievement_ranker, algorithm_version, published_achievements
 
@@ -24,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         services.drop_unpublished_suggestions()
         ranker = achievement_ranker()
-        version = algorithm_version(ranker.weights, get_encoder())
+        version = algorithm_version(ranker.weights)
         needs = TechnologyNeed.objects.filter(status=NeedStatus.PUBLISHED).order_by("pk")
         ids = list(needs.values_list("pk", flat=True))
         if not options["force"]:
