@@ -7,7 +7,14 @@ from accounts.api import MeView, TokenLoginView, TokenLogoutView
 from achievements.api import AchievementViewSet, ExpertViewSet, InstitutionViewSet
 from core.api.views import DistrictViewSet, TechnicalFieldViewSet, TransferModeViewSet
 from enterprises.api import EnterpriseViewSet, NeedViewSet
-from matchmaking.api import AchievementMatchesView, MatchViewSet, NeedExpertsView, NeedMatchesView, SearchView
+from matchmaking.api import (
+    AchievementMatchesView,
+    AchievementNeedsView,
+    MatchViewSet,
+    NeedExpertsView,
+    NeedMatchesView,
+    SearchView,
+)
 
 router = DefaultRouter()
 router.include_format_suffixes = False
@@ -28,6 +35,7 @@ api_v1 = [
     path("needs/<int:pk>/matches/", NeedMatchesView.as_view(), name="need-matches"),
     path("needs/<int:pk>/experts/", NeedExpertsView.as_view(), name="need-experts"),
     path("achievements/<int:pk>/matches/", AchievementMatchesView.as_view(), name="achievement-matches"),
+    path("achievements/<int:pk>/needs/", AchievementNeedsView.as_view(), name="achievement-needs"),
     path("search/", SearchView.as_view(), name="search"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

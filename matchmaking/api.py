@@ -23,6 +23,7 @@ from .serializers import (
     ExpertSuggestionSerializer,
     MatchDetailSerializer,
     MatchSerializer,
+    RankedNeedSerializer,
     SearchHitSerializer,
     TransitionSerializer,
 )
@@ -119,6 +120,20 @@ class AchievementMatchesView(APIView):
         return Response(MatchSerializer(matches.order_by("-score", "id"), many=True).data)
 
 
+class AchievementNeedsView(APIView):
+    @extend_schema(
+        summary="Needs an achievement fits best (ranked now, from the needs you may see)",
+        tags=["matches"],
+        parameters=[OpenApiParameter("limit", int, default=20)],
+        responses=RankedNeedSerializer(many=True),
+    )
+    def get(self, request, pk):
+        achievement = _get_or_404(achievements_visible_to(request.user), pk)
+        limit = _limit(request)
+        rows = services.rank_needs_for_achievement(achievement, needs_visible_to(request.user), limit=limit)
+        return Response(RankedNeedSerializer(rows, many=True).data)
+
+
 class NeedExpertsView(APIView):
     @extend_schema(
         summary="Researchers suggested for a need", tags=["matches"], responses=ExpertSuggestionSerializer(many=True)
@@ -141,11 +156,14 @@ class SearchView(APIView):
             raise ValidationError({"q": [_("Type what you are looking for.")]})
         if len(query) > 500:
             raise ValidationError({"q": [_("The query is too long (500 characters at most).")]})
-        try:
-            limit = min(max(int(request.query_params.get("limit", 20)), 1), 100)
-        except ValueError:
-            raise ValidationError({"limit": [_("A whole number, please.")]}) from None
-        return Response(SearchHitSerializer(search_achievements(query, limit=limit), many=True).data)
+        return Response(SearchHitSerializer(search_achievements(query, limit=_limit(request)), many=True).data)
+
+
+def _limit(request) -> int:
+    try:
+        return min(max(int(request.query_params.get("limit", 20)), 1), 100)
+    except ValueError:
+        raise ValidationError({"limit": [_("A whole number, please.")]}) from None
 
 
 def _get_or_404(queryset, pk):

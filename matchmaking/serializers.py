@@ -101,3 +101,13 @@ class SearchHitSerializer(serializers.Serializer):
     components = serializers.DictField(child=serializers.FloatField())
     shared_terms = serializers.ListField(child=serializers.CharField())
     achievement = serializers.DictField()
+
+
+class RankedNeedSerializer(serializers.Serializer):
+    need = MatchNeedSerializer()
+    score = serializers.FloatField()
+    components = serializers.DictField(child=serializers.FloatField())
+    explanation = serializers.SerializerMethodField()
+
+    def get_explanation(self, row) -> ExplanationSerializer:
+        return {**row["explanation"], "reasons": render_reasons(row["explanation"].get("reasons", []))}

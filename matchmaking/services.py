@@ -162,6 +162,35 @@ def needs_affected_by_achievements(achievement_ids) -> list[int]:
     return sorted(affected)
 
 
+def rank_needs_for_achievement(achievement: Achievement, needs, *, limit: int = 20) -> list[dict]:
+    """The needs (from `needs`, already filtered to what the reader may see) that this
+    published achievement fits best, scored by the same ranker as the matches."""
+    needs = _needs_for_matching(needs.values_list("pk", flat=True))
+    ranker = achievement_ranker()
+    if not needs or achievement.pk not in ranker.ids:
+        return []
+    column = ranker.ids.index(achievement.pk)
+    results = []
+    for start in range(0, len(needs), 256):
+        batch = needs[start : start + 256]
+        queries = [need_record(n) for n in batch]
+        components = ranker.components(queries, need_vectors(batch))
+        fused = ranker.fuse(components)[:, column]
+        for row, (need, query) in enumerate(zip(batch, queries, strict=True)):
+            parts = {name: round(float(m[0][row, column]), 4) for name, m in components.items() if m[1][row, column]}
+            hit = Hit(achievement.pk, 0, round(float(fused[row]), 4), parts, column)
+            results.append(
+                {
+                    "need": need,
+                    "score": hit.score,
+                    "components": parts,
+                    "explanation": explanation_for(ranker, query, hit),
+                }
+            )
+    results.sort(key=lambda r: (-r["score"], r["need"].pk))
+    return results[:limit]
+
+
 def drop_unpublished_suggestions() -> int:
     deleted, _ = (
         Match.objects.filter(stage=Stage.SUGGESTED).exclude(achievement__status=AchievementStatus.PUBLISHED).delete()

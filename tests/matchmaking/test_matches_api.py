@@ -138,3 +138,14 @@ def test_match_list_query_count_is_constant(as_user, world, django_assert_num_qu
     with django_assert_num_queries(2):
         response = client.get("/api/v1/matches/")
     assert response.json()["count"] == needs
+
+
+def test_needs_for_an_achievement_are_ranked_directly_and_respect_visibility(as_user, world, matched):
+    url = f"/api/v1/achievements/{matched['public_achievement'].pk}/needs/"
+    broker_rows = as_user("broker").get(url).json()
+    assert {r["need"]["id"] for r in broker_rows} == {matched["public_need"].pk, matched["secret_need"].pk}
+    assert broker_rows[0]["score"] >= broker_rows[1]["score"]
+    assert broker_rows[0]["explanation"]["reasons"][0]["text"]
+    institution_rows = as_user("inst_a").get(url).json()
+    assert [r["need"]["id"] for r in institution_rows] == [matched["public_need"].pk]
+    assert as_user("inst_b").get(f"/api/v1/achievements/{matched['draft'].pk}/needs/").status_code == 404
