@@ -13,6 +13,7 @@ from achievements.models import Achievement, AchievementStatus
 from core.api.errors import Conflict
 from enterprises.models import NeedStatus, TechnologyNeed
 
+from .engine import Hit
 from .models import DeclineReason, ExpertSuggestion, Match, MatchEvent, Stage
 from .ranking import achievement_ranker, algorithm_version, expert_ranker, need_record, need_vectors, top_k
 from .structured import reasons
