@@ -1,0 +1,249 @@
+"""Placing a programme's events on the year's calendar (CP-SAT).
+
+Events of one kind (same theme, organiser and room size) are interchangeable, so the model
+counts them per day instead of naming each one: y[kind, day] = how many of that kind happen on
+that day. Constraints: rooms (two sessions a day per open room, large events only in large
+enough rooms), public holidays and closed days, at most `daily_cap` events a day and
+`organiser_daily_cap` per organiser, and events of one theme at least `theme_spacing` days
+apart. Each kind may fall short of its wanted count only through a penalised shortfall, so an
+impossible request still gets a plan plus a plain answer naming what to relax and by how much.
+"""
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+SESSIONS_PER_DAY = 2  # morning and afternoon
+
+
+class PlanningInputError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Room:
+    id: object
+    capacity: int
+    closed: frozenset = frozenset()  # dates
+
+
+@dataclass(frozen=True)
+class EventKind:
+    theme: str
+    organiser: object
+    attendance: int  # the room must hold this many
+    count: int
+
+
+@dataclass
+class PlanRequest:
+    start: date
+    end: date
+    rooms: list
+    kinds: list
+    holidays: frozenset = frozenset()
+    weekdays_only: bool = True
+    daily_cap: int = 4
+    organiser_daily_cap: int = 2
+    theme_spacing: int = 3  # days between two events of one theme
+
+
+@dataclass
+class PlannedEvent:
+    theme: str
+    organiser: object
+    day: date
+    session: int  # 0 morning, 1 afternoon
+    room: object
+
+
+@dataclass
+class Plan:
+    events: list
+    wanted: int
+    placed: int
+    seconds: float
+    advice: list = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.placed == self.wanted
+
+
+def open_days(request: PlanRequest) -> list[date]:
+    days, day = [], request.start
+    while day <= request.end:
+        if day not in request.holidays and not (request.weekdays_only and day.weekday() >= 5):
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def validate(request: PlanRequest) -> None:
+    if request.end < request.start:
+        raise PlanningInputError("The programme ends before it starts.")
+    if not request.rooms:
+        raise PlanningInputError("Add at least one room.")
+    if any(room.capacity <= 0 for room in request.rooms):
+        raise PlanningInputError("Every room needs a capacity above zero.")
+    if request.daily_cap < 1 or request.organiser_daily_cap < 1:
+        raise PlanningInputError("The daily caps must be at least 1.")
+    if request.theme_spacing < 1:
+        raise PlanningInputError("The spacing between events of one theme must be at least 1 day.")
+    if any(kind.count < 0 for kind in request.kinds):
+        raise PlanningInputError("A wanted event count cannot be negative.")
+    too_big = [k for k in request.kinds if k.attendance > max(room.capacity for room in request.rooms)]
+    if too_big:
+        raise PlanningInputError(
+            f"No room holds {too_big[0].attendance} people (theme {too_big[0].theme}); the largest holds "
+            f"{max(room.capacity for room in request.rooms)}."
+        )
+
+
+def _rooms_fitting(request: PlanRequest, day: date, attendance: int) -> int:
+    return sum(1 for room in request.rooms if room.capacity >= attendance and day not in room.closed)
+
+
+def advice(request: PlanRequest, days: list[date]) -> list[str]:
+    """Necessary conditions, each checked by counting, each with the change that would fix it."""
+    notes = []
+    wanted = sum(k.count for k in request.kinds)
+    if not days:
+        return ["There is no open day in the programme: check its dates, weekdays and holidays."]
+    by_cap = request.daily_cap * len(days)
+    by_rooms = sum(SESSIONS_PER_DAY * _rooms_fitting(request, d, 0) for d in days)
+    if wanted > by_cap:
+        notes.append(
+            f"{wanted} events do not fit under the cap of {request.daily_cap} a day over {len(days)} open days "
+            f"({by_cap} places): raise the daily cap to {-(-wanted // len(days))} or plan {wanted - by_cap} fewer."
+        )
+    if wanted > by_rooms:
+        notes.append(
+            f"{wanted} events do not fit in the rooms ({by_rooms} room sessions over {len(days)} open days): add "
+            f"{-(-(wanted - by_rooms) // SESSIONS_PER_DAY)} room-days or plan {wanted - by_rooms} fewer."
+        )
+    by_theme = defaultdict(int)
+    by_organiser = defaultdict(int)
+    for kind in request.kinds:
+        by_theme[kind.theme] += kind.count
+        by_organiser[kind.organiser] += kind.count
+    span = (days[-1] - days[0]).days + 1
+    for theme, count in sorted(by_theme.items()):
+        fit = span // request.theme_spacing + (1 if span % request.theme_spacing else 0)
+        if count > fit:
+            spacing = max(1, span // count)
+            notes.append(
+                f"Theme “{theme}”: {count} events cannot be {request.theme_spacing} days apart within {span} days "
+                f"(at most {fit}): lower its spacing to {spacing} days or plan {count - fit} fewer."
+            )
+    for organiser, count in sorted(by_organiser.items(), key=lambda item: str(item[0])):
+        fit = request.organiser_daily_cap * len(days)
+        if count > fit:
+            notes.append(
+                f"Organiser {organiser}: {count} events exceed {request.organiser_daily_cap} a day over {len(days)} "
+                f"days: raise their daily cap to {-(-count // len(days))} or share events with another organiser."
+            )
+    return notes
+
+
+def plan(request: PlanRequest, *, time_limit: float = 25.0) -> Plan:
+    from ortools.sat.python import cp_model
+
+    validate(request)
+    started = time.perf_counter()
+    days = open_days(request)
+    wanted = sum(k.count for k in request.kinds)
+    notes = advice(request, days)
+    if not days or not request.kinds:
+        return Plan([], wanted, 0, time.perf_counter() - started, notes)
+
+    model = cp_model.CpModel()
+    y = {}
+    for k, kind in enumerate(request.kinds):
+        for d, day in enumerate(days):
+            rooms = _rooms_fitting(request, day, kind.attendance)
+            if rooms:
+                y[k, d] = model.new_int_var(0, min(SESSIONS_PER_DAY * rooms, request.organiser_daily_cap), "")
+    shortfall = []
+    for k, kind in enumerate(request.kinds):
+        placed = sum(y[k, d] for d in range(len(days)) if (k, d) in y)
+        short = model.new_int_var(0, kind.count, "")
+        model.add(placed + short == kind.count)
+        shortfall.append(short)
+    per_day = defaultdict(list)
+    for (k, d), var in y.items():
+        per_day[d].append((k, var))
+    thresholds = sorted({kind.attendance for kind in request.kinds})
+    for d, entries in per_day.items():
+        model.add(sum(var for _, var in entries) <= request.daily_cap)
+        for threshold in thresholds:  # nested room sizes: enough large rooms for large events
+            group = [var for k, var in entries if request.kinds[k].attendance >= threshold]
+            if group:
+                model.add(sum(group) <= SESSIONS_PER_DAY * _rooms_fitting(request, days[d], threshold))
+        by_organiser = defaultdict(list)
+        for k, var in entries:
+            by_organiser[request.kinds[k].organiser].append(var)
+        for group in by_organiser.values():
+            if len(group) > 1:
+                model.add(sum(group) <= request.organiser_daily_cap)
+    themes = defaultdict(list)
+    for k, kind in enumerate(request.kinds):
+        themes[kind.theme].append(k)
+    for kinds in themes.values():
+        for d, day in enumerate(days):
+            window = [
+                y[k, e]
+                for k in kinds
+                for e in range(d, len(days))
+                if (days[e] - day).days < request.theme_spacing and (k, e) in y
+            ]
+            if len(window) > 1:
+                model.add(sum(window) <= 1)
+    # Spread the year: no week much busier than the average.
+    weeks = defaultdict(list)
+    for (k, d), var in y.items():
+        weeks[days[d].isocalendar()[:2]].append(var)
+    busiest = model.new_int_var(0, wanted, "")
+    for group in weeks.values():
+        model.add(sum(group) <= busiest)
+    model.minimize(1000 * sum(shortfall) + busiest)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = 2
+    solver.parameters.random_seed = 0
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        notes.append("No plan was found in the time allowed: relax the constraints above or allow more time.")
+        return Plan([], wanted, 0, time.perf_counter() - started, notes)
+
+    events = _rooms_and_sessions(request, days, {key: solver.value(var) for key, var in y.items()})
+    for k, kind in enumerate(request.kinds):
+        missing = solver.value(shortfall[k])
+        if missing and not notes:
+            notes.append(
+                f"Theme “{kind.theme}” ({kind.organiser}): {missing} of {kind.count} events found no date under the "
+                f"spacing of {request.theme_spacing} days and the daily caps: lower the spacing or raise the caps."
+            )
+    return Plan(events, wanted, len(events), time.perf_counter() - started, notes)
+
+
+def _rooms_and_sessions(request: PlanRequest, days: list[date], counts: dict) -> list[PlannedEvent]:
+    """Per day, the largest events take the largest free rooms, mornings first."""
+    events = []
+    by_day = defaultdict(list)
+    for (k, d), n in counts.items():
+        by_day[d].extend([request.kinds[k]] * n)
+    for d, kinds in sorted(by_day.items()):
+        day = days[d]
+        places = [
+            (session, room)
+            for session in range(SESSIONS_PER_DAY)
+            for room in sorted(request.rooms, key=lambda r: -r.capacity)
+            if day not in room.closed
+        ]
+        for kind in sorted(kinds, key=lambda k: -k.attendance):
+            place = next(p for p in places if p[1].capacity >= kind.attendance)
+            places.remove(place)
+            events.append(PlannedEvent(kind.theme, kind.organiser, day, place[0], place[1].id))
+    return sorted(events, key=lambda e: (e.day, e.session, str(e.room)))
