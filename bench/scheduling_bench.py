@@ -99,7 +99,7 @@ def main() -> None:
         "value_regained": round(rescheduled.objective - kept_value, 3),
         "reschedule_seconds": round(reschedule_seconds, 2),
     }
-    print_table("1:1 meeting scheduling", figures)
+    print_table("Year planning and 1:1 meeting scheduling", figures)
     write_json(args.json_path, figures)
 
 

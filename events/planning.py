@@ -202,7 +202,7 @@ def plan(request: PlanRequest, *, time_limit: float = 25.0) -> Plan:
                 model.add(sum(window) <= 1)
     # Spread the year: no week much busier than the average.
     weeks = defaultdict(list)
-    for (k, d), var in y.items():
+    for (_kind, d), var in y.items():
         weeks[days[d].isocalendar()[:2]].append(var)
     busiest = model.new_int_var(0, wanted, "")
     for group in weeks.values():
