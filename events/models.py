@@ -1,1 +1,229 @@
-# Event models arrive with the events issue.
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Programme(models.Model):
+    """A year's series of matchmaking events with a target count and themes."""
+
+    name = models.CharField(_("name"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("year"))
+    target_events = models.PositiveIntegerField(_("target number of events"), default=400)
+    organiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="programmes")
+    daily_cap = models.PositiveSmallIntegerField(_("events per day at most"), default=4)
+    organiser_daily_cap = models.PositiveSmallIntegerField(_("events per organiser per day at most"), default=2)
+    theme_spacing_days = models.PositiveSmallIntegerField(_("days between events of one theme"), default=3)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["-year", "name"]
+        constraints = [models.UniqueConstraint(fields=["name", "year"], name="programme_unique_name_year")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.year}"
+
+
+class ProgrammeTheme(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="themes")
+    field = models.ForeignKey("core.TechnicalField", on_delete=models.PROTECT)
+    wanted_events = models.PositiveIntegerField(_("wanted events"))
+    expected_attendance = models.PositiveIntegerField(_("expected attendance"), default=60)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["programme", "field"], name="theme_unique_per_programme")]
+
+    def __str__(self) -> str:
+        return f"{self.programme}: {self.field}"
+
+
+class PublicHoliday(models.Model):
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class Venue(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    district = models.ForeignKey("core.District", null=True, blank=True, on_delete=models.PROTECT)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Room(models.Model):
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(_("name"), max_length=100)
+    capacity = models.PositiveIntegerField(_("capacity"), validators=[MinValueValidator(1)])
+    tables = models.PositiveIntegerField(_("meeting tables"), validators=[MinValueValidator(1)])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "name"], name="room_unique_per_venue"),
+            models.CheckConstraint(name="room_has_capacity_and_tables", condition=Q(capacity__gte=1, tables__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue} {self.name}"
+
+
+class RoomClosure(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "date"], name="closure_unique_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.room} closed {self.date}"
+
+
+class EventStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open for registration")
+    CLOSED = "closed", _("Registration closed")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class MatchmakingEvent(models.Model):
+    programme = models.ForeignKey(Programme, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    title = models.CharField(_("title"), max_length=300)
+    fields = models.ManyToManyField("core.TechnicalField", verbose_name=_("theme fields"), blank=True)
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    online = models.BooleanField(_("online"), default=False)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    meeting_minutes = models.PositiveSmallIntegerField(
+        _("meeting length (minutes)"), default=20, validators=[MinValueValidator(5)]
+    )
+    breaks = models.JSONField(_("breaks"), default=list, blank=True, help_text="[[start, end], ...] as HH:MM")
+    capacity = models.PositiveIntegerField(_("capacity"), default=100)
+    tables = models.PositiveIntegerField(_("meeting tables"), default=20, validators=[MinValueValidator(1)])
+    organiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organised_events")
+    registration_deadline = models.DateTimeField(_("registration deadline"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=EventStatus.choices, default=EventStatus.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("matchmaking event")
+        verbose_name_plural = _("matchmaking events")
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(name="event_ends_after_start", condition=Q(ends_at__gt=F("starts_at"))),
+            models.CheckConstraint(name="event_has_tables", condition=Q(tables__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Side(models.TextChoices):
+    HOLDER = "holder", _("Achievement holder")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    BROKER = "broker", _("Broker")
+
+
+class Registration(models.Model):
+    event = models.ForeignKey(MatchmakingEvent, on_delete=models.CASCADE, related_name="registrations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations")
+    side = models.CharField(_("side"), max_length=20, choices=Side.choices)
+    availability = models.JSONField(
+        _("availability windows"),
+        default=list,
+        blank=True,
+        help_text="[[start, end], ...] as HH:MM; empty means the whole event",
+    )
+    max_meetings = models.PositiveSmallIntegerField(_("meetings at most"), default=6)
+    attendance_confirmed = models.BooleanField(default=False)
+    checked_in = models.BooleanField(default=False)
+    no_show = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "user"], name="registration_unique_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.event}"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired")
+
+
+class MeetingRequest(models.Model):
+    event = models.ForeignKey(MatchmakingEvent, on_delete=models.CASCADE, related_name="requests")
+    sender = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="sent_requests")
+    receiver = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="received_requests")
+    message = models.TextField(_("message"), blank=True)
+    status = models.CharField(max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    recommended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text="A broker who recommended this pair",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sender", "receiver"], name="request_unique_pair"),
+            models.CheckConstraint(name="request_not_to_self", condition=~Q(sender=F("receiver"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender} -> {self.receiver} ({self.status})"
+
+
+class MeetingStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    HELD = "held", _("Held")
+    NO_SHOW = "no_show", _("No-show")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Outcome(models.TextChoices):
+    NONE = "none", _("None")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    AGREEMENT = "agreement", _("Agreement reached")
+
+
+class Meeting(models.Model):
+    event = models.ForeignKey(MatchmakingEvent, on_delete=models.CASCADE, related_name="meetings")
+    holder = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="meetings_as_holder")
+    enterprise = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="meetings_as_enterprise")
+    slot = models.PositiveSmallIntegerField()
+    starts_at = models.DateTimeField()
+    table = models.PositiveSmallIntegerField()
+    value = models.FloatField(default=0)
+    status = models.CharField(max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED)
+    holder_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    enterprise_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    holder_outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.NONE)
+    enterprise_outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.NONE)
+
+    class Meta:
+        ordering = ["event_id", "slot", "table"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "holder", "enterprise"], name="meeting_pair_once"),
+            models.UniqueConstraint(
+                fields=["event", "slot", "table"], condition=Q(status="scheduled"), name="meeting_table_free"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} slot {self.slot} table {self.table}"

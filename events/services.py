@@ -1,0 +1,285 @@
+"""Writes of the events app: planning a programme's year and scheduling an event's meetings."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from matchmaking.models import Match
+
+from . import planning, scheduling
+from .models import (
+    EventStatus,
+    MatchmakingEvent,
+    Meeting,
+    MeetingStatus,
+    Programme,
+    PublicHoliday,
+    Registration,
+    RequestStatus,
+    Room,
+    RoomClosure,
+    Side,
+)
+
+# Pair values: mutual requests first, then accepted one-sided requests, then broker recommendations.
+REQUEST_WEIGHTS = {"mutual": 3.0, "accepted": 2.0, "recommended": 1.0}
+NO_SHOW_FACTOR = 0.7  # each earlier no-show multiplies a participant's pairs by this
+
+
+def _clock(event: MatchmakingEvent, text: str, what: str) -> datetime:
+    try:
+        hours, minutes = (int(part) for part in str(text).split(":"))
+        local = timezone.localtime(event.starts_at)
+        return local.replace(hour=hours, minute=minutes, second=0, microsecond=0)
+    except (TypeError, ValueError):
+        raise ValidationError({what: _("Times are written HH:MM, e.g. 14:30.")}) from None
+
+
+def _windows(event: MatchmakingEvent, windows, what: str) -> list[tuple[datetime, datetime]]:
+    result = []
+    for window in windows or []:
+        if not isinstance(window, (list, tuple)) or len(window) != 2:
+            raise ValidationError({what: _("Each window is a pair [start, end].")})
+        start, end = _clock(event, window[0], what), _clock(event, window[1], what)
+        if end <= start:
+            raise ValidationError({what: _("A window must end after it starts.")})
+        if start < event.starts_at or end > event.ends_at:
+            raise ValidationError(
+                {
+                    what: _("The window %(start)s-%(end)s lies outside the event.")
+                    % {"start": window[0], "end": window[1]}
+                }
+            )
+        result.append((start, end))
+    result.sort()
+    for (_start, first_end), (second_start, _end) in zip(result, result[1:], strict=False):
+        if second_start < first_end:
+            raise ValidationError({what: _("Windows overlap.")})
+    return result
+
+
+def event_slots(event: MatchmakingEvent) -> list[datetime]:
+    """Slot start times: the event cut into meetings of `meeting_minutes`, skipping breaks."""
+    breaks = _windows(event, event.breaks, "breaks")
+    length = timedelta(minutes=event.meeting_minutes)
+    slots, start = [], event.starts_at
+    while start + length <= event.ends_at:
+        end = start + length
+        overlapping = next(((b0, b1) for b0, b1 in breaks if start < b1 and b0 < end), None)
+        if overlapping:
+            start = overlapping[1]
+            continue
+        slots.append(start)
+        start = end
+    if not slots:
+        raise ValidationError({"meeting_minutes": _("No meeting fits in the event's time.")})
+    return slots
+
+
+def _available(registration: Registration, slots: list[datetime], length: timedelta) -> frozenset:
+    windows = _windows(registration.event, registration.availability, "availability")
+    if not windows:
+        return frozenset(range(len(slots)))
+    return frozenset(
+        i for i, start in enumerate(slots) if any(w0 <= start and start + length <= w1 for w0, w1 in windows)
+    )
+
+
+def _no_shows(event, registrations) -> dict[int, int]:
+    """How often each participant failed to turn up at earlier events."""
+    users = [r.user_id for r in registrations]
+    counts = defaultdict(int)
+    earlier = Registration.objects.filter(user_id__in=users, no_show=True).exclude(event=event)
+    for user_id in earlier.values_list("user_id", flat=True):
+        counts[user_id] += 1
+    return counts
+
+
+def _match_scores(holders, enterprises) -> dict[tuple[int, int], float]:
+    """Best stored match score between each holder's institution and enterprise's needs."""
+    institution_of = {r.pk: r.user.institution_id for r in holders}
+    enterprise_of = {r.pk: r.user.enterprise_id for r in enterprises}
+    best = {}
+    rows = Match.objects.filter(
+        achievement__institution_id__in=set(institution_of.values()) - {None},
+        need__enterprise_id__in=set(enterprise_of.values()) - {None},
+    ).values_list("achievement__institution_id", "need__enterprise_id", "score")
+    for institution, enterprise, score in rows:
+        best[(institution, enterprise)] = max(best.get((institution, enterprise), 0.0), score)
+    return {(h, e): best.get((institution_of[h], enterprise_of[e]), 0.0) for h in institution_of for e in enterprise_of}
+
+
+@dataclass
+class ScheduleSummary:
+    meetings: int
+    objective: float
+    bound: float
+    gap: float
+    optimal: bool
+    moved: int
+    seconds: float
+
+
+def build_problem(event: MatchmakingEvent) -> tuple[scheduling.Problem, list[datetime]]:
+    slots = event_slots(event)
+    length = timedelta(minutes=event.meeting_minutes)
+    registrations = list(event.registrations.select_related("user").exclude(side=Side.BROKER))
+    no_shows = _no_shows(event, registrations)
+    user_of = {r.pk: r.user_id for r in registrations}
+    people = {
+        r.pk: scheduling.Person(r.pk, r.side, r.max_meetings, _available(r, slots, length)) for r in registrations
+    }
+    holders = [r for r in registrations if r.side == Side.HOLDER]
+    enterprises = [r for r in registrations if r.side == Side.ENTERPRISE]
+    scores = _match_scores(holders, enterprises)
+    requests = defaultdict(set)
+    recommended = set()
+    for request in event.requests.select_related("sender", "receiver"):
+        pair = _pair(request.sender, request.receiver)
+        if pair is None or request.status == RequestStatus.DECLINED:
+            continue
+        if request.recommended_by_id:
+            recommended.add(pair)
+        requests[pair].add((request.sender_id, request.status))
+    candidates = []
+    for pair in set(requests) | recommended:
+        senders = {sender for sender, _status in requests.get(pair, ())}
+        accepted = any(status == RequestStatus.ACCEPTED for _sender, status in requests.get(pair, ()))
+        if len(senders) == 2:
+            kind = "mutual"
+        elif accepted:
+            kind = "accepted"
+        elif pair in recommended:
+            kind = "recommended"
+        else:
+            continue  # a one-sided request the other side has not accepted
+        factor = 1.0
+        for registration_id in pair:
+            factor *= NO_SHOW_FACTOR ** no_shows.get(user_of[registration_id], 0)
+        value = REQUEST_WEIGHTS[kind] * (0.5 + scores.get(pair, 0.0)) * factor
+        candidates.append(scheduling.Candidate(pair[0], pair[1], round(value, 4)))
+    existing = {
+        (m.holder_id, m.enterprise_id): (m.slot, m.table)
+        for m in event.meetings.filter(status=MeetingStatus.SCHEDULED)
+        if m.holder_id in people and m.enterprise_id in people
+    }
+    problem = scheduling.Problem(
+        len(slots), event.tables, people, sorted(candidates, key=lambda c: (c.holder, c.enterprise)), existing
+    )
+    return problem, slots
+
+
+def _pair(a: Registration, b: Registration):
+    sides = {a.side: a.pk, b.side: b.pk}
+    if set(sides) != {Side.HOLDER, Side.ENTERPRISE}:
+        return None
+    return sides[Side.HOLDER], sides[Side.ENTERPRISE]
+
+
+def schedule_event(*, event: MatchmakingEvent, actor=None, time_limit: float = 9.0) -> ScheduleSummary:
+    """(Re-)schedule an event's 1:1 meetings; existing meetings stay put unless moving gains enough."""
+    if event.status in (EventStatus.HELD, EventStatus.CANCELLED):
+        raise ValidationError({"status": _("A held or cancelled event cannot be scheduled.")})
+    problem, slots = build_problem(event)
+    try:
+        schedule = scheduling.solve(problem, time_limit=time_limit)
+    except scheduling.ScheduleInputError as exc:
+        raise ValidationError(str(exc)) from exc
+    with transaction.atomic():
+        MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
+        event.meetings.filter(status=MeetingStatus.SCHEDULED).delete()
+        Meeting.objects.bulk_create(
+            [
+                Meeting(
+                    event=event,
+                    holder_id=m.holder,
+                    enterprise_id=m.enterprise,
+                    slot=m.slot,
+                    table=m.table,
+                    starts_at=slots[m.slot],
+                    value=m.value,
+                )
+                for m in schedule.placements
+            ]
+        )
+    return ScheduleSummary(
+        len(schedule.placements),
+        schedule.objective,
+        schedule.bound,
+        round(schedule.gap, 4),
+        schedule.optimal,
+        schedule.moved,
+        round(schedule.seconds, 2),
+    )
+
+
+# Planning the year ------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanSummary:
+    created: int
+    wanted: int
+    advice: list
+
+
+def plan_programme(
+    *, programme: Programme, actor=None, time_limit: float = 25.0, day_start: int = 9, session_hours: int = 3
+) -> PlanSummary:
+    """Place the programme's wanted events on the calendar as draft events (replacing earlier
+    drafts of this programme); the advice says what to relax when not everything fits."""
+    rooms = list(Room.objects.all())
+    if not rooms:
+        raise ValidationError(_("Add a venue with at least one room first."))
+    closures = defaultdict(set)
+    for closure in RoomClosure.objects.all():
+        closures[closure.room_id].add(closure.date)
+    kinds = [
+        planning.EventKind(theme.field.code, programme.organiser_id, theme.expected_attendance, theme.wanted_events)
+        for theme in programme.themes.select_related("field")
+    ]
+    if not kinds:
+        raise ValidationError(_("Give the programme at least one theme with a wanted number of events."))
+    request = planning.PlanRequest(
+        start=datetime(programme.year, 1, 1).date(),
+        end=datetime(programme.year, 12, 31).date(),
+        rooms=[planning.Room(r.pk, r.capacity, frozenset(closures[r.pk])) for r in rooms],
+        kinds=kinds,
+        holidays=frozenset(PublicHoliday.objects.filter(date__year=programme.year).values_list("date", flat=True)),
+        daily_cap=programme.daily_cap,
+        organiser_daily_cap=programme.organiser_daily_cap,
+        theme_spacing=programme.theme_spacing_days,
+    )
+    try:
+        result = planning.plan(request, time_limit=time_limit)
+    except planning.PlanningInputError as exc:
+        raise ValidationError(str(exc)) from exc
+    rooms_by_id = {r.pk: r for r in rooms}
+    fields = {theme.field.name_zh: theme.field for theme in programme.themes.select_related("field")}
+    with transaction.atomic():
+        programme.events.filter(status=EventStatus.DRAFT).delete()
+        for planned in result.events:
+            start = timezone.make_aware(
+                datetime.combine(planned.day, datetime.min.time()).replace(
+                    hour=day_start + planned.session * (session_hours + 1)
+                )
+            )
+            room = rooms_by_id[planned.room]
+            event = MatchmakingEvent.objects.create(
+                programme=programme,
+                title=f"{fields[planned.theme].name_zh}成果对接会 {planned.day:%m-%d}",
+                room=room,
+                starts_at=start,
+                ends_at=start + timedelta(hours=session_hours),
+                capacity=room.capacity,
+                tables=room.tables,
+                organiser=programme.organiser,
+                registration_deadline=start - timedelta(days=3),
+            )
+            event.fields.add(fields[planned.theme])
+    return PlanSummary(result.placed, result.wanted, result.advice)
