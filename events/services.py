@@ -240,7 +240,7 @@ def plan_programme(
     for closure in RoomClosure.objects.all():
         closures[closure.room_id].add(closure.date)
     kinds = [
-        planning.EventKind(theme.field.code, programme.organiser_id, theme.expected_attendance, theme.wanted_events)
+        planning.EventKind(theme.field.name_zh, programme.organiser_id, theme.expected_attendance, theme.wanted_events)
         for theme in programme.themes.select_related("field")
     ]
     if not kinds:

@@ -28,8 +28,13 @@ def at(hour, minute=0):
 @pytest.fixture
 def event(world):
     return MatchmakingEvent.objects.create(
-        title="新能源成果对接会", starts_at=at(9), ends_at=at(12), meeting_minutes=30, breaks=[["10:30", "11:00"]],
-        tables=2, organiser=world.users["organiser"],
+        title="新能源成果对接会",
+        starts_at=at(9),
+        ends_at=at(12),
+        meeting_minutes=30,
+        breaks=[["10:30", "11:00"]],
+        tables=2,
+        organiser=world.users["organiser"],
     )
 
 
@@ -39,8 +44,7 @@ def register(event, user, side, **fields):
 
 def test_slots_skip_breaks_and_bad_windows_are_refused(event):
     slots = services.event_slots(event)
-    assert [timezone.localtime(s).strftime("%H:%M") for s in slots] == ["09:00", "09:30", "10:00", "11:00",
-                                                                        "11:30"]
+    assert [timezone.localtime(s).strftime("%H:%M") for s in slots] == ["09:00", "09:30", "10:00", "11:00", "11:30"]
     event.breaks = [["08:00", "09:30"]]
     with pytest.raises(ValidationError, match="outside the event"):
         services.event_slots(event)
@@ -61,14 +65,18 @@ def test_schedule_event_places_requested_meetings_by_priority(world, event):
     MeetingRequest.objects.create(event=event, sender=enterprise_a, receiver=holder_a)  # mutual
     MeetingRequest.objects.create(event=event, sender=holder_b, receiver=enterprise_b, status="accepted")
     MeetingRequest.objects.create(event=event, sender=holder_b, receiver=enterprise_a)  # pending: not scheduled
-    MeetingRequest.objects.create(event=event, sender=holder_a, receiver=enterprise_b,
-                                  recommended_by=world.users["broker"])
+    MeetingRequest.objects.create(
+        event=event, sender=holder_a, receiver=enterprise_b, recommended_by=world.users["broker"]
+    )
 
     summary = services.schedule_event(event=event, time_limit=5)
 
     meetings = {(m.holder_id, m.enterprise_id): m for m in Meeting.objects.filter(event=event)}
-    assert set(meetings) == {(holder_a.pk, enterprise_a.pk), (holder_b.pk, enterprise_b.pk),
-                             (holder_a.pk, enterprise_b.pk)}
+    assert set(meetings) == {
+        (holder_a.pk, enterprise_a.pk),
+        (holder_b.pk, enterprise_b.pk),
+        (holder_a.pk, enterprise_b.pk),
+    }
     assert summary.optimal and summary.meetings == 3
     assert meetings[(holder_a.pk, enterprise_a.pk)].value > meetings[(holder_b.pk, enterprise_b.pk)].value
     assert all(m.slot <= 2 for (h, _), m in meetings.items() if h == holder_a.pk)  # available until 10:30
@@ -78,8 +86,12 @@ def test_schedule_event_places_requested_meetings_by_priority(world, event):
 
 
 def test_no_shows_lower_priority(world, event):
-    earlier = MatchmakingEvent.objects.create(title="上次", starts_at=at(9) - timedelta(days=30),
-                                              ends_at=at(12) - timedelta(days=30), organiser=world.users["organiser"])
+    earlier = MatchmakingEvent.objects.create(
+        title="上次",
+        starts_at=at(9) - timedelta(days=30),
+        ends_at=at(12) - timedelta(days=30),
+        organiser=world.users["organiser"],
+    )
     register(earlier, world.users["inst_b"], "holder", no_show=True)
     holder_a = register(event, world.users["inst_a"], "holder")
     holder_b = register(event, world.users["inst_b"], "holder")
