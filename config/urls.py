@@ -7,6 +7,7 @@ from accounts.api import MeView, TokenLoginView, TokenLogoutView
 from achievements.api import AchievementViewSet, ExpertViewSet, InstitutionViewSet
 from core.api.views import DistrictViewSet, TechnicalFieldViewSet, TransferModeViewSet
 from enterprises.api import EnterpriseViewSet, NeedViewSet
+from events.api import EventViewSet, MeetingRequestViewSet, ProgrammeViewSet
 from matchmaking.api import (
     AchievementMatchesView,
     AchievementNeedsView,
@@ -27,6 +28,9 @@ router.register("achievements", AchievementViewSet, basename="achievement")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("needs", NeedViewSet, basename="need")
 router.register("matches", MatchViewSet, basename="match")
+router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register("events", EventViewSet, basename="event")
+router.register("meeting-requests", MeetingRequestViewSet, basename="meeting-request")
 
 api_v1 = [
     path("auth/token/", TokenLoginView.as_view(), name="auth-token"),

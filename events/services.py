@@ -16,6 +16,7 @@ from .models import (
     EventStatus,
     MatchmakingEvent,
     Meeting,
+    MeetingRequest,
     MeetingStatus,
     Programme,
     PublicHoliday,
@@ -283,3 +284,61 @@ def plan_programme(
             )
             event.fields.add(fields[planned.theme])
     return PlanSummary(result.placed, result.wanted, result.advice)
+
+
+# Participants ------------------------------------------------------------------------------------
+
+SIDE_OF_ROLE = {"institution": Side.HOLDER, "enterprise": Side.ENTERPRISE, "broker": Side.BROKER}
+
+
+@transaction.atomic
+def register(*, event: MatchmakingEvent, user, availability=(), max_meetings: int = 6) -> Registration:
+    if event.status != EventStatus.OPEN:
+        raise ValidationError({"event": _("This event is not open for registration.")})
+    if event.registration_deadline and timezone.now() > event.registration_deadline:
+        raise ValidationError({"event": _("Registration for this event has closed.")})
+    side = SIDE_OF_ROLE.get(user.role)
+    if side is None:
+        raise ValidationError({"event": _("Only achievement holders, enterprises and brokers take part.")})
+    if event.registrations.count() >= event.capacity:
+        raise ValidationError({"event": _("The event is full.")})
+    _windows(event, availability, "availability")
+    registration = Registration(
+        event=event, user=user, side=side, availability=list(availability), max_meetings=max_meetings
+    )
+    registration.full_clean(validate_unique=False, validate_constraints=False)
+    if event.registrations.filter(user=user).exists():
+        raise ValidationError({"event": _("You are already registered for this event.")})
+    registration.save()
+    return registration
+
+
+@transaction.atomic
+def request_meeting(
+    *, sender: Registration, receiver: Registration, message: str = "", recommended_by=None
+) -> MeetingRequest:
+    if sender.event_id != receiver.event_id:
+        raise ValidationError({"receiver": _("Both people must be registered for the same event.")})
+    if _pair(sender, receiver) is None:
+        raise ValidationError({"receiver": _("Meetings pair an achievement holder with an enterprise.")})
+    if MeetingRequest.objects.filter(sender=sender, receiver=receiver).exists():
+        raise ValidationError({"receiver": _("You have already asked this participant.")})
+    return MeetingRequest.objects.create(
+        event_id=sender.event_id,
+        sender=sender,
+        receiver=receiver,
+        message=message[:2000],
+        recommended_by=recommended_by,
+    )
+
+
+@transaction.atomic
+def answer_request(*, request, user, accept: bool) -> MeetingRequest:
+    locked = MeetingRequest.objects.select_for_update().select_related("receiver").get(pk=request.pk)
+    if locked.receiver.user_id != user.pk:
+        raise ValidationError({"request": _("Only the person asked can answer.")})
+    if locked.status != RequestStatus.PENDING:
+        raise ValidationError({"request": _("This request has already been answered.")})
+    locked.status = RequestStatus.ACCEPTED if accept else RequestStatus.DECLINED
+    locked.save(update_fields=["status"])
+    return locked

@@ -1,0 +1,228 @@
+"""REST endpoints for programmes, events, registrations, meeting requests and schedules."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from . import selectors, services
+from .models import MatchmakingEvent, MeetingRequest, Programme, ProgrammeTheme
+from .serializers import (
+    EventSerializer,
+    MeetingRequestSerializer,
+    MeetingSerializer,
+    NewRequestSerializer,
+    PlanSummarySerializer,
+    ProgrammeSerializer,
+    RegisterSerializer,
+    RegistrationSerializer,
+    ScheduleSummarySerializer,
+)
+
+
+def _organisers_only(user):
+    if not selectors.is_organiser(user):
+        raise PermissionDenied(_("Only organisers manage programmes and events."))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Programmes (organisers)", tags=["events"]),
+    retrieve=extend_schema(summary="A programme", tags=["events"]),
+    create=extend_schema(summary="Create a programme with its themes", tags=["events"]),
+)
+class ProgrammeViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = ProgrammeSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Programme.objects.none()
+        return selectors.programmes_visible_to(self.request.user)
+
+    def create(self, request):
+        _organisers_only(request.user)
+        serializer = ProgrammeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        themes = data.pop("themes")
+        with transaction.atomic():
+            programme = Programme(organiser=request.user, **data)
+            programme.full_clean()
+            programme.save()
+            ProgrammeTheme.objects.bulk_create(ProgrammeTheme(programme=programme, **theme) for theme in themes)
+        return Response(ProgrammeSerializer(programme).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Place the programme's events on the calendar",
+        tags=["events"],
+        request=None,
+        responses=PlanSummarySerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def plan(self, request, pk=None):
+        programme = self.get_object()
+        if not (request.user.is_platform_admin or programme.organiser_id == request.user.pk):
+            raise PermissionDenied(_("Only the programme's organiser can plan it."))
+        summary = services.plan_programme(programme=programme, actor=request.user)
+        return Response(PlanSummarySerializer(summary).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Events you may see", tags=["events"]),
+    retrieve=extend_schema(summary="An event", tags=["events"]),
+    create=extend_schema(summary="Create an event (organisers)", tags=["events"]),
+    partial_update=extend_schema(summary="Edit an event (its organiser)", tags=["events"]),
+)
+class EventViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = EventSerializer
+    filter_backends = []
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return MatchmakingEvent.objects.none()
+        return selectors.events_visible_to(self.request.user)
+
+    def _managed(self):
+        event = self.get_object()
+        if not selectors.can_manage_event(self.request.user, event):
+            raise PermissionDenied(_("Only the event's organiser can do this."))
+        return event
+
+    def perform_create(self, serializer):
+        _organisers_only(self.request.user)
+        event = MatchmakingEvent(
+            organiser=self.request.user, **{k: v for k, v in serializer.validated_data.items() if k != "fields"}
+        )
+        event.full_clean()
+        services.event_slots(event)  # bad breaks or a too-short event get a clear error now
+        with transaction.atomic():
+            event.save()
+            event.fields.set(serializer.validated_data.get("fields", []))
+        serializer.instance = event
+
+    def perform_update(self, serializer):
+        event = self._managed()
+        for name, value in serializer.validated_data.items():
+            if name != "fields":
+                setattr(event, name, value)
+        event.full_clean()
+        services.event_slots(event)
+        with transaction.atomic():
+            event.save()
+            if "fields" in serializer.validated_data:
+                event.fields.set(serializer.validated_data["fields"])
+        serializer.instance = event
+
+    @extend_schema(
+        summary="Register yourself",
+        tags=["events"],
+        request=RegisterSerializer,
+        responses={201: RegistrationSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def register(self, request, pk=None):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        registration = services.register(event=self.get_object(), user=request.user, **serializer.validated_data)
+        return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Registrations (organiser: all; others: their own)",
+        tags=["events"],
+        responses=RegistrationSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def registrations(self, request, pk=None):
+        event = self.get_object()
+        queryset = event.registrations.select_related("user")
+        if not selectors.can_manage_event(request.user, event):
+            queryset = queryset.filter(user=request.user)
+        return Response(RegistrationSerializer(queryset, many=True).data)
+
+    @extend_schema(
+        summary="Run the 1:1 scheduler (keeps existing meetings unless moving gains enough)",
+        tags=["events"],
+        request=None,
+        responses=ScheduleSummarySerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def schedule(self, request, pk=None):
+        summary = services.schedule_event(event=self._managed(), actor=request.user)
+        return Response(ScheduleSummarySerializer(summary).data)
+
+    @extend_schema(
+        summary="Meetings (organiser: all; participants: their own)",
+        tags=["events"],
+        responses=MeetingSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def meetings(self, request, pk=None):
+        return Response(
+            MeetingSerializer(selectors.meetings_visible_to(request.user, self.get_object()), many=True).data
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Meeting requests you sent, received or recommended", tags=["events"]),
+    create=extend_schema(
+        summary="Ask for a meeting (brokers: recommend a pair)",
+        tags=["events"],
+        request=NewRequestSerializer,
+        responses={201: MeetingRequestSerializer},
+    ),
+)
+class MeetingRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = MeetingRequestSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return MeetingRequest.objects.none()
+        return selectors.requests_visible_to(self.request.user)
+
+    def create(self, request):
+        serializer = NewRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        receiver = data["receiver"]
+        if request.user.role == "broker":
+            sender = data.get("sender")
+            if sender is None or not receiver.event.registrations.filter(user=request.user).exists():
+                raise PermissionDenied(_("Brokers recommend pairs at events they attend, naming both people."))
+            made = services.request_meeting(
+                sender=sender, receiver=receiver, message=data.get("message", ""), recommended_by=request.user
+            )
+        else:
+            sender = receiver.event.registrations.filter(user=request.user).first()
+            if sender is None:
+                raise PermissionDenied(_("Register for the event first."))
+            made = services.request_meeting(sender=sender, receiver=receiver, message=data.get("message", ""))
+        return Response(MeetingRequestSerializer(made).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Accept a request sent to you", tags=["events"], request=None, responses=MeetingRequestSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        answered = services.answer_request(request=self.get_object(), user=request.user, accept=True)
+        return Response(MeetingRequestSerializer(answered).data)
+
+    @extend_schema(
+        summary="Decline a request sent to you", tags=["events"], request=None, responses=MeetingRequestSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        answered = services.answer_request(request=self.get_object(), user=request.user, accept=False)
+        return Response(MeetingRequestSerializer(answered).data)

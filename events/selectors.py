@@ -1,0 +1,48 @@
+"""Reads of programmes, events, registrations and meetings, filtered to what a user may see."""
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Role
+
+from .models import EventStatus, MatchmakingEvent, Meeting, MeetingRequest, Programme
+
+
+def is_organiser(user) -> bool:
+    return user.is_platform_admin or user.role == Role.ORGANISER
+
+
+def programmes_visible_to(user) -> QuerySet[Programme]:
+    queryset = Programme.objects.select_related("organiser").prefetch_related("themes__field")
+    return queryset if is_organiser(user) else queryset.none()
+
+
+def events_visible_to(user) -> QuerySet[MatchmakingEvent]:
+    """Organisers: their own events (admins: all). Everyone: events open for registration and
+    events they are registered for (brokers see the events they attend)."""
+    queryset = MatchmakingEvent.objects.select_related("room__venue", "organiser").prefetch_related("fields")
+    if user.is_platform_admin:
+        return queryset
+    visible = Q(status__in=[EventStatus.OPEN, EventStatus.CLOSED, EventStatus.HELD]) | Q(registrations__user=user)
+    if user.role == Role.ORGANISER:
+        visible |= Q(organiser=user)
+    return queryset.filter(visible).distinct()
+
+
+def can_manage_event(user, event: MatchmakingEvent) -> bool:
+    return user.is_platform_admin or event.organiser_id == user.pk
+
+
+def meetings_visible_to(user, event: MatchmakingEvent) -> QuerySet[Meeting]:
+    queryset = event.meetings.select_related("holder__user", "enterprise__user")
+    if can_manage_event(user, event):
+        return queryset
+    return queryset.filter(Q(holder__user=user) | Q(enterprise__user=user))
+
+
+def requests_visible_to(user) -> QuerySet[MeetingRequest]:
+    queryset = MeetingRequest.objects.select_related("sender__user", "receiver__user", "event")
+    if user.is_platform_admin:
+        return queryset
+    return queryset.filter(
+        Q(sender__user=user) | Q(receiver__user=user) | Q(event__organiser=user) | Q(recommended_by=user)
+    )

@@ -1,0 +1,141 @@
+from rest_framework import serializers
+
+from core.models import TechnicalField
+from core.serializers import CodeRelatedField, ReferenceSerializer
+
+from .models import MatchmakingEvent, Meeting, MeetingRequest, Programme, Registration, Room
+
+
+class ThemeSerializer(serializers.Serializer):
+    field = CodeRelatedField(queryset=TechnicalField.objects.all())
+    wanted_events = serializers.IntegerField(min_value=1, max_value=1000)
+    expected_attendance = serializers.IntegerField(min_value=1, max_value=10_000, default=60)
+
+
+class ProgrammeSerializer(serializers.ModelSerializer):
+    themes = ThemeSerializer(many=True)
+    organiser = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Programme
+        fields = [
+            "id",
+            "name",
+            "year",
+            "target_events",
+            "organiser",
+            "daily_cap",
+            "organiser_daily_cap",
+            "theme_spacing_days",
+            "themes",
+            "created_at",
+        ]
+        read_only_fields = ["id", "organiser", "created_at"]
+
+
+class PlanSummarySerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    wanted = serializers.IntegerField()
+    advice = serializers.ListField(child=serializers.CharField())
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    venue = serializers.StringRelatedField()
+
+    class Meta:
+        model = Room
+        fields = ["id", "venue", "name", "capacity", "tables"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    fields = ReferenceSerializer(many=True, read_only=True)
+    field_codes = CodeRelatedField(
+        many=True, queryset=TechnicalField.objects.all(), write_only=True, required=False, source="fields"
+    )
+    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False, allow_null=True)
+    organiser = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = MatchmakingEvent
+        fields = [
+            "id",
+            "programme",
+            "title",
+            "fields",
+            "field_codes",
+            "room",
+            "online",
+            "starts_at",
+            "ends_at",
+            "meeting_minutes",
+            "breaks",
+            "capacity",
+            "tables",
+            "organiser",
+            "registration_deadline",
+            "status",
+        ]
+        read_only_fields = ["id", "organiser"]
+
+
+class RegistrationSerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Registration
+        fields = [
+            "id",
+            "event",
+            "user",
+            "side",
+            "availability",
+            "max_meetings",
+            "attendance_confirmed",
+            "checked_in",
+            "no_show",
+        ]
+        read_only_fields = fields
+
+
+class RegisterSerializer(serializers.Serializer):
+    availability = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField(max_length=5), min_length=2, max_length=2),
+        required=False,
+        default=list,
+        max_length=10,
+    )
+    max_meetings = serializers.IntegerField(min_value=1, max_value=30, default=6)
+
+
+class MeetingRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MeetingRequest
+        fields = ["id", "event", "sender", "receiver", "message", "status", "recommended_by", "created_at"]
+        read_only_fields = ["id", "event", "sender", "status", "recommended_by", "created_at"]
+
+
+class NewRequestSerializer(serializers.Serializer):
+    receiver = serializers.PrimaryKeyRelatedField(queryset=Registration.objects.all())
+    sender = serializers.PrimaryKeyRelatedField(
+        queryset=Registration.objects.all(), required=False, help_text="Brokers recommending a pair name both people"
+    )
+    message = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    holder = serializers.CharField(source="holder.user.username")
+    enterprise = serializers.CharField(source="enterprise.user.username")
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "holder", "enterprise", "slot", "starts_at", "table", "status", "value"]
+
+
+class ScheduleSummarySerializer(serializers.Serializer):
+    meetings = serializers.IntegerField()
+    objective = serializers.FloatField()
+    bound = serializers.FloatField()
+    gap = serializers.FloatField()
+    optimal = serializers.BooleanField()
+    moved = serializers.IntegerField()
+    seconds = serializers.FloatField()

@@ -1,0 +1,105 @@
+from datetime import datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from events.models import MatchmakingEvent, Meeting, MeetingRequest, Programme, Registration
+
+
+def event_payload(**overrides):
+    start = timezone.now().replace(microsecond=0) + timedelta(days=10)
+    payload = {"title": "新能源成果对接会", "field_codes": ["new-energy"], "starts_at": start.isoformat(),
+               "ends_at": (start + timedelta(hours=3)).isoformat(), "meeting_minutes": 30, "tables": 3,
+               "capacity": 50, "status": "open"}
+    payload.update(overrides)
+    return payload
+
+
+@pytest.fixture
+def open_event(as_user, world):
+    response = as_user("organiser").post("/api/v1/events/", event_payload(), format="json")
+    assert response.status_code == 201, response.json()
+    return MatchmakingEvent.objects.get(pk=response.json()["id"])
+
+
+def test_participants_register_request_and_get_scheduled(api, world, open_event):
+    def client(name):
+        api.force_authenticate(world.users[name])
+        return api
+
+    url = f"/api/v1/events/{open_event.pk}/"
+    ids = {}
+    for name in ("inst_a", "inst_b", "ent_a", "ent_b", "broker"):
+        response = client(name).post(url + "register/", {"max_meetings": 3}, format="json")
+        assert response.status_code == 201, response.json()
+        ids[name] = response.json()["id"]
+    assert Registration.objects.get(pk=ids["ent_a"]).side == "enterprise"
+    twice = client("ent_a").post(url + "register/", {}, format="json")
+    assert twice.status_code == 400
+
+    sent = client("inst_a").post("/api/v1/meeting-requests/", {"receiver": ids["ent_a"], "message": "想聊聊"},
+                                 format="json")
+    assert sent.status_code == 201
+    wrong_person = client("ent_b").post(f"/api/v1/meeting-requests/{sent.json()['id']}/accept/")
+    assert wrong_person.status_code == 404  # not theirs to see
+    accepted = client("ent_a").post(f"/api/v1/meeting-requests/{sent.json()['id']}/accept/")
+    assert accepted.json()["status"] == "accepted"
+    recommended = client("broker").post("/api/v1/meeting-requests/",
+                                        {"sender": ids["inst_b"], "receiver": ids["ent_b"]}, format="json")
+    assert recommended.status_code == 201 and recommended.json()["recommended_by"] == world.users["broker"].pk
+    same_side = client("inst_a").post("/api/v1/meeting-requests/", {"receiver": ids["inst_b"]}, format="json")
+    assert same_side.status_code == 400
+
+    assert client("inst_a").post(url + "schedule/").status_code == 403
+    summary = client("organiser").post(url + "schedule/").json()
+    assert summary["meetings"] == 2 and summary["optimal"] is True
+    assert Meeting.objects.filter(event=open_event).count() == 2
+
+    mine = client("inst_a").get(url + "meetings/").json()
+    assert [(m["holder"], m["enterprise"]) for m in mine] == [("inst_a", "ent_a")]
+    assert len(client("organiser").get(url + "meetings/").json()) == 2
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"breaks": [["09:00", "10:00"], ["09:30", "10:30"]]}, "breaks"),
+        ({"tables": 0}, "tables"),
+        ({"breaks": [["nine", "ten"]]}, "breaks"),
+        ({"meeting_minutes": 600}, "meeting_minutes"),
+    ],
+)
+def test_bad_event_input_is_refused(as_user, world, change, field):
+    payload = event_payload(**change)
+    if "breaks" in change and change["breaks"][0][0] == "09:00":
+        start = timezone.make_aware(datetime(2030, 1, 7, 9))
+        payload.update(starts_at=start.isoformat(), ends_at=(start + timedelta(hours=3)).isoformat())
+    response = as_user("organiser").post("/api/v1/events/", payload, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"] or response.json()["error"]["message"]
+    assert MatchmakingEvent.objects.count() == 0
+
+
+def test_only_organisers_create_events_and_programmes(as_user, world):
+    assert as_user("ent_a").post("/api/v1/events/", event_payload(), format="json").status_code == 403
+    programme = {"name": "成果对接", "year": 2027, "themes": [{"field": "new-energy", "wanted_events": 5}]}
+    assert as_user("broker").post("/api/v1/programmes/", programme, format="json").status_code == 403
+    created = as_user("organiser").post("/api/v1/programmes/", programme, format="json")
+    assert created.status_code == 201 and created.json()["themes"][0]["wanted_events"] == 5
+    assert Programme.objects.count() == 1
+    no_room = as_user("organiser").post(f"/api/v1/programmes/{created.json()['id']}/plan/")
+    assert no_room.status_code == 400 and "room" in no_room.json()["error"]["message"]
+
+
+def test_availability_outside_the_event_is_refused(as_user, world, open_event):
+    response = as_user("inst_a").post(f"/api/v1/events/{open_event.pk}/register/",
+                                      {"availability": [["01:00", "02:00"]]}, format="json")
+    assert response.status_code == 400
+    assert Registration.objects.count() == 0
+
+
+def test_draft_events_are_hidden_from_participants(as_user, world):
+    as_user("organiser").post("/api/v1/events/", event_payload(status="draft"), format="json")
+    assert as_user("ent_a").get("/api/v1/events/").json()["count"] == 0
+    assert as_user("organiser").get("/api/v1/events/").json()["count"] == 1
+    assert MeetingRequest.objects.count() == 0
