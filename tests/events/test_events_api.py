@@ -8,9 +8,16 @@ from events.models import MatchmakingEvent, Meeting, MeetingRequest, Programme, 
 
 def event_payload(**overrides):
     start = timezone.now().replace(microsecond=0) + timedelta(days=10)
-    payload = {"title": "新能源成果对接会", "field_codes": ["new-energy"], "starts_at": start.isoformat(),
-               "ends_at": (start + timedelta(hours=3)).isoformat(), "meeting_minutes": 30, "tables": 3,
-               "capacity": 50, "status": "open"}
+    payload = {
+        "title": "新能源成果对接会",
+        "field_codes": ["new-energy"],
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=3)).isoformat(),
+        "meeting_minutes": 30,
+        "tables": 3,
+        "capacity": 50,
+        "status": "open",
+    }
     payload.update(overrides)
     return payload
 
@@ -37,15 +44,17 @@ def test_participants_register_request_and_get_scheduled(api, world, open_event)
     twice = client("ent_a").post(url + "register/", {}, format="json")
     assert twice.status_code == 400
 
-    sent = client("inst_a").post("/api/v1/meeting-requests/", {"receiver": ids["ent_a"], "message": "想聊聊"},
-                                 format="json")
+    sent = client("inst_a").post(
+        "/api/v1/meeting-requests/", {"receiver": ids["ent_a"], "message": "想聊聊"}, format="json"
+    )
     assert sent.status_code == 201
     wrong_person = client("ent_b").post(f"/api/v1/meeting-requests/{sent.json()['id']}/accept/")
     assert wrong_person.status_code == 404  # not theirs to see
     accepted = client("ent_a").post(f"/api/v1/meeting-requests/{sent.json()['id']}/accept/")
     assert accepted.json()["status"] == "accepted"
-    recommended = client("broker").post("/api/v1/meeting-requests/",
-                                        {"sender": ids["inst_b"], "receiver": ids["ent_b"]}, format="json")
+    recommended = client("broker").post(
+        "/api/v1/meeting-requests/", {"sender": ids["inst_b"], "receiver": ids["ent_b"]}, format="json"
+    )
     assert recommended.status_code == 201 and recommended.json()["recommended_by"] == world.users["broker"].pk
     same_side = client("inst_a").post("/api/v1/meeting-requests/", {"receiver": ids["inst_b"]}, format="json")
     assert same_side.status_code == 400
@@ -87,13 +96,14 @@ def test_only_organisers_create_events_and_programmes(as_user, world):
     created = as_user("organiser").post("/api/v1/programmes/", programme, format="json")
     assert created.status_code == 201 and created.json()["themes"][0]["wanted_events"] == 5
     assert Programme.objects.count() == 1
-    no_room = as_user("organiser").post(f"/api/v1/programmes/{created.json()['id']}/plan/")
+    no_room = as_user("organiser").post(f"/api/v1/programmes/{created.json()['id']}/plan/", HTTP_ACCEPT_LANGUAGE="en")
     assert no_room.status_code == 400 and "room" in no_room.json()["error"]["message"]
 
 
 def test_availability_outside_the_event_is_refused(as_user, world, open_event):
-    response = as_user("inst_a").post(f"/api/v1/events/{open_event.pk}/register/",
-                                      {"availability": [["01:00", "02:00"]]}, format="json")
+    response = as_user("inst_a").post(
+        f"/api/v1/events/{open_event.pk}/register/", {"availability": [["01:00", "02:00"]]}, format="json"
+    )
     assert response.status_code == 400
     assert Registration.objects.count() == 0
 
