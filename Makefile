@@ -42,6 +42,7 @@ format: $(STAMP)
 
 ## schema: regenerate the committed OpenAPI schema
 schema: $(STAMP)
+	$(MANAGE) compile_translations
 	$(MANAGE) spectacular --file openapi.yaml --validate --fail-on-warn
 
 ## messages: refresh the translation catalogues after changing user-facing strings
