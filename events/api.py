@@ -1,14 +1,20 @@
 """REST endpoints for programmes, events, registrations, meeting requests and schedules."""
 
 from django.db import transaction
+from django.db.models import Q
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from core.spreadsheets import XLSX_CONTENT_TYPE
+
 from . import selectors, services
+from .agendas import grid_xlsx, participant_ics
 from .models import MatchmakingEvent, MeetingRequest, Programme, ProgrammeTheme
 from .serializers import (
     EventSerializer,
@@ -18,6 +24,7 @@ from .serializers import (
     PlanSummarySerializer,
     ProgrammeSerializer,
     RegisterSerializer,
+    RegistrationRefSerializer,
     RegistrationSerializer,
     ScheduleSummarySerializer,
 )
@@ -163,6 +170,88 @@ class EventViewSet(
         return Response(ScheduleSummarySerializer(summary).data)
 
     @extend_schema(
+        summary="Your agenda as an iCalendar file",
+        tags=["events"],
+        responses={(200, "text/calendar"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path="agenda")
+    def agenda_ics(self, request, pk=None):
+        event = self.get_object()
+        registration = event.registrations.filter(user=request.user).first()
+        if registration is None:
+            raise NotFound(_("You are not registered for this event."))
+        meetings = (
+            selectors.meetings_visible_to(request.user, event)
+            .filter(Q(holder=registration) | Q(enterprise=registration), status="scheduled")
+            .select_related("holder__user__institution", "enterprise__user__enterprise")
+        )
+        body = participant_ics(event, registration, meetings, _label)
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-agenda.ics"'
+        return response
+
+    @extend_schema(
+        summary="The slots x tables grid as .xlsx (organiser)",
+        tags=["events"],
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path="grid")
+    def grid(self, request, pk=None):
+        event = self._managed()
+        meetings = event.meetings.filter(status="scheduled").select_related(
+            "holder__user__institution", "enterprise__user__enterprise"
+        )
+        response = HttpResponse(
+            grid_xlsx(event, services.event_slots(event), meetings, _label), content_type=XLSX_CONTENT_TYPE
+        )
+        response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-grid.xlsx"'
+        return response
+
+    @extend_schema(
+        summary="On the day: check a participant in",
+        tags=["events"],
+        request=RegistrationRefSerializer,
+        responses=RegistrationSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request, pk=None):
+        registration = self._registration(request)
+        return Response(RegistrationSerializer(services.check_in(registration=registration)).data)
+
+    @extend_schema(
+        summary="On the day: record a no-show (frees their meetings' slots)",
+        tags=["events"],
+        request=RegistrationRefSerializer,
+        responses=RegistrationSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="no-show")
+    def no_show(self, request, pk=None):
+        registration = self._registration(request)
+        services.record_no_show(registration=registration)
+        registration.refresh_from_db()
+        return Response(RegistrationSerializer(registration).data)
+
+    @extend_schema(
+        summary="On the day: offer free tables to waiting pairs",
+        tags=["events"],
+        request=None,
+        responses=MeetingSerializer(many=True),
+    )
+    @action(detail=True, methods=["post"], url_path="fill-freed-slots")
+    def fill_freed_slots(self, request, pk=None):
+        created = services.fill_freed_slots(event=self._managed())
+        return Response(MeetingSerializer(created, many=True).data)
+
+    def _registration(self, request):
+        event = self._managed()
+        serializer = RegistrationRefSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        registration = event.registrations.filter(pk=serializer.validated_data["registration"]).first()
+        if registration is None:
+            raise NotFound(_("No such registration for this event."))
+        return registration
+
+    @extend_schema(
         summary="Meetings (organiser: all; participants: their own)",
         tags=["events"],
         responses=MeetingSerializer(many=True),
@@ -172,6 +261,12 @@ class EventViewSet(
         return Response(
             MeetingSerializer(selectors.meetings_visible_to(request.user, self.get_object()), many=True).data
         )
+
+
+def _label(registration) -> str:
+    user = registration.user
+    organisation = user.institution or user.enterprise or user.agency
+    return f"{organisation} {user.get_full_name() or user.username}".strip() if organisation else user.username
 
 
 @extend_schema_view(

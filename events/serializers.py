@@ -97,6 +97,10 @@ class RegistrationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RegistrationRefSerializer(serializers.Serializer):
+    registration = serializers.IntegerField()
+
+
 class RegisterSerializer(serializers.Serializer):
     availability = serializers.ListField(
         child=serializers.ListField(child=serializers.CharField(max_length=5), min_length=2, max_length=2),

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -342,3 +343,76 @@ def answer_request(*, request, user, accept: bool) -> MeetingRequest:
     locked.status = RequestStatus.ACCEPTED if accept else RequestStatus.DECLINED
     locked.save(update_fields=["status"])
     return locked
+
+
+# On the day ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def check_in(*, registration: Registration) -> Registration:
+    registration.checked_in, registration.no_show = True, False
+    registration.save(update_fields=["checked_in", "no_show"])
+    return registration
+
+
+@transaction.atomic
+def record_no_show(*, registration: Registration) -> int:
+    """Mark a participant absent: their scheduled meetings become no-shows, which frees the
+    partners' slots for waiting pairs; their history lowers their priority next time."""
+    registration.no_show, registration.checked_in = True, False
+    registration.save(update_fields=["no_show", "checked_in"])
+    return Meeting.objects.filter(
+        Q(holder=registration) | Q(enterprise=registration), status=MeetingStatus.SCHEDULED
+    ).update(status=MeetingStatus.NO_SHOW)
+
+
+@transaction.atomic
+def fill_freed_slots(*, event: MatchmakingEvent) -> list[Meeting]:
+    """Offer free tables to waiting pairs: the most valuable candidate pair whose two people
+    are both present and free in that slot gets it."""
+    problem, slots = build_problem(event)
+    present = {r.pk for r in event.registrations.filter(no_show=False)}
+    scheduled = list(event.meetings.filter(status=MeetingStatus.SCHEDULED))
+    met = {(m.holder_id, m.enterprise_id) for m in event.meetings.all()}
+    busy = {(m.holder_id, m.slot) for m in scheduled} | {(m.enterprise_id, m.slot) for m in scheduled}
+    load = defaultdict(int)
+    for m in scheduled:
+        load[m.holder_id] += 1
+        load[m.enterprise_id] += 1
+    tables_used = defaultdict(set)
+    for m in scheduled:
+        tables_used[m.slot].add(m.table)
+    now = timezone.now()
+    created = []
+    waiting = sorted((c for c in problem.candidates if (c.holder, c.enterprise) not in met), key=lambda c: -c.value)
+    for slot, start in enumerate(slots):
+        if start < now:
+            continue  # only slots still ahead
+        for candidate in waiting:
+            if len(tables_used[slot]) >= event.tables:
+                break
+            pair = (candidate.holder, candidate.enterprise)
+            people = [problem.people[p] for p in pair]
+            if pair in met or any(
+                p.id not in present or (p.id, slot) in busy or slot not in p.available or load[p.id] >= p.max_meetings
+                for p in people
+            ):
+                continue
+            table = min(set(range(1, event.tables + 1)) - tables_used[slot])
+            created.append(
+                Meeting.objects.create(
+                    event=event,
+                    holder_id=pair[0],
+                    enterprise_id=pair[1],
+                    slot=slot,
+                    table=table,
+                    starts_at=start,
+                    value=candidate.value,
+                )
+            )
+            met.add(pair)
+            tables_used[slot].add(table)
+            for p in pair:
+                busy.add((p, slot))
+                load[p] += 1
+    return created

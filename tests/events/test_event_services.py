@@ -2,7 +2,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Role
 from events import services
@@ -42,6 +42,7 @@ def register(event, user, side, **fields):
     return Registration.objects.create(event=event, user=user, side=side, **fields)
 
 
+@translation.override("en")
 def test_slots_skip_breaks_and_bad_windows_are_refused(event):
     slots = services.event_slots(event)
     assert [timezone.localtime(s).strftime("%H:%M") for s in slots] == ["09:00", "09:30", "10:00", "11:00", "11:30"]
@@ -119,3 +120,24 @@ def test_plan_programme_creates_draft_events_and_advice(world):
     assert not events.filter(starts_at__date=datetime(2027, 5, 3).date()).exists()
     assert events.filter(fields__code="new-energy").count() == 10
     assert all(e.status == "draft" and e.room.name == "A" for e in events)
+
+
+def test_freed_slots_go_to_waiting_pairs(world):
+    start = timezone.now().replace(microsecond=0, second=0, minute=0) + timedelta(days=3)
+    start = timezone.localtime(start).replace(hour=9)
+    event = MatchmakingEvent.objects.create(title="明天的对接会", starts_at=start, ends_at=start + timedelta(hours=1),
+                                            meeting_minutes=30, tables=1, organiser=world.users["organiser"])
+    holder_a = register(event, world.users["inst_a"], "holder")
+    holder_b = register(event, world.users["inst_b"], "holder")
+    enterprise = register(event, world.users["ent_a"], "enterprise", max_meetings=1)
+    MeetingRequest.objects.create(event=event, sender=holder_a, receiver=enterprise, status="accepted")
+    MeetingRequest.objects.create(event=event, sender=enterprise, receiver=holder_a)  # mutual: scheduled first
+    MeetingRequest.objects.create(event=event, sender=holder_b, receiver=enterprise, status="accepted")
+    services.schedule_event(event=event, time_limit=5)
+    assert [m.holder_id for m in Meeting.objects.filter(event=event)] == [holder_a.pk]
+
+    assert services.record_no_show(registration=holder_a) == 1
+    created = services.fill_freed_slots(event=event)
+
+    assert [(m.holder_id, m.enterprise_id) for m in created] == [(holder_b.pk, enterprise.pk)]
+    assert services.fill_freed_slots(event=event) == []  # nothing twice

@@ -113,3 +113,49 @@ def test_draft_events_are_hidden_from_participants(as_user, world):
     assert as_user("ent_a").get("/api/v1/events/").json()["count"] == 0
     assert as_user("organiser").get("/api/v1/events/").json()["count"] == 1
     assert MeetingRequest.objects.count() == 0
+
+
+def test_agenda_grid_and_the_day(api, world, open_event):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    def client(name):
+        api.force_authenticate(world.users[name])
+        return api
+
+    url = f"/api/v1/events/{open_event.pk}/"
+    ids = {
+        name: client(name).post(url + "register/", {"max_meetings": 2}, format="json").json()["id"]
+        for name in ("inst_a", "inst_b", "ent_a")
+    }
+    for holder in ("inst_a", "inst_b"):
+        made = client(holder).post("/api/v1/meeting-requests/", {"receiver": ids["ent_a"]}, format="json").json()
+        client("ent_a").post(f"/api/v1/meeting-requests/{made['id']}/accept/")
+    open_event.tables = 1
+    open_event.save()
+    client("organiser").post(url + "schedule/")
+
+    ics = client("inst_a").get(url + "agenda/")
+    assert ics.status_code == 200 and ics["Content-Type"].startswith("text/calendar")
+    text = ics.content.decode()
+    assert text.count("BEGIN:VEVENT") == 1 and "第1桌" in text and "甲科技有限公司" in text
+    assert client("ent_b").get(url + "agenda/").status_code == 404
+
+    grid = load_workbook(BytesIO(client("organiser").get(url + "grid/").content)).active
+    cells = [c for row in grid.iter_rows(values_only=True) for c in row if c and "×" in str(c)]
+    assert len(cells) == 2
+    assert client("inst_a").get(url + "grid/").status_code == 403
+
+    inst_a_meeting = Meeting.objects.get(holder_id=ids["inst_a"])
+    assert (
+        client("organiser").post(url + "no-show/", {"registration": ids["inst_a"]}, format="json").json()["no_show"]
+        is True
+    )
+    inst_a_meeting.refresh_from_db()
+    assert inst_a_meeting.status == "no_show"
+    assert (
+        client("organiser").post(url + "check-in/", {"registration": ids["ent_a"]}, format="json").json()["checked_in"]
+        is True
+    )
+    assert client("organiser").post(url + "check-in/", {"registration": 99999}, format="json").status_code == 404

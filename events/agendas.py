@@ -1,0 +1,54 @@
+"""Agendas: an iCalendar file per participant and the event's slots x tables grid."""
+
+from datetime import UTC, timedelta
+
+from django.utils import timezone
+
+from core.spreadsheets import write_xlsx
+
+
+def _ics_text(value: str) -> str:
+    return str(value).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _ics_time(moment) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def participant_ics(event, registration, meetings, partner_label) -> str:
+    """One VEVENT per meeting, with the table, the partner and what they bring."""
+    length = timedelta(minutes=event.meeting_minutes)
+    now = timezone.now()
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//TechBridge//Matchmaking//ZH",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+    ]
+    location = str(event.room) if event.room_id else ("线上 Online" if event.online else "")
+    for meeting in meetings:
+        partner = meeting.enterprise if meeting.holder_id == registration.pk else meeting.holder
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:techbridge-meeting-{meeting.pk}@techbridge",
+            f"DTSTAMP:{_ics_time(now)}",
+            f"DTSTART:{_ics_time(meeting.starts_at)}",
+            f"DTEND:{_ics_time(meeting.starts_at + length)}",
+            f"SUMMARY:{_ics_text(f'{event.title} · 第{meeting.table}桌 · {partner_label(partner)}')}",
+            f"LOCATION:{_ics_text(f'{location} 第{meeting.table}桌 Table {meeting.table}')}",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def grid_xlsx(event, slots, meetings, label) -> bytes:
+    """Rows are slots, columns are tables; each cell names the two people meeting there."""
+    cells = {(m.slot, m.table): f"{label(m.holder)} × {label(m.enterprise)}" for m in meetings}
+    headers = ["时间 Time"] + [f"第{t}桌 Table {t}" for t in range(1, event.tables + 1)]
+    rows = [
+        [timezone.localtime(start).strftime("%H:%M")] + [cells.get((i, t), "") for t in range(1, event.tables + 1)]
+        for i, start in enumerate(slots)
+    ]
+    return write_xlsx(headers, rows, title="grid")
