@@ -125,8 +125,14 @@ def test_plan_programme_creates_draft_events_and_advice(world):
 def test_freed_slots_go_to_waiting_pairs(world):
     start = timezone.now().replace(microsecond=0, second=0, minute=0) + timedelta(days=3)
     start = timezone.localtime(start).replace(hour=9)
-    event = MatchmakingEvent.objects.create(title="明天的对接会", starts_at=start, ends_at=start + timedelta(hours=1),
-                                            meeting_minutes=30, tables=1, organiser=world.users["organiser"])
+    event = MatchmakingEvent.objects.create(
+        title="明天的对接会",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        meeting_minutes=30,
+        tables=1,
+        organiser=world.users["organiser"],
+    )
     holder_a = register(event, world.users["inst_a"], "holder")
     holder_b = register(event, world.users["inst_b"], "holder")
     enterprise = register(event, world.users["ent_a"], "enterprise", max_meetings=1)
