@@ -187,6 +187,12 @@ MATCH_TOP_K = env.int("MATCH_TOP_K", default=20)
 # Saving a record queues its embedding and re-matching (off only in tests that do not need it).
 MATCHING_ON_SAVE = env.bool("MATCHING_ON_SAVE", default=True)
 CELERY_TASK_ROUTES = {"matchmaking.embed_records": {"queue": "embeddings"}}
+CELERY_BEAT_SCHEDULE = {
+    "event-reminders": {"task": "events.send_due_reminders", "schedule": 15 * 60},
+    "learn-fusion-weights": {"task": "matchmaking.learn_weights", "schedule": 7 * 24 * 3600},
+}
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TechBridge <noreply@techbridge.local>")
 
 LOGGING = {
     "version": 1,

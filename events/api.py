@@ -18,6 +18,7 @@ from .agendas import grid_xlsx, participant_ics
 from .models import MatchmakingEvent, MeetingRequest, Programme, ProgrammeTheme
 from .serializers import (
     EventSerializer,
+    InviteSuggestionSerializer,
     MeetingRequestSerializer,
     MeetingSerializer,
     NewRequestSerializer,
@@ -27,6 +28,7 @@ from .serializers import (
     RegistrationRefSerializer,
     RegistrationSerializer,
     ScheduleSummarySerializer,
+    SurveyAnswerSerializer,
 )
 
 
@@ -241,6 +243,32 @@ class EventViewSet(
     def fill_freed_slots(self, request, pk=None):
         created = services.fill_freed_slots(event=self._managed())
         return Response(MeetingSerializer(created, many=True).data)
+
+    @extend_schema(
+        summary="Whom to invite, from the matching engine (organiser)",
+        tags=["events"],
+        responses=InviteSuggestionSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], url_path="invite-suggestions")
+    def invite_suggestions(self, request, pk=None):
+        rows = services.invite_suggestions(event=self._managed())
+        return Response(InviteSuggestionSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="Answer the follow-up survey",
+        tags=["events"],
+        request=SurveyAnswerSerializer,
+        responses=SurveyAnswerSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def survey(self, request, pk=None):
+        registration = self.get_object().registrations.filter(user=request.user).first()
+        if registration is None:
+            raise NotFound(_("You are not registered for this event."))
+        serializer = SurveyAnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.answer_survey(registration=registration, **serializer.validated_data)
+        return Response(serializer.data)
 
     def _registration(self, request):
         event = self._managed()

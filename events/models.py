@@ -227,3 +227,38 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} slot {self.slot} table {self.table}"
+
+
+class NotificationKind(models.TextChoices):
+    REGISTRATION_CLOSING = "registration_closing", _("Registration closing")
+    AGENDA = "agenda", _("Your agenda")
+    DAY_BEFORE = "day_before", _("The day before")
+    FEEDBACK = "feedback", _("Feedback request")
+    FOLLOW_UP = "follow_up", _("Follow-up survey")
+
+
+class Notification(models.Model):
+    """One message sent to one participant; the unique key makes every reminder go out once."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["registration", "kind"], name="notification_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} -> {self.registration}"
+
+
+class FollowUpSurvey(models.Model):
+    """Asked some months after the event: did anything come of the meetings?"""
+
+    registration = models.OneToOneField(Registration, on_delete=models.CASCADE, related_name="survey")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    contract_signed = models.BooleanField(null=True)
+    still_in_contact = models.BooleanField(null=True)
+    comments = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"survey {self.registration}"

@@ -143,3 +143,18 @@ class ScheduleSummarySerializer(serializers.Serializer):
     optimal = serializers.BooleanField()
     moved = serializers.IntegerField()
     seconds = serializers.FloatField()
+
+
+class InviteSuggestionSerializer(serializers.Serializer):
+    user = serializers.CharField()
+    organisation = serializers.CharField()
+    side = serializers.CharField()
+    score = serializers.FloatField()
+    need = serializers.CharField()
+    achievement = serializers.CharField()
+
+
+class SurveyAnswerSerializer(serializers.Serializer):
+    contract_signed = serializers.BooleanField()
+    still_in_contact = serializers.BooleanField()
+    comments = serializers.CharField(max_length=5000, required=False, allow_blank=True)

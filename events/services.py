@@ -15,6 +15,7 @@ from matchmaking.models import Match
 from . import planning, scheduling
 from .models import (
     EventStatus,
+    FollowUpSurvey,
     MatchmakingEvent,
     Meeting,
     MeetingRequest,
@@ -416,3 +417,75 @@ def fill_freed_slots(*, event: MatchmakingEvent) -> list[Meeting]:
                 busy.add((p, slot))
                 load[p] += 1
     return created
+
+
+# Whom to invite ------------------------------------------------------------------------------------
+
+
+def invite_suggestions(*, event: MatchmakingEvent, limit: int = 30) -> list[dict]:
+    """People worth inviting, from the matching engine: for each registered enterprise, the
+    members of the institutions holding its needs' best-matched achievements; for each
+    registered holder, the members of the enterprises whose needs match their achievements."""
+    from accounts.models import Role, User
+
+    registered = list(event.registrations.select_related("user"))
+    registered_users = {r.user_id for r in registered}
+    enterprises = {r.user.enterprise_id for r in registered if r.side == Side.ENTERPRISE and r.user.enterprise_id}
+    institutions = {r.user.institution_id for r in registered if r.side == Side.HOLDER and r.user.institution_id}
+    best: dict[tuple[str, int], dict] = {}
+    matches = (
+        Match.objects.filter(rank__isnull=False)
+        .filter(Q(need__enterprise_id__in=enterprises) | Q(achievement__institution_id__in=institutions))
+        .select_related("need", "achievement")
+    )
+    for match in matches.order_by("-score")[:2000]:
+        if match.need.enterprise_id in enterprises:
+            key = ("institution", match.achievement.institution_id)
+            reason = {"need": match.need.title, "achievement": match.achievement.title}
+        else:
+            key = ("enterprise", match.need.enterprise_id)
+            reason = {"achievement": match.achievement.title, "need": match.need.title}
+        if key not in best or match.score > best[key]["score"]:
+            best[key] = {"score": match.score, **reason}
+    members = (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(role=Role.INSTITUTION, institution_id__in=[k[1] for k in best if k[0] == "institution"])
+            | Q(role=Role.ENTERPRISE, enterprise_id__in=[k[1] for k in best if k[0] == "enterprise"])
+        )
+        .exclude(pk__in=registered_users)
+        .select_related("institution", "enterprise")
+    )
+    suggestions = []
+    for user in members:
+        key = (
+            ("institution", user.institution_id)
+            if user.role == Role.INSTITUTION
+            else ("enterprise", user.enterprise_id)
+        )
+        organisation = user.institution or user.enterprise
+        suggestions.append(
+            {
+                "user": user.username,
+                "organisation": str(organisation),
+                "side": Side.HOLDER if user.role == Role.INSTITUTION else Side.ENTERPRISE,
+                **best[key],
+            }
+        )
+    suggestions.sort(key=lambda s: (-s["score"], s["user"]))
+    return suggestions[:limit]
+
+
+@transaction.atomic
+def answer_survey(
+    *, registration: Registration, contract_signed: bool, still_in_contact: bool, comments: str = ""
+) -> FollowUpSurvey:
+    survey = FollowUpSurvey.objects.select_for_update().filter(registration=registration).first()
+    if survey is None:
+        raise ValidationError({"survey": _("There is no follow-up survey for you at this event yet.")})
+    if survey.answered_at:
+        raise ValidationError({"survey": _("You have already answered this survey.")})
+    survey.contract_signed, survey.still_in_contact, survey.comments = contract_signed, still_in_contact, comments
+    survey.answered_at = timezone.now()
+    survey.save()
+    return survey

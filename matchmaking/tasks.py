@@ -60,3 +60,17 @@ def refresh_experts() -> int:
     return services.suggest_experts(
         TechnologyNeed.objects.filter(status=NeedStatus.PUBLISHED).values_list("pk", flat=True)
     )
+
+
+@shared_task(name="matchmaking.learn_weights", acks_late=True)
+def learn_weights() -> bool:
+    """Weekly: re-fit the fusion weights from broker decisions; re-rank if adopted."""
+    from enterprises.models import NeedStatus, TechnologyNeed
+
+    from .learning import learn_weights as learn
+
+    result = learn()
+    if result.adopted:
+        ids = list(TechnologyNeed.objects.filter(status=NeedStatus.PUBLISHED).values_list("pk", flat=True))
+        enqueue(rematch_needs, need_ids=ids)
+    return result.adopted

@@ -147,3 +147,19 @@ def test_freed_slots_go_to_waiting_pairs(world):
 
     assert [(m.holder_id, m.enterprise_id) for m in created] == [(holder_b.pk, enterprise.pk)]
     assert services.fill_freed_slots(event=event) == []  # nothing twice
+
+
+def test_invite_suggestions_come_from_matches(world, event):
+    from matchmaking import services as matching
+
+    from ..factories import make_achievement, make_need
+
+    achievement = make_achievement(world.inst_b, title="固态锂电池电解质", keywords=["固态电池"])
+    need = make_need(world.ent_a, title="寻求固态电池技术", keywords=["固态电池"])
+    matching.rematch_needs([need.pk])
+    register(event, world.users["ent_a"], "enterprise")
+
+    suggestions = services.invite_suggestions(event=event)
+
+    assert [(s["user"], s["side"], s["achievement"]) for s in suggestions] == [("inst_b", "holder", achievement.title)]
+    assert suggestions[0]["need"] == need.title and 0 < suggestions[0]["score"] <= 1
