@@ -161,6 +161,7 @@ SPECTACULAR_SETTINGS = {
         "LanguageEnum": "achievements.models.Language",
         "MatchStageEnum": "matchmaking.models.Stage",
         "DeclineReasonEnum": "matchmaking.models.DeclineReason",
+        "MeetingOutcomeEnum": "events.models.Outcome",
     },
 }
 

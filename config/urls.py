@@ -7,7 +7,7 @@ from accounts.api import MeView, TokenLoginView, TokenLogoutView
 from achievements.api import AchievementViewSet, ExpertViewSet, InstitutionViewSet
 from core.api.views import DistrictViewSet, TechnicalFieldViewSet, TransferModeViewSet
 from enterprises.api import EnterpriseViewSet, NeedViewSet
-from events.api import EventViewSet, MeetingRequestViewSet, ProgrammeViewSet
+from events.api import EventViewSet, HolidayViewSet, MeetingRequestViewSet, ProgrammeViewSet, RoomViewSet, VenueViewSet
 from matchmaking.api import (
     AchievementMatchesView,
     AchievementNeedsView,
@@ -30,6 +30,9 @@ router.register("needs", NeedViewSet, basename="need")
 router.register("matches", MatchViewSet, basename="match")
 router.register("programmes", ProgrammeViewSet, basename="programme")
 router.register("events", EventViewSet, basename="event")
+router.register("venues", VenueViewSet, basename="venue")
+router.register("rooms", RoomViewSet, basename="room")
+router.register("holidays", HolidayViewSet, basename="holiday")
 router.register("meeting-requests", MeetingRequestViewSet, basename="meeting-request")
 
 api_v1 = [

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -15,20 +16,33 @@ from core.spreadsheets import XLSX_CONTENT_TYPE
 
 from . import selectors, services
 from .agendas import grid_xlsx, participant_ics
-from .models import MatchmakingEvent, MeetingRequest, Programme, ProgrammeTheme
+from .models import (
+    MatchmakingEvent,
+    MeetingRequest,
+    Programme,
+    ProgrammeTheme,
+    PublicHoliday,
+    Room,
+    RoomClosure,
+    Venue,
+)
 from .serializers import (
     EventSerializer,
+    HolidaySerializer,
     InviteSuggestionSerializer,
     MeetingRequestSerializer,
     MeetingSerializer,
     NewRequestSerializer,
     PlanSummarySerializer,
     ProgrammeSerializer,
+    RatingSerializer,
     RegisterSerializer,
     RegistrationRefSerializer,
     RegistrationSerializer,
+    RoomSerializer,
     ScheduleSummarySerializer,
     SurveyAnswerSerializer,
+    VenueSerializer,
 )
 
 
@@ -270,6 +284,48 @@ class EventViewSet(
         services.answer_survey(registration=registration, **serializer.validated_data)
         return Response(serializer.data)
 
+    @extend_schema(summary="Your printable agenda (HTML)", tags=["events"], responses={(200, "text/html"): str})
+    @action(detail=True, methods=["get"], url_path="agenda/print")
+    def agenda_print(self, request, pk=None):
+        event = self.get_object()
+        registration = event.registrations.filter(user=request.user).select_related("user").first()
+        if registration is None:
+            raise NotFound(_("You are not registered for this event."))
+        meetings = list(
+            event.meetings.filter(
+                Q(holder=registration) | Q(enterprise=registration), status="scheduled"
+            ).select_related("holder__user__institution", "enterprise__user__enterprise")
+        )
+        offers = services.what_they_bring(meetings)
+        rows = []
+        for meeting in meetings:
+            holder_side = meeting.holder_id == registration.pk
+            partner = meeting.enterprise if holder_side else meeting.holder
+            offer = offers[meeting.pk]["need" if holder_side else "achievement"]
+            rows.append(
+                {"start": meeting.starts_at, "table": meeting.table, "partner": _label(partner), "offer": offer}
+            )
+        html = render_to_string(
+            "events/agenda.html", {"event": event, "participant": _label(registration), "rows": rows}, request=request
+        )
+        return HttpResponse(html, content_type="text/html; charset=utf-8")
+
+    @extend_schema(
+        summary="Rate one of your meetings and say what came of it",
+        tags=["events"],
+        request=RatingSerializer,
+        responses=MeetingSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path=r"meetings/(?P<meeting_id>[0-9]+)/rate")
+    def rate(self, request, pk=None, meeting_id=None):
+        meeting = selectors.meetings_visible_to(request.user, self.get_object()).filter(pk=meeting_id).first()
+        if meeting is None:
+            raise NotFound(_("No such meeting of yours."))
+        serializer = RatingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rated = services.rate_meeting(meeting=meeting, user=request.user, **serializer.validated_data)
+        return Response(MeetingSerializer(rated).data)
+
     def _registration(self, request):
         event = self._managed()
         serializer = RegistrationRefSerializer(data=request.data)
@@ -349,3 +405,47 @@ class MeetingRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def decline(self, request, pk=None):
         answered = services.answer_request(request=self.get_object(), user=request.user, accept=False)
         return Response(MeetingRequestSerializer(answered).data)
+
+
+class _OrganiserWrites(viewsets.ModelViewSet):
+    """Everyone signed in reads; organisers and admins write."""
+
+    filter_backends = []
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            _organisers_only(request.user)
+
+
+@extend_schema_view(list=extend_schema(summary="Venues and their rooms", tags=["events"]))
+class VenueViewSet(_OrganiserWrites):
+    serializer_class = VenueSerializer
+    queryset = Venue.objects.prefetch_related("rooms").order_by("name")
+
+
+@extend_schema_view(list=extend_schema(summary="Rooms (with closed days on write)", tags=["events"]))
+class RoomViewSet(_OrganiserWrites):
+    serializer_class = RoomSerializer
+    queryset = Room.objects.select_related("venue").order_by("venue__name", "name")
+
+    def perform_create(self, serializer):
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        self._save(serializer)
+
+    @transaction.atomic
+    def _save(self, serializer):
+        closed = serializer.validated_data.pop("closed_dates", None)
+        room = serializer.save()
+        if closed is not None:
+            room.closures.all().delete()
+            RoomClosure.objects.bulk_create(RoomClosure(room=room, date=day) for day in set(closed))
+
+
+@extend_schema_view(list=extend_schema(summary="Public holidays (no events on these days)", tags=["events"]))
+class HolidayViewSet(_OrganiserWrites):
+    serializer_class = HolidaySerializer
+    queryset = PublicHoliday.objects.all()

@@ -3,7 +3,17 @@ from rest_framework import serializers
 from core.models import TechnicalField
 from core.serializers import CodeRelatedField, ReferenceSerializer
 
-from .models import MatchmakingEvent, Meeting, MeetingRequest, Programme, Registration, Room
+from .models import (
+    MatchmakingEvent,
+    Meeting,
+    MeetingRequest,
+    Outcome,
+    Programme,
+    PublicHoliday,
+    Registration,
+    Room,
+    Venue,
+)
 
 
 class ThemeSerializer(serializers.Serializer):
@@ -40,11 +50,27 @@ class PlanSummarySerializer(serializers.Serializer):
 
 
 class RoomSerializer(serializers.ModelSerializer):
-    venue = serializers.StringRelatedField()
+    closed_dates = serializers.ListField(
+        child=serializers.DateField(), required=False, write_only=True, help_text="Days the room cannot be used"
+    )
 
     class Meta:
         model = Room
-        fields = ["id", "venue", "name", "capacity", "tables"]
+        fields = ["id", "venue", "name", "capacity", "tables", "closed_dates"]
+
+
+class VenueSerializer(serializers.ModelSerializer):
+    rooms = RoomSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Venue
+        fields = ["id", "name", "address", "district", "rooms"]
+
+
+class HolidaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PublicHoliday
+        fields = ["id", "date", "name"]
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -132,7 +158,20 @@ class MeetingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Meeting
-        fields = ["id", "holder", "enterprise", "slot", "starts_at", "table", "status", "value"]
+        fields = [
+            "id",
+            "holder",
+            "enterprise",
+            "slot",
+            "starts_at",
+            "table",
+            "status",
+            "value",
+            "holder_rating",
+            "enterprise_rating",
+            "holder_outcome",
+            "enterprise_outcome",
+        ]
 
 
 class ScheduleSummarySerializer(serializers.Serializer):
@@ -158,3 +197,8 @@ class SurveyAnswerSerializer(serializers.Serializer):
     contract_signed = serializers.BooleanField()
     still_in_contact = serializers.BooleanField()
     comments = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class RatingSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    outcome = serializers.ChoiceField(choices=Outcome.choices)

@@ -489,3 +489,44 @@ def answer_survey(
     survey.answered_at = timezone.now()
     survey.save()
     return survey
+
+
+@transaction.atomic
+def rate_meeting(*, meeting: Meeting, user, rating: int, outcome: str) -> Meeting:
+    """A participant's rating (1-5) and outcome for one of their meetings."""
+    from .models import Outcome
+
+    if not 1 <= rating <= 5:
+        raise ValidationError({"rating": _("Rate from 1 to 5.")})
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": _("Unknown outcome.")})
+    locked = Meeting.objects.select_for_update().select_related("holder", "enterprise").get(pk=meeting.pk)
+    if locked.holder.user_id == user.pk:
+        locked.holder_rating, locked.holder_outcome = rating, outcome
+    elif locked.enterprise.user_id == user.pk:
+        locked.enterprise_rating, locked.enterprise_outcome = rating, outcome
+    else:
+        raise ValidationError({"meeting": _("Only the two participants rate a meeting.")})
+    if locked.status == MeetingStatus.SCHEDULED and locked.starts_at <= timezone.now():
+        locked.status = MeetingStatus.HELD
+    locked.save()
+    return locked
+
+
+def what_they_bring(meetings) -> dict[int, dict]:
+    """For each meeting, the best-matched achievement and need between the two organisations."""
+    result = {}
+    for meeting in meetings:
+        institution = meeting.holder.user.institution_id
+        enterprise = meeting.enterprise.user.enterprise_id
+        match = (
+            Match.objects.filter(achievement__institution_id=institution, need__enterprise_id=enterprise)
+            .select_related("achievement", "need")
+            .order_by("-score")
+            .first()
+        )
+        result[meeting.pk] = {
+            "achievement": match.achievement.title if match else "",
+            "need": match.need.title if match else "",
+        }
+    return result

@@ -159,3 +159,87 @@ def test_agenda_grid_and_the_day(api, world, open_event):
         is True
     )
     assert client("organiser").post(url + "check-in/", {"registration": 99999}, format="json").status_code == 404
+
+
+def test_printable_agenda_names_partner_and_what_they_bring_and_rating(api, world, open_event):
+    from matchmaking import services as matching
+
+    from ..factories import make_achievement, make_need
+
+    make_achievement(world.inst_a, title="固态锂电池电解质", keywords=["固态电池"])
+    need = make_need(world.ent_a, title="寻求固态电池技术", keywords=["固态电池"])
+    matching.rematch_needs([need.pk])
+
+    def client(name):
+        api.force_authenticate(world.users[name])
+        return api
+
+    url = f"/api/v1/events/{open_event.pk}/"
+    assert client("inst_a").post(url + "register/", {}, format="json").status_code == 201
+    enterprise = client("ent_a").post(url + "register/", {}, format="json").json()["id"]
+    made = client("inst_a").post("/api/v1/meeting-requests/", {"receiver": enterprise}, format="json").json()
+    client("ent_a").post(f"/api/v1/meeting-requests/{made['id']}/accept/")
+    client("organiser").post(url + "schedule/")
+
+    page = client("inst_a").get(url + "agenda/print/")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    html = page.content.decode()
+    assert "甲科技有限公司" in html and "寻求固态电池技术" in html
+    enterprise_page = client("ent_a").get(url + "agenda/print/").content.decode()
+    assert "固态锂电池电解质" in enterprise_page and "甲大学" in enterprise_page
+
+    meeting = Meeting.objects.get()
+    rated = client("ent_a").post(
+        f"{url}meetings/{meeting.pk}/rate/", {"rating": 5, "outcome": "follow_up"}, format="json"
+    )
+    assert rated.status_code == 200 and rated.json()["enterprise_rating"] == 5
+    assert client("ent_b").post(
+        f"{url}meetings/{meeting.pk}/rate/", {"rating": 1, "outcome": "none"}, format="json"
+    ).status_code in (403, 404)
+    bad = client("inst_a").post(f"{url}meetings/{meeting.pk}/rate/", {"rating": 9, "outcome": "none"}, format="json")
+    assert bad.status_code == 400
+    meeting.refresh_from_db()
+    assert meeting.holder_rating is None and meeting.enterprise_outcome == "follow_up"
+
+
+def test_venues_rooms_and_holidays_then_plan_a_programme(as_user, world):
+    organiser = as_user("organiser")
+    venue = organiser.post("/api/v1/venues/", {"name": "科创岛", "address": "天府大道"}, format="json")
+    assert venue.status_code == 201
+    room = organiser.post(
+        "/api/v1/rooms/",
+        {"venue": venue.json()["id"], "name": "一号厅", "capacity": 120, "tables": 30, "closed_dates": ["2027-03-01"]},
+        format="json",
+    )
+    assert room.status_code == 201
+    zero = organiser.post(
+        "/api/v1/rooms/", {"venue": venue.json()["id"], "name": "二号厅", "capacity": 50, "tables": 0}, format="json"
+    )
+    assert zero.status_code == 400
+    assert (
+        organiser.post("/api/v1/holidays/", {"date": "2027-05-03", "name": "劳动节"}, format="json").status_code == 201
+    )
+    assert (
+        as_user("ent_a").post("/api/v1/holidays/", {"date": "2027-06-01", "name": "x"}, format="json").status_code
+        == 403
+    )
+    assert as_user("ent_a").get("/api/v1/venues/").json()["results"][0]["rooms"][0]["name"] == "一号厅"
+
+    programme = (
+        as_user("organiser")
+        .post(
+            "/api/v1/programmes/",
+            {
+                "name": "科创岛对接",
+                "year": 2027,
+                "theme_spacing_days": 5,
+                "themes": [{"field": "new-energy", "wanted_events": 8}, {"field": "biomedicine", "wanted_events": 8}],
+            },
+            format="json",
+        )
+        .json()
+    )
+    summary = as_user("organiser").post(f"/api/v1/programmes/{programme['id']}/plan/").json()
+    assert summary == {"created": 16, "wanted": 16, "advice": []}
+    days = set(MatchmakingEvent.objects.values_list("starts_at__date", flat=True))
+    assert datetime(2027, 3, 1).date() not in days and datetime(2027, 5, 3).date() not in days
