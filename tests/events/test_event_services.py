@@ -163,3 +163,22 @@ def test_invite_suggestions_come_from_matches(world, event):
 
     assert [(s["user"], s["side"], s["achievement"]) for s in suggestions] == [("inst_b", "holder", achievement.title)]
     assert suggestions[0]["need"] == need.title and 0 < suggestions[0]["score"] <= 1
+
+
+def test_commands_plan_and_schedule(world, event, capsys):
+    from django.core.management import CommandError, call_command
+
+    venue = Venue.objects.create(name="科创岛")
+    Room.objects.create(venue=venue, name="A", capacity=80, tables=20)
+    programme = Programme.objects.create(name="对接", year=2027, organiser=world.users["organiser"])
+    ProgrammeTheme.objects.create(programme=programme, field=technical_field("new-energy"), wanted_events=3)
+    call_command("plan_programme", programme.pk, "--time-limit", "5")
+    assert "3 of 3 events placed." in capsys.readouterr().out
+    holder = register(event, world.users["inst_a"], "holder")
+    enterprise = register(event, world.users["ent_a"], "enterprise")
+    MeetingRequest.objects.create(event=event, sender=holder, receiver=enterprise, status="accepted")
+    call_command("schedule_event", event.pk, "--time-limit", "5")
+    out = capsys.readouterr().out
+    assert "1 meetings, value" in out and "proven optimal" in out and "0 moved" in out
+    with pytest.raises(CommandError, match="No event"):
+        call_command("schedule_event", 999999)
