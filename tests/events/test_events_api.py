@@ -243,3 +243,25 @@ def test_venues_rooms_and_holidays_then_plan_a_programme(as_user, world):
     assert summary == {"created": 16, "wanted": 16, "advice": []}
     days = set(MatchmakingEvent.objects.values_list("starts_at__date", flat=True))
     assert datetime(2027, 3, 1).date() not in days and datetime(2027, 5, 3).date() not in days
+
+
+@pytest.mark.parametrize("role", ["anon", "inst_a", "ent_a", "broker", "organiser_b", "admin"])
+def test_only_the_organiser_changes_an_event(api, world, open_event, role):
+    from accounts.models import Role
+
+    from ..factories import UserFactory
+
+    users = {**world.users, "organiser_b": UserFactory(role=Role.ORGANISER)}
+    api.force_authenticate(None if role == "anon" else users[role])
+    url = f"/api/v1/events/{open_event.pk}/"
+    before = MatchmakingEvent.objects.values().get(pk=open_event.pk)
+    responses = [
+        api.patch(url, {"title": "改名"}, format="json"),
+        api.post(url + "schedule/"),
+        api.get(url + "grid/"),
+        api.post(url + "fill-freed-slots/"),
+    ]
+    expected = {"anon": 401, "admin": 200}.get(role, 403)
+    assert [r.status_code for r in responses] == [expected] * 4
+    if expected != 200:
+        assert MatchmakingEvent.objects.values().get(pk=open_event.pk) == before
