@@ -27,18 +27,21 @@ class Labelled:
     need_ids: np.ndarray
     features: np.ndarray  # rows x components; a missing component is NaN
     labels: np.ndarray
+    languages: np.ndarray  # the need's language: a change must not hurt either language
 
 
 def labelled_matches() -> Labelled:
-    rows = Match.objects.filter(stage__in=POSITIVE + NEGATIVE).values_list("need_id", "components", "stage")
-    need_ids, features, labels = [], [], []
-    for need_id, components, stage in rows.iterator(chunk_size=5000):
+    rows = Match.objects.filter(stage__in=POSITIVE + NEGATIVE).values_list(
+        "need_id", "components", "stage", "need__language"
+    )
+    need_ids, features, labels, languages = [], [], [], []
+    for need_id, components, stage, language in rows.iterator(chunk_size=5000):
         need_ids.append(need_id)
         features.append([components.get(name, np.nan) for name in COMPONENTS])
         labels.append(1.0 if stage in POSITIVE else 0.0)
-    return Labelled(
-        np.array(need_ids), np.array(features, dtype=np.float64).reshape(-1, len(COMPONENTS)), np.array(labels)
-    )
+        languages.append(language)
+    matrix = np.array(features, dtype=np.float64).reshape(-1, len(COMPONENTS))
+    return Labelled(np.array(need_ids), matrix, np.array(labels), np.array(languages))
 
 
 def is_held_out(need_id: int) -> bool:
@@ -134,6 +137,15 @@ def learn_weights(*, min_labels: int = MIN_LABELS, margin: float = 0.005) -> Lea
     if proposed_auc < current_auc + margin:
         result.reason = "the re-fitted weights do not rank held-out decisions better"
         return result
+    for language in np.unique(data.languages[held]):
+        part = held & (data.languages == language)
+        before = mean_within_need_auc(data.need_ids[part], fused(data.features[part], current_dict), data.labels[part])
+        after = mean_within_need_auc(data.need_ids[part], fused(data.features[part], proposed), data.labels[part])
+        if not np.isnan(before) and not np.isnan(after) and after < before - margin:
+            result.reason = (
+                f"the re-fitted weights rank held-out {language} decisions worse ({after:.3f} < {before:.3f})"
+            )
+            return result
     version = f"learned-{RankingModel.objects.count() + 1}"
     with transaction.atomic():
         RankingModel.objects.filter(is_active=True).update(is_active=False)

@@ -81,3 +81,26 @@ def test_learn_weights_command_reports(pairs, capsys):
     call_command("learn_weights", "--no-rematch")
     out = capsys.readouterr().out
     assert "ADOPTED as learned-1" in out and "held-out AUC" in out
+
+
+def test_learning_refuses_weights_that_hurt_one_language(pairs, monkeypatch):
+    """Chinese decisions follow fit, English ones follow topic: weights fitted to the Chinese
+    majority are refused when they rank the held-out English decisions worse."""
+    from matchmaking import learning
+
+    achievements, needs = pairs
+    english = {n.pk for n in needs[:10]}
+    for need in needs[:10]:
+        need.language = "en"
+        need.save(update_fields=["language"])
+    monkeypatch.setattr(learning, "is_held_out", lambda need_id: need_id % 2 == 0)
+    simulate_decisions(pairs, lambda c: c["structured"] > 0.6)
+    for match in Match.objects.filter(need_id__in=english):
+        match.stage = Stage.INTRODUCED if match.components["topic"] > 0.65 else Stage.DECLINED
+        match.save(update_fields=["stage"])
+
+    result = learn_weights()
+
+    assert not result.adopted
+    assert "en decisions worse" in result.reason
+    assert RankingModel.objects.count() == 0
