@@ -43,12 +43,16 @@ def participant_ics(event, registration, meetings, partner_label) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
-def grid_xlsx(event, slots, meetings, label) -> bytes:
-    """Rows are slots, columns are tables; each cell names the two people meeting there."""
+def grid_cells(event, slots, meetings, label) -> list[tuple]:
+    """(slot start, [cell per table]) rows; each cell names the two people meeting there."""
     cells = {(m.slot, m.table): f"{label(m.holder)} × {label(m.enterprise)}" for m in meetings}
+    return [(start, [cells.get((i, t), "") for t in range(1, event.tables + 1)]) for i, start in enumerate(slots)]
+
+
+def grid_xlsx(event, slots, meetings, label) -> bytes:
     headers = ["时间 Time"] + [f"第{t}桌 Table {t}" for t in range(1, event.tables + 1)]
     rows = [
-        [timezone.localtime(start).strftime("%H:%M")] + [cells.get((i, t), "") for t in range(1, event.tables + 1)]
-        for i, start in enumerate(slots)
+        [timezone.localtime(start).strftime("%H:%M"), *cells]
+        for start, cells in grid_cells(event, slots, meetings, label)
     ]
     return write_xlsx(headers, rows, title="grid")

@@ -95,9 +95,19 @@ def _message(kind: str, event: MatchmakingEvent) -> tuple[str, str]:
     return subject % params, body % params
 
 
+def expire_requests(now) -> int:
+    """Meeting requests nobody answered before the event began expire."""
+    from .models import MeetingRequest, RequestStatus
+
+    return MeetingRequest.objects.filter(status=RequestStatus.PENDING, event__starts_at__lte=now).update(
+        status=RequestStatus.EXPIRED
+    )
+
+
 def send_due_reminders(now=None) -> int:
     """Send every reminder that is due and not sent yet; safe to run as often as wanted."""
     now = now or timezone.now()
+    expire_requests(now)
     sent = 0
     for kind, registrations in _due(now):
         for registration in registrations.select_related("user", "event"):

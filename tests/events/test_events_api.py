@@ -142,6 +142,9 @@ def test_agenda_grid_and_the_day(api, world, open_event):
     assert text.count("BEGIN:VEVENT") == 1 and "第1桌" in text and "甲科技有限公司" in text
     assert client("ent_b").get(url + "agenda/").status_code == 404
 
+    printable = client("organiser").get(url + "grid/print/").content.decode()
+    assert printable.count("×") == 2 and '<th scope="row">' in printable
+    assert client("inst_a").get(url + "grid/print/").status_code == 403
     grid = load_workbook(BytesIO(client("organiser").get(url + "grid/").content)).active
     cells = [c for row in grid.iter_rows(values_only=True) for c in row if c and "×" in str(c)]
     assert len(cells) == 2

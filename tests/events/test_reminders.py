@@ -73,3 +73,15 @@ def test_survey_is_answered_once(world, as_user):
     assert again.status_code == 400
     survey.refresh_from_db()
     assert survey.contract_signed is True
+
+
+def test_unanswered_requests_expire_when_the_event_begins(world):
+    from events.models import MeetingRequest
+
+    started = make_event(world, -timedelta(hours=1), status="closed")
+    holder = Registration.objects.create(event=started, user=world.users["inst_a"], side="holder")
+    enterprise = Registration.objects.create(event=started, user=world.users["ent_a"], side="enterprise")
+    request = MeetingRequest.objects.create(event=started, sender=holder, receiver=enterprise)
+    send_due_reminders()
+    request.refresh_from_db()
+    assert request.status == "expired"
