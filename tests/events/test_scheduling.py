@@ -18,7 +18,7 @@ def assert_feasible(problem, schedule):
             person_slot.add((person, m.slot))
             load[person] += 1
         per_slot[m.slot] += 1
-        assert 1 <= m.table <= problem.tables
+        assert m.table in range(1, problem.tables + 1)
     assert all(count <= problem.tables for count in per_slot.values())
     assert all(load[p] <= problem.people[p].max_meetings for p in load)
     tables = Counter((m.slot, m.table) for m in schedule.placements)
