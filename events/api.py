@@ -344,6 +344,29 @@ class EventViewSet(
         rated = services.rate_meeting(meeting=meeting, user=request.user, **serializer.validated_data)
         return Response(MeetingSerializer(rated).data)
 
+    @extend_schema(
+        summary="Confirm that you will attend", tags=["events"], request=None, responses=RegistrationSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        registration = self.get_object().registrations.filter(user=request.user).first()
+        if registration is None:
+            raise NotFound(_("You are not registered for this event."))
+        return Response(RegistrationSerializer(services.confirm_attendance(registration=registration)).data)
+
+    @extend_schema(
+        summary="Cancel one of your meetings (or, as organiser, any)",
+        tags=["events"],
+        request=None,
+        responses=MeetingSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path=r"meetings/(?P<meeting_id>[0-9]+)/cancel")
+    def cancel_meeting(self, request, pk=None, meeting_id=None):
+        meeting = selectors.meetings_visible_to(request.user, self.get_object()).filter(pk=meeting_id).first()
+        if meeting is None:
+            raise NotFound(_("No such meeting of yours."))
+        return Response(MeetingSerializer(services.cancel_meeting(meeting=meeting, user=request.user)).data)
+
     def _registration(self, request):
         event = self._managed()
         serializer = RegistrationRefSerializer(data=request.data)

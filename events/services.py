@@ -530,3 +530,26 @@ def what_they_bring(meetings) -> dict[int, dict]:
             "need": match.need.title if match else "",
         }
     return result
+
+
+@transaction.atomic
+def confirm_attendance(*, registration: Registration) -> Registration:
+    registration.attendance_confirmed = True
+    registration.save(update_fields=["attendance_confirmed"])
+    return registration
+
+
+@transaction.atomic
+def cancel_meeting(*, meeting: Meeting, user) -> Meeting:
+    """A participant or the organiser cancels a scheduled meeting; its table is then free for
+    a waiting pair (fill_freed_slots)."""
+    locked = Meeting.objects.select_for_update().select_related("holder", "enterprise", "event").get(pk=meeting.pk)
+    if user.pk not in (locked.holder.user_id, locked.enterprise.user_id, locked.event.organiser_id) and not (
+        user.is_platform_admin
+    ):
+        raise ValidationError({"meeting": _("Only the two participants or the organiser cancel a meeting.")})
+    if locked.status != MeetingStatus.SCHEDULED:
+        raise ValidationError({"meeting": _("Only a scheduled meeting can be cancelled.")})
+    locked.status = MeetingStatus.CANCELLED
+    locked.save(update_fields=["status"])
+    return locked

@@ -199,6 +199,7 @@ def test_printable_agenda_names_partner_and_what_they_bring_and_rating(api, worl
     assert client("ent_b").post(
         f"{url}meetings/{meeting.pk}/rate/", {"rating": 1, "outcome": "none"}, format="json"
     ).status_code in (403, 404)
+    assert client("inst_a").post(url + "confirm/").json()["attendance_confirmed"] is True
     bad = client("inst_a").post(f"{url}meetings/{meeting.pk}/rate/", {"rating": 9, "outcome": "none"}, format="json")
     assert bad.status_code == 400
     meeting.refresh_from_db()
@@ -268,3 +269,20 @@ def test_only_the_organiser_changes_an_event(api, world, open_event, role):
     assert [r.status_code for r in responses] == [expected] * 4
     if expected != 200:
         assert MatchmakingEvent.objects.values().get(pk=open_event.pk) == before
+
+
+def test_a_participant_cancels_a_meeting_once(api, world, open_event):
+    def client(name):
+        api.force_authenticate(world.users[name])
+        return api
+
+    url = f"/api/v1/events/{open_event.pk}/"
+    client("inst_a").post(url + "register/", {}, format="json")
+    enterprise = client("ent_a").post(url + "register/", {}, format="json").json()["id"]
+    made = client("inst_a").post("/api/v1/meeting-requests/", {"receiver": enterprise}, format="json").json()
+    client("ent_a").post(f"/api/v1/meeting-requests/{made['id']}/accept/")
+    client("organiser").post(url + "schedule/")
+    meeting = Meeting.objects.get()
+    assert client("ent_b").post(f"{url}meetings/{meeting.pk}/cancel/").status_code == 404
+    assert client("inst_a").post(f"{url}meetings/{meeting.pk}/cancel/").json()["status"] == "cancelled"
+    assert client("inst_a").post(f"{url}meetings/{meeting.pk}/cancel/").status_code == 400
