@@ -55,12 +55,18 @@ def _organisers_only(user):
     list=extend_schema(summary="Programmes (organisers)", tags=["events"]),
     retrieve=extend_schema(summary="A programme", tags=["events"]),
     create=extend_schema(summary="Create a programme with its themes", tags=["events"]),
+    partial_update=extend_schema(summary="Change a programme (themes are replaced when given)", tags=["events"]),
 )
 class ProgrammeViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = ProgrammeSerializer
     filter_backends = []
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -79,6 +85,22 @@ class ProgrammeViewSet(
             programme.save()
             ProgrammeTheme.objects.bulk_create(ProgrammeTheme(programme=programme, **theme) for theme in themes)
         return Response(ProgrammeSerializer(programme).data, status=status.HTTP_201_CREATED)
+
+    def perform_update(self, serializer):
+        programme = serializer.instance
+        if not (self.request.user.is_platform_admin or programme.organiser_id == self.request.user.pk):
+            raise PermissionDenied(_("Only the programme's organiser can change it."))
+        data = dict(serializer.validated_data)
+        themes = data.pop("themes", None)
+        with transaction.atomic():
+            for name, value in data.items():
+                setattr(programme, name, value)
+            programme.full_clean()
+            programme.save()
+            if themes is not None:
+                programme.themes.all().delete()
+                ProgrammeTheme.objects.bulk_create(ProgrammeTheme(programme=programme, **t) for t in themes)
+        serializer.instance = selectors.programmes_visible_to(self.request.user).get(pk=programme.pk)
 
     @extend_schema(
         summary="Place the programme's events on the calendar",

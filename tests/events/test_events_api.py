@@ -286,3 +286,23 @@ def test_a_participant_cancels_a_meeting_once(api, world, open_event):
     assert client("ent_b").post(f"{url}meetings/{meeting.pk}/cancel/").status_code == 404
     assert client("inst_a").post(f"{url}meetings/{meeting.pk}/cancel/").json()["status"] == "cancelled"
     assert client("inst_a").post(f"{url}meetings/{meeting.pk}/cancel/").status_code == 400
+
+
+def test_programme_changes_by_its_organiser_only(as_user, world):
+    created = (
+        as_user("organiser")
+        .post(
+            "/api/v1/programmes/",
+            {"name": "对接", "year": 2027, "themes": [{"field": "new-energy", "wanted_events": 5}]},
+            format="json",
+        )
+        .json()
+    )
+    url = f"/api/v1/programmes/{created['id']}/"
+    changed = as_user("organiser").patch(
+        url, {"target_events": 420, "themes": [{"field": "biomedicine", "wanted_events": 9}]}, format="json"
+    )
+    assert changed.status_code == 200
+    assert changed.json()["target_events"] == 420 and changed.json()["themes"][0]["field"] == "biomedicine"
+    assert as_user("ent_a").patch(url, {"target_events": 1}, format="json").status_code == 404
+    assert Programme.objects.get().target_events == 420
