@@ -29,6 +29,11 @@ def test_seed_demo_creates_realistic_varied_data(db):
     assert {"draft", "published", "archived"} <= set(Achievement.objects.values_list("status", flat=True))
     for enterprise in Enterprise.objects.all():
         enterprise.full_clean()  # valid credit codes
+    from events.models import MatchmakingEvent, MeetingRequest
+
+    event = MatchmakingEvent.objects.get(status="open")
+    assert event.registrations.count() == 31 and event.room.tables == 40
+    assert MeetingRequest.objects.filter(event=event, status="accepted").exists()
 
 
 def test_seed_demo_is_deterministic_and_idempotent(db):
@@ -36,6 +41,12 @@ def test_seed_demo_is_deterministic_and_idempotent(db):
     first = snapshot()
     call_command("seed_demo", seed=7)  # second run: nothing to do
     assert snapshot() == first
+    from events.models import MatchmakingEvent, Programme, PublicHoliday, Venue
+
+    MatchmakingEvent.objects.all().delete()
+    Programme.objects.all().delete()
+    Venue.objects.all().delete()
+    PublicHoliday.objects.all().delete()
     Achievement.objects.all().delete()
     TechnologyNeed.objects.all().delete()
     Expert.objects.all().delete()

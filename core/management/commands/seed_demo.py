@@ -60,6 +60,7 @@ class Command(BaseCommand):
             self.make_achievements(institutions, options["achievements"])
             enterprises = self.make_enterprises(options["enterprises"])
             self.make_needs(enterprises, options["needs"])
+            self.make_events()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data created. Sign in as admin, broker01, inst01 or ent01 with password '{DEMO_PASSWORD}'."
@@ -206,6 +207,77 @@ class Command(BaseCommand):
             if roll > 0.95:
                 achievement_services.achievement_archive(achievement=achievement, actor=None)
             created += 1
+
+    # -- events ----------------------------------------------------------------------------
+    def make_events(self):
+        """A venue, a programme for next year, and an open event with registrations and requests."""
+        from events.models import (
+            MatchmakingEvent,
+            MeetingRequest,
+            Programme,
+            ProgrammeTheme,
+            PublicHoliday,
+            Registration,
+            Room,
+            Venue,
+        )
+
+        organiser = User.objects.get(username="organiser1")
+        venue = Venue.objects.create(
+            name="科创岛", address="成都高新区天府大道", district=self.districts["high-tech-zone"]
+        )
+        for n, (capacity, tables) in enumerate([(200, 40), (200, 40), (80, 20), (80, 20), (60, 15), (60, 15)], start=1):
+            Room.objects.create(venue=venue, name=f"{n}号厅", capacity=capacity, tables=tables)
+        year = timezone.localdate().year + 1
+        for month, day, name in [
+            (1, 1, "元旦"),
+            (5, 1, "劳动节"),
+            (10, 1, "国庆节"),
+            (10, 2, "国庆节"),
+            (10, 3, "国庆节"),
+        ]:
+            PublicHoliday.objects.get_or_create(
+                date=timezone.datetime(year, month, day).date(), defaults={"name": name}
+            )
+        programme = Programme.objects.create(
+            name="成都科技成果对接活动", year=year, target_events=400, organiser=organiser, theme_spacing_days=3
+        )
+        for code in TOPICS:
+            ProgrammeTheme.objects.create(programme=programme, field=self.fields[code], wanted_events=28)
+        start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=21)
+        event = MatchmakingEvent.objects.create(
+            title="新能源与先进制造成果对接会",
+            starts_at=start,
+            ends_at=start + timedelta(hours=4),
+            meeting_minutes=20,
+            breaks=[["10:40", "11:00"]],
+            room=Room.objects.get(venue=venue, name="1号厅"),
+            tables=40,
+            capacity=200,
+            organiser=organiser,
+            registration_deadline=start - timedelta(days=3),
+            status="open",
+        )
+        event.fields.set([self.fields["new-energy"], self.fields["advanced-manufacturing"]])
+        holders = [
+            Registration.objects.create(event=event, user=u, side="holder", max_meetings=5)
+            for u in User.objects.filter(role=Role.INSTITUTION).order_by("username")[:15]
+        ]
+        firms = [
+            Registration.objects.create(event=event, user=u, side="enterprise", max_meetings=5)
+            for u in User.objects.filter(role=Role.ENTERPRISE).order_by("username")[:15]
+        ]
+        Registration.objects.create(event=event, user=User.objects.get(username="broker01"), side="broker")
+        for holder in holders:
+            for firm in self.rng.sample(firms, 3):
+                status = self.rng.choice(["pending", "accepted", "accepted"])
+                MeetingRequest.objects.get_or_create(
+                    sender=holder,
+                    receiver=firm,
+                    defaults={"event": event, "status": status, "message": "希望就成果转化进行交流。"},
+                )
+                if self.rng.random() < 0.3:
+                    MeetingRequest.objects.get_or_create(sender=firm, receiver=holder, defaults={"event": event})
 
     # -- enterprises and needs -------------------------------------------------------------
     def credit_code(self) -> str:
