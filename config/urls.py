@@ -6,8 +6,10 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import MeView, TokenLoginView, TokenLogoutView
 from achievements.api import AchievementViewSet, ExpertViewSet, InstitutionViewSet
 from core.api.views import DistrictViewSet, TechnicalFieldViewSet, TransferModeViewSet
+from core.views import home
 from enterprises.api import EnterpriseViewSet, NeedViewSet
 from events.api import EventViewSet, HolidayViewSet, MeetingRequestViewSet, ProgrammeViewSet, RoomViewSet, VenueViewSet
+from matchmaking import views as matchmaking_views
 from matchmaking.api import (
     AchievementMatchesView,
     AchievementNeedsView,
@@ -50,6 +52,11 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("broker/inbox/", matchmaking_views.broker_inbox, name="broker-inbox"),
+    path("broker/matches/<int:pk>/", matchmaking_views.match_detail, name="broker-match"),
+    path("broker/matches/<int:pk>/transition/", matchmaking_views.match_transition, name="broker-match-transition"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("i18n/", include("django.conf.urls.i18n")),

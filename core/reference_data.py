@@ -50,3 +50,23 @@ TRANSFER_MODES = [
     ("co-development", "合作开发", "Joint development"),
     ("use-first-pay-later", "先使用后付费", "Use first, pay later"),
 ]
+
+
+def ensure_reference_data(apps=None) -> None:
+    """Create or refresh the reference rows (used by the data migration and by tests that
+    start from a flushed database)."""
+    for model_name, rows in (
+        ("TechnicalField", TECHNICAL_FIELDS),
+        ("District", DISTRICTS),
+        ("TransferMode", TRANSFER_MODES),
+    ):
+        if apps is None:
+            from django.apps import apps as live_apps
+
+            model = live_apps.get_model("core", model_name)
+        else:
+            model = apps.get_model("core", model_name)
+        for order, (code, name_zh, name_en) in enumerate(rows):
+            model.objects.update_or_create(
+                code=code, defaults={"name_zh": name_zh, "name_en": name_en, "sort_order": order}
+            )
