@@ -8,6 +8,7 @@ from achievements.api import AchievementViewSet, ExpertViewSet, InstitutionViewS
 from core.api.views import DistrictViewSet, TechnicalFieldViewSet, TransferModeViewSet
 from core.views import home
 from enterprises.api import EnterpriseViewSet, NeedViewSet
+from events import views as events_views
 from events.api import EventViewSet, HolidayViewSet, MeetingRequestViewSet, ProgrammeViewSet, RoomViewSet, VenueViewSet
 from matchmaking import views as matchmaking_views
 from matchmaking.api import (
@@ -57,6 +58,11 @@ urlpatterns = [
     path("broker/inbox/", matchmaking_views.broker_inbox, name="broker-inbox"),
     path("broker/matches/<int:pk>/", matchmaking_views.match_detail, name="broker-match"),
     path("broker/matches/<int:pk>/transition/", matchmaking_views.match_transition, name="broker-match-transition"),
+    path("organiser/events/<int:pk>/", events_views.event_page, name="organiser-event"),
+    path("organiser/events/<int:pk>/schedule/", events_views.run_scheduler, name="organiser-run-scheduler"),
+    path(
+        "organiser/events/<int:pk>/schedule/status/", events_views.scheduler_status, name="organiser-scheduler-status"
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,3 +6,11 @@ def send_due_reminders() -> int:
     from .reminders import send_due_reminders as send
 
     return send()
+
+
+@shared_task(name="events.schedule_event", acks_late=True, soft_time_limit=120)
+def schedule_event(*, event_id: int) -> dict:
+    """Run the 1:1 scheduler for an event, recording progress for the organiser's page."""
+    from .jobs import run_schedule
+
+    return run_schedule(event_id)

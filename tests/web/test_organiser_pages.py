@@ -1,0 +1,61 @@
+"""The organiser's event page: registrations, requests, running the scheduler, the grid."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from core.reference_data import ensure_reference_data
+from events.models import MatchmakingEvent, Meeting, MeetingRequest, Registration
+
+
+@pytest.fixture
+def event(world):
+    ensure_reference_data()
+    start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=7)
+    event = MatchmakingEvent.objects.create(title="储能成果对接会", starts_at=start, ends_at=start + timedelta(hours=2),
+                                            meeting_minutes=30, tables=2, organiser=world.users["organiser"],
+                                            status="open")
+    holders = [Registration.objects.create(event=event, user=world.users[n], side="holder") for n in ("inst_a",
+                                                                                                       "inst_b")]
+    firm = Registration.objects.create(event=event, user=world.users["ent_a"], side="enterprise")
+    for holder in holders:
+        MeetingRequest.objects.create(event=event, sender=holder, receiver=firm, status="accepted")
+    return event
+
+
+def test_event_page_runs_the_scheduler_and_reports(world, event, django_capture_on_commit_callbacks):
+    client = Client()
+    client.force_login(world.users["organiser"])
+    page = client.get(f"/organiser/events/{event.pk}/").content.decode()
+    assert "储能成果对接会" in page and "inst_a" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/organiser/events/{event.pk}/schedule/")
+    assert client.get(f"/organiser/events/{event.pk}/schedule/status/").json()["state"] == "done"
+    assert Meeting.objects.filter(event=event).count() == 2
+    html = client.get(f"/organiser/events/{event.pk}/").content.decode()
+    assert "甲大学 inst_a × 甲科技有限公司 ent_a" in html
+
+
+@pytest.mark.parametrize("role", ["ent_a", "broker", "inst_a"])
+def test_only_the_organiser_sees_the_event_page(world, event, role):
+    client = Client()
+    client.force_login(world.users[role])
+    assert client.get(f"/organiser/events/{event.pk}/").status_code == 403
+    assert client.post(f"/organiser/events/{event.pk}/schedule/").status_code == 403
+    assert Meeting.objects.count() == 0
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_organiser_runs_the_scheduler_in_a_real_browser(live_server, page, world, event):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "organiser")
+    page.fill("#id_password", "secret-pass-123")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/organiser/events/{event.pk}/")
+    page.click("#run-scheduler")
+    page.wait_for_selector("#job[data-state=done]")
+    assert "2" in page.inner_text("#job")
+    assert page.locator("#grid td", has_text="×").count() == 2
