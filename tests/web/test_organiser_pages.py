@@ -14,11 +14,18 @@ from events.models import MatchmakingEvent, Meeting, MeetingRequest, Registratio
 def event(world):
     ensure_reference_data()
     start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=7)
-    event = MatchmakingEvent.objects.create(title="储能成果对接会", starts_at=start, ends_at=start + timedelta(hours=2),
-                                            meeting_minutes=30, tables=2, organiser=world.users["organiser"],
-                                            status="open")
-    holders = [Registration.objects.create(event=event, user=world.users[n], side="holder") for n in ("inst_a",
-                                                                                                       "inst_b")]
+    event = MatchmakingEvent.objects.create(
+        title="储能成果对接会",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        meeting_minutes=30,
+        tables=2,
+        organiser=world.users["organiser"],
+        status="open",
+    )
+    holders = [
+        Registration.objects.create(event=event, user=world.users[n], side="holder") for n in ("inst_a", "inst_b")
+    ]
     firm = Registration.objects.create(event=event, user=world.users["ent_a"], side="enterprise")
     for holder in holders:
         MeetingRequest.objects.create(event=event, sender=holder, receiver=firm, status="accepted")
