@@ -6,4 +6,12 @@ from django.shortcuts import redirect, render
 def home(request):
     if request.user.role == "broker":
         return redirect("broker-inbox")
-    return render(request, "home.html")
+    from events.models import MatchmakingEvent
+
+    events = []
+    if request.user.role == "organiser" or request.user.is_platform_admin:
+        queryset = MatchmakingEvent.objects.select_related("room__venue").order_by("-starts_at")
+        if not request.user.is_platform_admin:
+            queryset = queryset.filter(organiser=request.user)
+        events = list(queryset[:50])
+    return render(request, "home.html", {"events": events})

@@ -66,3 +66,12 @@ def test_organiser_runs_the_scheduler_in_a_real_browser(live_server, page, world
     page.wait_for_selector("#job[data-state=done]")
     assert "2" in page.inner_text("#job")
     assert page.locator("#grid td", has_text="×").count() == 2
+
+
+def test_organiser_home_lists_their_events(world, event):
+    client = Client()
+    client.force_login(world.users["organiser"])
+    html = client.get("/").content.decode()
+    assert f"/organiser/events/{event.pk}/" in html and "储能成果对接会" in html
+    client.force_login(world.users["ent_a"])
+    assert "储能成果对接会" not in client.get("/").content.decode()
