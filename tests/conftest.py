@@ -39,6 +39,19 @@ def redis_url() -> str:
 
 
 @pytest.fixture(autouse=True)
+def _reference_data_after_flushes(request):
+    """Tests that commit for real run on a database the previous such test flushed; put the
+    reference data (normally loaded by a migration) back before they start."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames
+    if transactional:
+        from core.reference_data import ensure_reference_data
+
+        request.getfixturevalue("transactional_db")
+        ensure_reference_data()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()  # throttling counters live in the cache
     yield

@@ -71,6 +71,7 @@ def worker(settings):
         text=True,
     )
     previous = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
+    _reset_pools(app)  # connections opened earlier point at the old broker
     app.conf.update(task_always_eager=False, broker_url=_broker_url())
     settings.MATCHING_ON_SAVE = True
     settings.EMBEDDING_MODEL = "hash:64"
@@ -78,14 +79,22 @@ def worker(settings):
         yield process
     finally:
         app.conf.update(**previous)
-        app.pool.force_close_all()
-        app._pool = None  # the next user gets fresh connections for the restored settings
-        app.amqp._producer_pool = None
+        _reset_pools(app)  # the next user gets fresh connections for the restored settings
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _reset_pools(app):
+    from kombu import pools
+
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+    pools.reset()
 
 
 def _wait_for(condition, seconds=90):
