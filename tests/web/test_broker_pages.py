@@ -3,7 +3,6 @@
 import pytest
 from django.test import Client
 
-from core.reference_data import ensure_reference_data
 from matchmaking import services
 from matchmaking.models import Match, MatchEvent
 
@@ -12,7 +11,6 @@ from ..factories import make_achievement, make_need
 
 @pytest.fixture
 def matched(world):
-    ensure_reference_data()  # a browser test's database may have been flushed by the test before it
     make_achievement(
         world.inst_a, title="固态锂电池电解质", keywords=["固态电池"], abstract="复合固态电解质提高储能电池安全性。"
     )

@@ -6,13 +6,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from core.reference_data import ensure_reference_data
 from events.models import MatchmakingEvent, Meeting, MeetingRequest, Registration
 
 
 @pytest.fixture
 def event(world):
-    ensure_reference_data()
     start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=7)
     event = MatchmakingEvent.objects.create(
         title="储能成果对接会",
