@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.models import TransferMode
 from core.search import build_document
+from core.status import change_status
 from core.text import PATENT_NUMBER, clean_keywords, fold_title, normalize_patent_number
 from matchmaking.hooks import records_changed
 
@@ -219,17 +220,14 @@ def achievement_update(*, achievement: Achievement, actor, **changes) -> Achieve
 
 
 def _transition(achievement: Achievement, allowed_from: tuple, to: str, message: str, **stamps) -> Achievement:
-    with transaction.atomic():
-        locked = Achievement.objects.select_for_update().get(pk=achievement.pk)
-        if locked.status not in allowed_from:
-            raise ValidationError({"status": message})
-        locked.status = to
-        for name, value in stamps.items():
-            setattr(locked, name, value)
-        locked.save(update_fields=["status", "updated_at", *stamps])
-        records_changed("achievement", [locked.pk])
-    achievement.refresh_from_db()
-    return achievement
+    return change_status(
+        achievement,
+        allowed_from=allowed_from,
+        to=to,
+        message=message,
+        on_change=lambda pk: records_changed("achievement", [pk]),
+        **stamps,
+    )
 
 
 def achievement_publish(*, achievement: Achievement, actor) -> Achievement:

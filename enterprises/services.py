@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.models import TransferMode
 from core.search import build_document
+from core.status import change_status
 from core.text import clean_keywords
 from core.validators import normalize_uscc
 from matchmaking.hooks import records_changed
@@ -141,17 +142,14 @@ def need_update(*, need: TechnologyNeed, actor, **changes) -> TechnologyNeed:
 
 
 def _transition(need: TechnologyNeed, allowed_from: tuple, to: str, message: str, **stamps) -> TechnologyNeed:
-    with transaction.atomic():
-        locked = TechnologyNeed.objects.select_for_update().get(pk=need.pk)
-        if locked.status not in allowed_from:
-            raise ValidationError({"status": message})
-        locked.status = to
-        for name, value in stamps.items():
-            setattr(locked, name, value)
-        locked.save(update_fields=["status", "updated_at", *stamps])
-        records_changed("need", [locked.pk])
-    need.refresh_from_db()
-    return need
+    return change_status(
+        need,
+        allowed_from=allowed_from,
+        to=to,
+        message=message,
+        on_change=lambda pk: records_changed("need", [pk]),
+        **stamps,
+    )
 
 
 def need_publish(*, need: TechnologyNeed, actor) -> TechnologyNeed:

@@ -514,18 +514,24 @@ def rate_meeting(*, meeting: Meeting, user, rating: int, outcome: str) -> Meetin
 
 
 def what_they_bring(meetings) -> dict[int, dict]:
-    """For each meeting, the best-matched achievement and need between the two organisations."""
-    result = {}
-    for meeting in meetings:
-        institution = meeting.holder.user.institution_id
-        enterprise = meeting.enterprise.user.enterprise_id
-        match = (
-            Match.objects.filter(achievement__institution_id=institution, need__enterprise_id=enterprise)
-            .select_related("achievement", "need")
-            .order_by("-score")
-            .first()
+    """For each meeting, the best-matched achievement and need between the two organisations
+    (one query for all the meetings)."""
+    pairs = {m.pk: (m.holder.user.institution_id, m.enterprise.user.enterprise_id) for m in meetings}
+    best: dict[tuple, Match] = {}
+    rows = (
+        Match.objects.filter(
+            achievement__institution_id__in={i for i, _ in pairs.values()},
+            need__enterprise_id__in={e for _, e in pairs.values()},
         )
-        result[meeting.pk] = {
+        .select_related("achievement", "need")
+        .order_by("-score")
+    )
+    for match in rows:
+        best.setdefault((match.achievement.institution_id, match.need.enterprise_id), match)
+    result = {}
+    for meeting_id, pair in pairs.items():
+        match = best.get(pair)
+        result[meeting_id] = {
             "achievement": match.achievement.title if match else "",
             "need": match.need.title if match else "",
         }
