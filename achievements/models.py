@@ -53,6 +53,15 @@ class Expert(models.Model):
         "core.TechnicalField", verbose_name=_("technical field"), null=True, blank=True, on_delete=models.PROTECT
     )
     expertise = models.TextField(_("expertise"))
+    # The expert's own platform account, needed to review challenge bids.
+    user = models.OneToOneField(
+        "accounts.User",
+        verbose_name=_("platform account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="expert_profile",
+    )
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "enterprises",
     "matchmaking",
     "events",
+    "outcomes",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +111,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# Uploaded bid attachments; served only through permission-checked views, never as static files.
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+MEDIA_URL = "/media/"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -195,6 +199,7 @@ CELERY_TASK_ROUTES = {"matchmaking.embed_records": {"queue": "embeddings"}}
 CELERY_BEAT_SCHEDULE = {
     "event-reminders": {"task": "events.send_due_reminders", "schedule": 15 * 60},
     "learn-fusion-weights": {"task": "matchmaking.learn_weights", "schedule": 7 * 24 * 3600},
+    "daily-outcomes": {"task": "outcomes.daily_outcomes", "schedule": 6 * 3600},
 }
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TechBridge <noreply@techbridge.local>")

@@ -19,6 +19,7 @@ from matchmaking.api import (
     NeedMatchesView,
     SearchView,
 )
+from outcomes import api as outcomes_api
 
 router = DefaultRouter()
 router.include_format_suffixes = False
@@ -37,6 +38,11 @@ router.register("venues", VenueViewSet, basename="venue")
 router.register("rooms", RoomViewSet, basename="room")
 router.register("holidays", HolidayViewSet, basename="holiday")
 router.register("meeting-requests", MeetingRequestViewSet, basename="meeting-request")
+router.register("challenges", outcomes_api.ChallengeViewSet, basename="challenge")
+router.register("bids", outcomes_api.BidViewSet, basename="bid")
+router.register("contracts", outcomes_api.ContractViewSet, basename="contract")
+router.register("licences", outcomes_api.LicenceViewSet, basename="licence")
+router.register("targets", outcomes_api.TargetViewSet, basename="target")
 
 api_v1 = [
     path("auth/token/", TokenLoginView.as_view(), name="auth-token"),
@@ -47,6 +53,12 @@ api_v1 = [
     path("achievements/<int:pk>/matches/", AchievementMatchesView.as_view(), name="achievement-matches"),
     path("achievements/<int:pk>/needs/", AchievementNeedsView.as_view(), name="achievement-needs"),
     path("search/", SearchView.as_view(), name="search"),
+    path("reports/kpi/", outcomes_api.KpiView.as_view(), name="report-kpi"),
+    path("reports/breakdown/", outcomes_api.BreakdownView.as_view(), name="report-breakdown"),
+    path("reports/brokers/", outcomes_api.BrokerReportView.as_view(), name="report-brokers"),
+    path("reports/agencies/", outcomes_api.AgencyReportView.as_view(), name="report-agencies"),
+    path("reports/challenges/", outcomes_api.ChallengeFunnelView.as_view(), name="report-challenges"),
+    path("reports/annual.xlsx", outcomes_api.AnnualReportView.as_view(), name="report-annual"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("", include(router.urls)),

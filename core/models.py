@@ -47,3 +47,25 @@ class TransferMode(BilingualName):
     class Meta(BilingualName.Meta):
         verbose_name = _("transfer mode")
         verbose_name_plural = _("transfer modes")
+
+
+class AuditEntry(models.Model):
+    """One sensitive action: who did what to which record, and when. Append-only."""
+
+    actor = models.ForeignKey(
+        "accounts.User", verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=40)
+    object_id = models.CharField(_("object id"), max_length=40)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}:{self.object_id}"

@@ -109,13 +109,19 @@ def read_spreadsheet(upload, *, max_bytes: int, max_rows: int) -> Sheet:
 
 
 def write_xlsx(headers: list[str], rows: Iterable[list], *, title: str = "Sheet1") -> bytes:
+    return write_workbook([(title, headers, rows)])
+
+
+def write_workbook(sheets: Iterable[tuple[str, list[str], Iterable[list]]]) -> bytes:
+    """One .xlsx with a sheet per (title, headers, rows); cell values are neutralised."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(headers)
-    for row in rows:
-        sheet.append([neutralize(v) for v in row])
+    for title, headers, rows in sheets:
+        sheet = workbook.create_sheet(title=title[:31])
+        sheet.append(headers)
+        for row in rows:
+            sheet.append([neutralize(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -99,6 +99,7 @@ class MatchEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["to_stage", "created_at"]), models.Index(fields=["created_at", "actor"])]
 
     def __str__(self) -> str:
         return f"{self.match_id}: {self.from_stage} -> {self.to_stage}"

@@ -279,6 +279,12 @@ def match_transition(
                 % {"from": Stage(locked.stage).label, "to": Stage(to_stage).label}
             }
         )
+    if to_stage == Stage.CONTRACT_SIGNED:
+        from outcomes.models import TechnologyContract
+
+        if not TechnologyContract.objects.filter(match=locked).exists():
+            message = _("Record the signed contract for this match; that moves it to this stage.")
+            raise ValidationError({"stage": message})
     if to_stage == Stage.DECLINED:
         if reason not in DeclineReason.values:
             raise ValidationError({"reason": _("Choose a reason for declining.")})

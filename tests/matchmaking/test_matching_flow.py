@@ -1,5 +1,6 @@
 """From a saved record to stored, explained matches worked by brokers."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from achievements import services as achievement_services
 from core.api.errors import Conflict
 from matchmaking import services
 from matchmaking.models import Embedding, ExpertSuggestion, Match, MatchEvent, Stage
+from outcomes.contracts import contract_create
 
 from ..factories import AgencyFactory, ExpertFactory, UserFactory, make_achievement, make_need
 
@@ -60,7 +62,7 @@ def test_saving_records_embeds_them_and_matches_appear(world, corpus):
     assert "固态" in top.explanation["shared_terms"] or "电解质" in top.explanation["shared_terms"]
     assert top.explanation["field_match"] is True
     assert {r["code"] for r in top.explanation["reasons"]} >= {"same_field", "maturity_ok"}
-    assert top.algorithm_version.startswith("hybrid-1/default-1/hash:64")
+    assert top.algorithm_version.startswith("hybrid-1/default-2/hash:64")
     assert top.stage == Stage.SUGGESTED and top.broker == world.users["broker"]
 
 
@@ -168,11 +170,16 @@ def test_brokers_get_balanced_caseloads_and_no_conflict_of_interest(world, corpu
 def test_stage_transitions_are_checked_logged_and_versioned(world, corpus):
     broker = UserFactory(role=Role.BROKER, agency=AgencyFactory())
     need = make_need(world.ent_a, title="寻求固态电池电解质技术", keywords=["固态电池"])
+    Match.objects.filter(need=need, achievement=corpus[0]).update(broker=broker)
     match = Match.objects.get(need=need, achievement=corpus[0])
     with pytest.raises(ValidationError):
         services.match_transition(match=match, actor=broker, to_stage=Stage.CONTRACT_SIGNED)
-    for stage in (Stage.SHORTLISTED, Stage.INTRODUCED, Stage.MEETING, Stage.NEGOTIATING, Stage.CONTRACT_SIGNED):
+    for stage in (Stage.SHORTLISTED, Stage.INTRODUCED, Stage.MEETING, Stage.NEGOTIATING):
         match = services.match_transition(match=match, actor=broker, to_stage=stage)
+    with pytest.raises(ValidationError):  # "contract signed" points at a recorded contract
+        services.match_transition(match=match, actor=broker, to_stage=Stage.CONTRACT_SIGNED)
+    contract_create(actor=broker, contract_type="transfer", title="转让", amount=1, signed_on=date.today(), match=match)
+    match.refresh_from_db()
     assert match.version == 6
     assert list(MatchEvent.objects.filter(match=match).values_list("to_stage", flat=True)) == [
         "shortlisted",

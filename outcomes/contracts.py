@@ -1,0 +1,242 @@
+"""Technology contracts, linked to what produced them, and 先使用后付费 licences."""
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Role
+from core import audit
+from core.notify import email_users
+
+from .models import ChallengeStage, ContractType, LicenceStatus, TechnologyContract, UseFirstLicence
+from .permissions import is_committee, is_contract_party
+
+REMIND_BEFORE = timedelta(days=30)
+
+
+def _source_parties(*, match, challenge, meeting) -> dict:
+    """Parties, field, district and broker as the source record knows them."""
+    if match is not None:
+        need, achievement = match.need, match.achievement
+        return {
+            "institution": achievement.institution,
+            "enterprise": need.enterprise,
+            "achievement": achievement,
+            "field": need.field,
+            "district": need.enterprise.district or need.region,
+            "broker": match.broker,
+        }
+    if challenge is not None:
+        winner = challenge.bids.filter(status="awarded").select_related("institution").first()
+        need = challenge.need
+        return {
+            "institution": winner.institution if winner else None,
+            "enterprise": need.enterprise,
+            "field": need.field,
+            "district": need.enterprise.district or need.region,
+        }
+    if meeting is not None:
+        holder, buyer = meeting.holder.user, meeting.enterprise.user
+        enterprise = buyer.enterprise
+        return {
+            "institution": holder.institution,
+            "enterprise": enterprise,
+            "district": enterprise.district if enterprise else None,
+            "field": enterprise.industry if enterprise else None,
+        }
+    return {}
+
+
+def _check_may_record(actor, *, match, challenge, meeting, parties) -> None:
+    if is_committee(actor):
+        return
+    if actor.role == Role.BROKER and (match is None or match.broker_id == actor.pk) and challenge is None:
+        return
+    if meeting is not None and match is None and challenge is None:
+        probe = TechnologyContract(institution=parties.get("institution"), enterprise=parties.get("enterprise"))
+        if is_contract_party(actor, probe):
+            return
+    raise PermissionDenied(_("You cannot record a contract for this."))
+
+
+@transaction.atomic
+def contract_create(
+    *,
+    actor,
+    contract_type: str,
+    title: str,
+    amount,
+    signed_on,
+    match=None,
+    challenge=None,
+    meeting=None,
+    use_first: dict | None = None,
+    **fields,
+) -> TechnologyContract:
+    """Record a signed contract. From a match, the match moves to "contract signed"; from an
+    awarded challenge, the challenge to "contracted". Fields given explicitly override what the
+    source knows (e.g. a district)."""
+    from matchmaking.models import Match, Stage
+    from matchmaking.services import match_transition
+
+    if sum(x is not None for x in (match, challenge)) > 1:
+        raise ValidationError({"match": _("A contract comes from a match or from a challenge, not both.")})
+    if match is not None:
+        match = (
+            Match.objects.select_for_update()
+            .select_related(
+                "need__enterprise__district", "need__field", "need__region", "achievement__institution", "broker"
+            )
+            .get(pk=match.pk)
+        )
+        if TechnologyContract.objects.filter(match=match).exists():
+            raise ValidationError({"match": _("This match already has its contract.")})
+    if challenge is not None:
+        from .models import Challenge
+
+        challenge = Challenge.objects.select_for_update().select_related("need__enterprise").get(pk=challenge.pk)
+        if challenge.stage != ChallengeStage.AWARDED:
+            raise ValidationError({"challenge": _("Only an awarded challenge leads to a contract.")})
+    parties = _source_parties(match=match, challenge=challenge, meeting=meeting)
+    _check_may_record(actor, match=match, challenge=challenge, meeting=meeting, parties=parties)
+    values = {**parties, **{k: v for k, v in fields.items() if v not in (None, "")}}
+    if values.get("broker") is None and actor.role == Role.BROKER:
+        values["broker"] = actor
+    if values.get("broker") is not None and not values.get("agency"):
+        values["agency"] = values["broker"].agency
+    if signed_on and signed_on > timezone.localdate():
+        raise ValidationError({"signed_on": _("A contract is recorded once it is signed: the date is in the future.")})
+    contract = TechnologyContract(
+        contract_type=contract_type,
+        title=(title or "").strip(),
+        amount=amount,
+        signed_on=signed_on,
+        match=match,
+        challenge=challenge,
+        meeting=meeting,
+        created_by=actor,
+        **values,
+    )
+    if contract.registration_number is not None:
+        contract.registration_number = contract.registration_number.strip() or None
+    if contract.amount is not None and contract.amount <= 0:
+        raise ValidationError({"amount": _("The amount must be above zero.")})
+    if not (contract.institution_id or contract.enterprise_id):
+        raise ValidationError({"institution": _("Name at least one party: the institution or the enterprise.")})
+    contract.full_clean()
+    contract.save()
+    if use_first:
+        if contract_type != ContractType.LICENCE:
+            raise ValidationError({"use_first": _("先使用后付费 applies to licence contracts.")})
+        licence = UseFirstLicence(contract=contract, **use_first)
+        licence.full_clean(exclude=["contract"])
+        licence.save()
+    if match is not None:
+        match_transition(match=match, actor=actor, to_stage=Stage.CONTRACT_SIGNED, note=f"contract {contract.pk}")
+    if challenge is not None:
+        audit.record(actor, "challenge.contracted", challenge, contract=contract.pk, from_stage=challenge.stage)
+        challenge.stage = ChallengeStage.CONTRACTED
+        challenge.save(update_fields=["stage", "updated_at"])
+    audit.record(actor, "contract.created", contract, amount=str(contract.amount))
+    return contract
+
+
+def _licence_people(licence: UseFirstLicence):
+    contract = licence.contract
+    people = []
+    if contract.institution_id:
+        people += list(contract.institution.members.filter(is_active=True))
+    if contract.enterprise_id:
+        people += list(contract.enterprise.members.filter(is_active=True))
+    if contract.broker_id:
+        people.append(contract.broker)
+    return people
+
+
+def _may_act_on_licence(actor, licence: UseFirstLicence) -> bool:
+    contract = licence.contract
+    return is_committee(actor) or contract.broker_id == actor.pk or is_contract_party(actor, contract)
+
+
+@transaction.atomic
+def licence_evaluate(
+    *, actor, licence: UseFirstLicence, keep: bool, evaluation: str, payment_amount=None, payment_due_on=None
+) -> UseFirstLicence:
+    """After (or near the end of) the free use: the enterprise keeps the licence and a payment
+    is agreed, or hands it back."""
+    licence = UseFirstLicence.objects.select_for_update().select_related("contract").get(pk=licence.pk)
+    if not _may_act_on_licence(actor, licence):
+        raise PermissionDenied(_("Only the parties, their broker or the committee can record this."))
+    if licence.status != LicenceStatus.FREE_USE:
+        raise ValidationError({"status": _("The licence has already been evaluated.")})
+    if not (evaluation or "").strip():
+        raise ValidationError({"evaluation": _("Record how the technology did in use.")})
+    licence.evaluation, licence.evaluated_at = evaluation.strip(), timezone.now()
+    if keep:
+        if payment_amount is None or payment_amount <= 0 or payment_due_on is None:
+            raise ValidationError({"payment_amount": _("Keeping the licence needs a payment amount and due date.")})
+        licence.payment_amount, licence.payment_due_on = payment_amount, payment_due_on
+        licence.status = LicenceStatus.EVALUATED
+    else:
+        licence.status = LicenceStatus.TERMINATED
+    licence.save()
+    audit.record(actor, f"licence.{licence.status}", licence, keep=keep)
+    return licence
+
+
+@transaction.atomic
+def licence_paid(*, actor, licence: UseFirstLicence, paid_on=None) -> UseFirstLicence:
+    licence = UseFirstLicence.objects.select_for_update().select_related("contract").get(pk=licence.pk)
+    if not _may_act_on_licence(actor, licence):
+        raise PermissionDenied(_("Only the parties, their broker or the committee can record this."))
+    if licence.status not in (LicenceStatus.EVALUATED, LicenceStatus.PAYMENT_DUE):
+        raise ValidationError({"status": _("Only an agreed payment can be marked paid.")})
+    licence.paid_on = paid_on or timezone.localdate()
+    if licence.paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": _("The payment date is in the future.")})
+    licence.status = LicenceStatus.PAID
+    licence.save()
+    audit.record(actor, "licence.paid", licence, paid_on=licence.paid_on.isoformat())
+    return licence
+
+
+def licence_reminders(today=None) -> int:
+    """Beat, daily: remind the parties and the broker once before the free use ends, and mark
+    agreed payments due on their date. Safe to run as often as wanted."""
+    today = today or timezone.localdate()
+    reminded = 0
+    ending = UseFirstLicence.objects.filter(
+        status=LicenceStatus.FREE_USE, reminded_at__isnull=True, free_use_until__lte=today + REMIND_BEFORE
+    )
+    for licence_id in ending.values_list("pk", flat=True):
+        with transaction.atomic():
+            licence = (
+                UseFirstLicence.objects.select_for_update(skip_locked=True)
+                .filter(pk=licence_id, reminded_at__isnull=True)
+                .select_related("contract__institution", "contract__enterprise", "contract__broker")
+                .first()
+            )
+            if licence is None:
+                continue
+            licence.reminded_at = timezone.now()
+            licence.save(update_fields=["reminded_at", "updated_at"])
+            audit.record(None, "licence.reminded", licence)
+            email_users(
+                _licence_people(licence),
+                gettext_lazy("Free use ends on %(date)s: %(title)s"),
+                gettext_lazy(
+                    "The free-use period of the 先使用后付费 licence “%(title)s” ends on %(date)s. "
+                    "Please record the evaluation and whether the licence is kept and paid for."
+                ),
+                title=licence.contract.title,
+                date=licence.free_use_until.isoformat(),
+            )
+            reminded += 1
+    UseFirstLicence.objects.filter(status=LicenceStatus.EVALUATED, payment_due_on__lte=today).update(
+        status=LicenceStatus.PAYMENT_DUE, updated_at=timezone.now()
+    )
+    return reminded

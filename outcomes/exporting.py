@@ -1,0 +1,120 @@
+"""The annual report as a workbook in the layout a city science bureau files: the indicator
+table first (target, actual, completion, last year, growth), then the breakdowns."""
+
+from django.utils.translation import gettext as _
+
+from core.spreadsheets import write_workbook
+
+from . import reports
+
+
+def indicator_names() -> dict:
+    return {
+        "events_held": _("Matchmaking events held (场)"),
+        "achievements_collected": _("Achievements collected (项)"),
+        "achievements_matched": _("Achievements matched (项)"),
+        "brokers_active": _("Active technology brokers (人)"),
+        "introductions": _("Introductions made (次)"),
+        "meetings_held": _("1:1 meetings held (场)"),
+        "contracts": _("Technology contracts signed (项)"),
+        "contract_value": _("Technology contract value (万元)"),
+    }
+
+
+def _dimension_titles() -> dict:
+    return {
+        "month": _("By month"),
+        "field": _("By field"),
+        "district": _("By district"),
+        "institution": _("By institution"),
+        "agency": _("By agency"),
+    }
+
+
+def annual_report_sheets(year: int) -> list[tuple[str, list[str], list[list]]]:
+    names = indicator_names()
+    figures = reports.kpi(year)
+    summary = [
+        [
+            number,
+            names[i["code"]],
+            i["target"],
+            i["actual"],
+            i["completion_pct"],
+            i["last_year"],
+            i["growth_pct"],
+        ]
+        for number, i in enumerate(figures["indicators"], start=1)
+    ]
+    sheets = [
+        (
+            _("Annual report %(year)s") % {"year": year},
+            [_("No."), _("Indicator"), _("Target"), _("Actual"), _("Completion (%)"), _("Last year"), _("Growth (%)")],
+            summary,
+        )
+    ]
+    for dimension, title in _dimension_titles().items():
+        rows = reports.breakdown(year, dimension)
+        sheets.append(
+            (
+                title,
+                [title, _("Contracts"), _("Contract value (万元)"), _("Introductions"), _("Achievements collected")],
+                [
+                    [
+                        r["label"] if r["label"] is not None else _("(not given)"),
+                        r["contracts"],
+                        r["contract_value"],
+                        r["introductions"],
+                        r["achievements"],
+                    ]
+                    for r in rows
+                ],
+            )
+        )
+    sheets.append(
+        (
+            _("Brokers"),
+            [
+                _("Broker"),
+                _("Agency"),
+                _("Open caseload"),
+                _("Introductions"),
+                _("Meetings"),
+                _("Contracts"),
+                _("Contract value (万元)"),
+                _("Median days to introduction"),
+            ],
+            [
+                [
+                    r["broker"],
+                    r["agency"],
+                    r["caseload"],
+                    r["introductions"],
+                    r["meetings"],
+                    r["contracts"],
+                    r["contract_value"],
+                    r["median_days_to_introduction"],
+                ]
+                for r in reports.broker_performance(year)
+            ],
+        )
+    )
+    funnel = reports.challenge_funnel(year)
+    sheets.append(
+        (
+            _("揭榜挂帅 challenges"),
+            [_("Stage"), _("Count")],
+            [
+                [_("Taken in"), funnel["taken_in"]],
+                [_("Published"), funnel["published"]],
+                [_("Bid on"), funnel["bid_on"]],
+                [_("Solved (awarded)"), funnel["solved"]],
+                [_("Funded (contract signed)"), funnel["funded"]],
+            ],
+        )
+    )
+    return sheets
+
+
+def annual_report_xlsx(year: int) -> bytes:
+    return write_workbook(annual_report_sheets(year))
