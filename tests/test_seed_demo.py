@@ -34,6 +34,12 @@ def test_seed_demo_creates_realistic_varied_data(db):
     event = MatchmakingEvent.objects.get(status="open")
     assert event.registrations.count() == 31 and event.room.tables == 40
     assert MeetingRequest.objects.filter(event=event, status="accepted").exists()
+    from outcomes.models import Bid, Challenge, ProgrammeTarget, TechnologyContract
+
+    assert ProgrammeTarget.objects.exists() and TechnologyContract.objects.count() >= 25
+    assert set(Challenge.objects.values_list("stage", flat=True)) >= {"submitted", "published"}
+    assert Bid.objects.exists()
+    assert MatchmakingEvent.objects.filter(status="held").exists()
 
 
 def test_seed_demo_is_deterministic_and_idempotent(db):
@@ -42,7 +48,11 @@ def test_seed_demo_is_deterministic_and_idempotent(db):
     call_command("seed_demo", seed=7)  # second run: nothing to do
     assert snapshot() == first
     from events.models import MatchmakingEvent, Programme, PublicHoliday, Venue
+    from outcomes.models import Challenge, ProgrammeTarget, TechnologyContract
 
+    TechnologyContract.objects.all().delete()
+    Challenge.objects.all().delete()
+    ProgrammeTarget.objects.all().delete()
     MatchmakingEvent.objects.all().delete()
     Programme.objects.all().delete()
     Venue.objects.all().delete()

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import Agency, Role, User
@@ -29,7 +30,7 @@ from core.demo.topics import (
 from core.models import District, TechnicalField, TransferMode
 from core.validators import USCC_ALPHABET, uscc_check_char
 from enterprises import services as enterprise_services
-from enterprises.models import Confidentiality, EnterpriseSize, NeedStatus
+from enterprises.models import Confidentiality, EnterpriseSize, NeedStatus, TechnologyNeed
 
 DEMO_PASSWORD = "techbridge-demo"
 TRL_WEIGHTS = [(3, 2), (4, 3), (5, 4), (6, 5), (7, 4), (8, 2), (9, 1)]
@@ -61,6 +62,10 @@ class Command(BaseCommand):
             enterprises = self.make_enterprises(options["enterprises"])
             self.make_needs(enterprises, options["needs"])
             self.make_events()
+        # After the commit above: saving records queued the matching, which has run by now.
+        # Demo data e-mails nobody.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
+            self.make_outcomes()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data created. Sign in as admin, broker01, inst01 or ent01 with password '{DEMO_PASSWORD}'."
@@ -278,6 +283,93 @@ class Command(BaseCommand):
                 )
                 if self.rng.random() < 0.3:
                     MeetingRequest.objects.get_or_create(sender=firm, receiver=holder, defaults={"event": event})
+
+    # -- outcomes --------------------------------------------------------------------------
+    def make_outcomes(self):
+        """A year of work: held events, matches moved by brokers, contracts (last year's too, for
+        the growth figure), a 先使用后付费 licence, challenges at several steps, and targets."""
+        from events.models import EventStatus, MatchmakingEvent
+        from matchmaking.models import Match, MatchEvent, Stage
+        from matchmaking.services import match_transition
+        from outcomes import challenges as challenge_services
+        from outcomes.contracts import contract_create
+        from outcomes.models import ContractType, ProgrammeTarget, TechnologyContract
+
+        today = timezone.localdate()
+        organiser = User.objects.get(username="organiser1")
+        ProgrammeTarget.objects.get_or_create(
+            year=today.year,
+            defaults={
+                "events_held": 400,
+                "achievements_collected": 2000,
+                "achievements_matched": 3000,
+                "brokers_active": 1000,
+            },
+        )
+        for n in range(10):  # one event a month, held
+            start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=7 + 30 * n)
+            MatchmakingEvent.objects.create(
+                title=f"{start.month}月成果对接会",
+                starts_at=start,
+                ends_at=start + timedelta(hours=4),
+                organiser=organiser,
+                status=EventStatus.HELD,
+                capacity=100,
+                tables=20,
+            )
+        fields = list(self.fields.values())
+        for n in range(25):  # last year's contracts, registered outside the platform
+            TechnologyContract.objects.create(
+                contract_type=self.rng.choice(ContractType.values),
+                title=f"上年度技术合同{n + 1}",
+                amount=Decimal(self.rng.choice([30, 80, 120, 200, 350, 600])),
+                signed_on=timezone.datetime(today.year - 1, 1 + n % 12, 1 + n % 27).date(),
+                field=self.rng.choice(fields),
+                district=self.rng.choice(list(self.districts.values())),
+            )
+        path = [Stage.SHORTLISTED, Stage.INTRODUCED, Stage.MEETING, Stage.NEGOTIATING]
+        worked = list(Match.objects.filter(rank__lte=2, broker__isnull=False).select_related("broker")[:90])
+        for n, match in enumerate(worked):
+            depth = 1 + n % 4
+            for stage in path[:depth]:
+                match = match_transition(match=match, actor=match.broker, to_stage=stage)
+            if depth == 4:
+                signed = today - timedelta(days=self.rng.randint(1, max(1, today.timetuple().tm_yday - 1)))
+                use_first = None
+                if n % 16 == 3:
+                    use_first = {"free_use_from": signed, "free_use_until": today + timedelta(days=20)}
+                contract_create(
+                    actor=match.broker,
+                    contract_type=ContractType.LICENCE if use_first else ContractType.TRANSFER,
+                    title=f"{match.achievement.title[:40]} 转化合同",
+                    amount=Decimal(self.rng.choice([50, 120, 260, 480])),
+                    signed_on=signed,
+                    match=match,
+                    use_first=use_first,
+                )
+        # spread the pipeline over the year so far, suggestion first
+        for event in MatchEvent.objects.select_related("match"):
+            days_ago = self.rng.randint(1, max(2, today.timetuple().tm_yday - 1))
+            MatchEvent.objects.filter(pk=event.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+        challenge_needs = list(TechnologyNeed.objects.filter(is_challenge=True, status="published").order_by("pk")[:3])
+        for n, need in enumerate(challenge_needs):
+            member = need.enterprise.members.first()
+            if member is None or need.challenge_closes_on is None or need.challenge_closes_on <= today:
+                continue
+            challenge = challenge_services.challenge_submit(actor=member, need=need)
+            if n == 0:
+                continue  # waiting for screening
+            challenge_services.challenge_screen(actor=organiser, challenge=challenge, approve=True)
+            challenge_services.challenge_publish(actor=organiser, challenge=challenge)
+            for bidder in User.objects.filter(role=Role.INSTITUTION).order_by("username")[n : n + 2]:
+                challenge_services.bid_submit(
+                    actor=bidder,
+                    challenge=challenge,
+                    team_name=f"{bidder.institution.name}攻关团队",
+                    proposal="团队在该方向有多年积累，拟分三阶段完成样机、中试和产线验证。",
+                    budget=(challenge.award * Decimal("0.8")).quantize(Decimal("0.01")),
+                    timeline_months=18,
+                )
 
     # -- enterprises and needs -------------------------------------------------------------
     def credit_code(self) -> str:
