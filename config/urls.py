@@ -4,9 +4,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, TokenLoginView, TokenLogoutView
+from achievements import views as achievements_views
 from achievements.api import AchievementViewSet, ExpertViewSet, InstitutionViewSet
+from core import views_jobs as core_job_views
 from core.api.views import DistrictViewSet, TechnicalFieldViewSet, TransferModeViewSet
 from core.views import home
+from enterprises import views as enterprises_views
 from enterprises.api import EnterpriseViewSet, NeedViewSet
 from events import views as events_views
 from events.api import EventViewSet, HolidayViewSet, MeetingRequestViewSet, ProgrammeViewSet, RoomViewSet, VenueViewSet
@@ -20,6 +23,7 @@ from matchmaking.api import (
     SearchView,
 )
 from outcomes import api as outcomes_api
+from outcomes import views as outcomes_views
 
 router = DefaultRouter()
 router.include_format_suffixes = False
@@ -68,6 +72,36 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("broker/inbox/", matchmaking_views.broker_inbox, name="broker-inbox"),
+    path("broker/pipeline/", matchmaking_views.pipeline_board, name="broker-pipeline"),
+    path("broker/needs/<int:pk>/experts/", matchmaking_views.need_experts, name="broker-need-experts"),
+    path("broker/matches/<int:pk>/note/", matchmaking_views.match_note, name="broker-match-note"),
+    path("broker/matches/<int:pk>/contract/", outcomes_views.record_contract, name="broker-match-contract"),
+    path("search/", matchmaking_views.search_page, name="search"),
+    path("institution/achievements/", achievements_views.my_achievements, name="institution-achievements"),
+    path("institution/achievements/new/", achievements_views.achievement_create, name="institution-achievement-create"),
+    path(
+        "institution/achievements/<int:pk>/", achievements_views.achievement_edit, name="institution-achievement-edit"
+    ),
+    path(
+        "institution/achievements/<int:pk>/enterprises/",
+        achievements_views.achievement_enterprises,
+        name="institution-achievement-enterprises",
+    ),
+    path("institution/import/", achievements_views.import_page, name="institution-import"),
+    path("institution/import/<str:job_id>/", achievements_views.import_job, name="institution-import-job"),
+    path("enterprise/needs/", enterprises_views.my_needs, name="enterprise-needs"),
+    path("enterprise/needs/new/", enterprises_views.need_create, name="enterprise-need-create"),
+    path("enterprise/needs/<int:pk>/", enterprises_views.need_edit, name="enterprise-need-edit"),
+    path(
+        "enterprise/needs/<int:pk>/suggestions/", enterprises_views.need_suggestions, name="enterprise-need-suggestions"
+    ),
+    path("enterprise/matches/<int:pk>/request/", enterprises_views.match_request, name="enterprise-match-request"),
+    path("organiser/calendar/", events_views.calendar_page, name="organiser-calendar"),
+    path("dashboard/", outcomes_views.dashboard, name="dashboard"),
+    path("dashboard/download/", outcomes_views.breakdown_download, name="dashboard-download"),
+    path("admin-tools/rematch/", matchmaking_views.rematch_page, name="rematch"),
+    path("jobs/<str:job_id>/", matchmaking_views.job_page, name="job-page"),
+    path("jobs/<str:job_id>/status/", core_job_views.job_status, name="job-status"),
     path("broker/matches/<int:pk>/", matchmaking_views.match_detail, name="broker-match"),
     path("broker/matches/<int:pk>/transition/", matchmaking_views.match_transition, name="broker-match-transition"),
     path("organiser/events/<int:pk>/", events_views.event_page, name="organiser-event"),

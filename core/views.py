@@ -4,8 +4,13 @@ from django.shortcuts import redirect, render
 
 @login_required
 def home(request):
-    if request.user.role == "broker":
-        return redirect("broker-inbox")
+    destinations = {
+        "broker": "broker-inbox",
+        "institution": "institution-achievements",
+        "enterprise": "enterprise-needs",
+    }
+    if request.user.role in destinations:
+        return redirect(destinations[request.user.role])
     from events.models import MatchmakingEvent
 
     events = []

@@ -1,13 +1,17 @@
 """Organiser pages: an event with its registrations, requests, the scheduler and the grid."""
 
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import jobs, selectors, services
 from .agendas import grid_cells
+from .models import MatchmakingEvent
 
 
 def _managed_event(request, pk):
@@ -56,3 +60,46 @@ def run_scheduler(request, pk):
 def scheduler_status(request, pk):
     event = _managed_event(request, pk)
     return JsonResponse(jobs.job_state(event.pk))
+
+
+@login_required
+def calendar_page(request):
+    """The year's programme as a month calendar: every event the organiser runs (admins: all)."""
+    import calendar
+    from datetime import date
+
+    from django.utils import timezone
+
+    if not selectors.is_organiser(request.user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+        month = int(request.GET.get("month", today.month))
+        first = date(year, month, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    events = MatchmakingEvent.objects.filter(
+        starts_at__date__gte=weeks[0][0], starts_at__date__lte=weeks[-1][-1]
+    ).select_related("room__venue")
+    if not request.user.is_platform_admin:
+        events = events.filter(organiser=request.user)
+    by_day: dict = {}
+    for event in events.order_by("starts_at"):
+        by_day.setdefault(timezone.localtime(event.starts_at).date(), []).append(event)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return render(
+        request,
+        "organiser/calendar.html",
+        {
+            "first": first,
+            "weeks": [[(day, by_day.get(day, []), day.month == first.month) for day in week] for week in weeks],
+            "previous": previous,
+            "following": following,
+            "today": today,
+            "count": sum(len(v) for d, v in by_day.items() if d.month == first.month),
+            "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
+        },
+    )

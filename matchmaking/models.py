@@ -143,3 +143,25 @@ class RankingModel(models.Model):
 
     def __str__(self) -> str:
         return self.version
+
+
+class NoteKind(models.TextChoices):
+    NOTE = "note", _("Broker's note")
+    INTRODUCTION_REQUEST = "introduction_request", _("Introduction requested")
+    MEETING_REQUEST = "meeting_request", _("Meeting requested")
+
+
+class MatchNote(models.Model):
+    """A broker's note on a match, or a party's request to be introduced or to meet."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=30, choices=NoteKind.choices, default=NoteKind.NOTE)
+    text = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.match_id}"

@@ -2,19 +2,21 @@
 
 from collections import Counter
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from achievements.models import Achievement, AchievementStatus
 from core.api.errors import Conflict
+from core.notify import email_users
 from enterprises.models import NeedStatus, TechnologyNeed
 
 from .engine import Hit
-from .models import DeclineReason, ExpertSuggestion, Match, MatchEvent, Stage
+from .models import DeclineReason, ExpertSuggestion, Match, MatchEvent, MatchNote, NoteKind, Stage
 from .ranking import achievement_ranker, algorithm_version, expert_ranker, need_record, need_vectors, top_k
 from .structured import reasons
 
@@ -302,4 +304,90 @@ def match_transition(
     locked.stage = to_stage
     locked.version += 1
     locked.save(update_fields=["stage", "decline_reason", "decline_note", "version", "updated_at"])
+    if to_stage == Stage.INTRODUCED:
+        _email_introduction(locked)
     return locked
+
+
+def _need_people(match: Match):
+    return list(match.need.enterprise.members.filter(is_active=True))
+
+
+def _achievement_people(match: Match):
+    return list(match.achievement.institution.members.filter(is_active=True))
+
+
+def _email_introduction(match: Match) -> None:
+    """Introducing a pair e-mails both sides, each with the other's contact."""
+    need, achievement = match.need, match.achievement
+    enterprise_contacts = ", ".join(u.email for u in _need_people(match) if u.email) or "—"
+    institution_contact = " ".join(
+        filter(None, [achievement.contact_name, achievement.contact_phone, achievement.contact_email])
+    ) or ", ".join(u.email for u in _achievement_people(match) if u.email)
+    email_users(
+        _need_people(match),
+        gettext_lazy("Introduction: %(achievement)s"),
+        gettext_lazy(
+            "Your broker introduces you to %(institution)s about their achievement “%(achievement)s”, "
+            "which answers your need “%(need)s”. Contact: %(contact)s"
+        ),
+        achievement=achievement.title,
+        institution=achievement.institution.name,
+        need=need.title,
+        contact=institution_contact or "—",
+    )
+    email_users(
+        _achievement_people(match),
+        gettext_lazy("Introduction: %(enterprise)s"),
+        gettext_lazy(
+            "Your broker introduces you to %(enterprise)s, whose need “%(need)s” your achievement "
+            "“%(achievement)s” may answer. Contact: %(contact)s"
+        ),
+        achievement=achievement.title,
+        enterprise=need.enterprise.name,
+        need=need.title,
+        contact=enterprise_contacts,
+    )
+
+
+def may_request_on_match(user, match: Match) -> bool:
+    """The parties of a match: members of the need's enterprise or the achievement's institution."""
+    return (user.role == Role.ENTERPRISE and user.enterprise_id == match.need.enterprise_id) or (
+        user.role == Role.INSTITUTION and user.institution_id == match.achievement.institution_id
+    )
+
+
+@transaction.atomic
+def match_add_note(*, match: Match, actor, text: str) -> MatchNote:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write the note first.")})
+    if len(text) > 5000:
+        raise ValidationError({"text": _("A note may be at most 5,000 characters.")})
+    return MatchNote.objects.create(match=match, author=actor, kind=NoteKind.NOTE, text=text)
+
+
+@transaction.atomic
+def request_on_match(*, match: Match, actor, kind: str, message: str = "") -> MatchNote:
+    """A party asks the broker for an introduction or a meeting; the broker is e-mailed."""
+    if not may_request_on_match(actor, match):
+        raise PermissionDenied(_("Only the enterprise or the institution of this match can ask."))
+    if kind not in (NoteKind.INTRODUCTION_REQUEST, NoteKind.MEETING_REQUEST):
+        raise ValidationError({"kind": _("Ask for an introduction or a meeting.")})
+    if match.stage in (Stage.DECLINED, Stage.WITHDRAWN, Stage.CONTRACT_SIGNED):
+        raise ValidationError({"kind": _("This match is closed.")})
+    if MatchNote.objects.filter(match=match, author=actor, kind=kind).exists():
+        raise ValidationError({"kind": _("You have already asked; the broker will be in touch.")})
+    note = MatchNote.objects.create(match=match, author=actor, kind=kind, text=(message or "").strip()[:2000])
+    brokers = [match.broker] if match.broker_id else list(User.objects.filter(role=Role.BROKER, is_active=True)[:5])
+    email_users(
+        brokers,
+        gettext_lazy("%(who)s asks: %(kind)s"),
+        gettext_lazy("About the match “%(need)s” ↔ “%(achievement)s”. %(message)s"),
+        who=actor.get_full_name() or actor.username,
+        kind=NoteKind(kind).label,
+        need=match.need.title,
+        achievement=match.achievement.title,
+        message=note.text,
+    )
+    return note

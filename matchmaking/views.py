@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.api.errors import Conflict
 from core.models import TechnicalField
+from outcomes.forms import ContractForm
 
 from . import selectors, services
 from .explain import render_reasons
@@ -75,7 +76,7 @@ def match_detail(request, pk):
     match = get_object_or_404(
         selectors.match_list(user=request.user)
         .select_related("need__region")
-        .prefetch_related("events__actor", "need__cooperation_modes", "achievement__transfer_modes"),
+        .prefetch_related("events__actor", "notes__author", "need__cooperation_modes", "achievement__transfer_modes"),
         pk=pk,
     )
     explanation = match.explanation or {}
@@ -89,8 +90,10 @@ def match_detail(request, pk):
             "next_stages": [
                 (s, Stage(s).label)
                 for s in Stage.values
-                if s in TRANSITIONS[match.stage] and s not in (Stage.DECLINED,)
+                if s in TRANSITIONS[match.stage] and s not in (Stage.DECLINED, Stage.CONTRACT_SIGNED)
             ],
+            "can_sign": Stage.CONTRACT_SIGNED in TRANSITIONS[match.stage],
+            "contract_form": ContractForm(initial={"title": match.achievement.title[:200]}),
             "can_decline": Stage.DECLINED in TRANSITIONS[match.stage],
             "decline_reasons": DeclineReason.choices,
         },
@@ -122,3 +125,95 @@ def match_transition(request, pk):
     else:
         messages.success(request, _("The match is now: %(stage)s.") % {"stage": Stage(request.POST["stage"]).label})
     return redirect("broker-match", pk=match.pk)
+
+
+PIPELINE = [
+    Stage.SUGGESTED,
+    Stage.SHORTLISTED,
+    Stage.INTRODUCED,
+    Stage.MEETING,
+    Stage.NEGOTIATING,
+    Stage.CONTRACT_SIGNED,
+]
+
+
+@login_required
+def pipeline_board(request):
+    """The broker's matches by stage, a column each (the most promising first)."""
+    user = _broker(request)
+    assigned = "all" if request.GET.get("assigned") == "all" else "me"
+    queryset = selectors.broker_inbox(user=user, assigned=assigned)
+    counts = dict(queryset.values_list("stage").annotate(n=Count("id")).values_list("stage", "n"))
+    columns = [
+        {
+            "stage": stage,
+            "label": Stage(stage).label,
+            "count": counts.get(stage, 0),
+            "cards": list(queryset.filter(stage=stage).order_by("-score", "id")[:15]),
+        }
+        for stage in PIPELINE
+    ]
+    return render(request, "broker/pipeline.html", {"columns": columns, "assigned": assigned})
+
+
+@login_required
+def need_experts(request, pk):
+    """Researchers suggested for a need: their profile and their achievements."""
+    from enterprises.selectors import needs_visible_to
+
+    _broker(request)
+    need = get_object_or_404(needs_visible_to(request.user).select_related("enterprise", "field"), pk=pk)
+    suggestions = list(selectors.expert_suggestions_for(need))
+    if not suggestions and need.status == "published":
+        services.suggest_experts([need.pk])
+        suggestions = list(selectors.expert_suggestions_for(need))
+    return render(request, "broker/experts.html", {"need": need, "suggestions": suggestions})
+
+
+@login_required
+def search_page(request):
+    """Free-text search over published achievements, Chinese or English."""
+    from .search import search_achievements
+
+    query = request.GET.get("q", "").strip()[:500]
+    results = search_achievements(query, limit=30) if query else []
+    return render(request, "search.html", {"query": query, "results": results})
+
+
+@login_required
+@require_POST
+def match_note(request, pk):
+    user = _broker(request)
+    match = get_object_or_404(selectors.match_list(user=user), pk=pk)
+    try:
+        services.match_add_note(match=match, actor=user, text=request.POST.get("text", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Note added."))
+    return redirect("broker-match", pk=match.pk)
+
+
+@login_required
+def rematch_page(request):
+    """Platform admins re-rank everything after a model or weight change, as a Celery job."""
+    from .jobs import start_rematch_all
+
+    if not request.user.is_platform_admin:
+        raise PermissionDenied
+    if request.method == "POST":
+        return redirect("job-page", job_id=start_rematch_all(actor=request.user))
+    return render(request, "rematch.html")
+
+
+@login_required
+def job_page(request, job_id):
+    from django.http import Http404
+
+    from core import jobs as job_states
+
+    state = job_states.get(job_id, user=request.user)
+    if state is None:
+        raise Http404
+    titles = {"rematch": _("Re-match everything"), "import": _("Import")}
+    return render(request, "job.html", {"job": state, "job_id": job_id, "title": titles.get(state.get("kind"), "")})

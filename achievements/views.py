@@ -1,0 +1,142 @@
+"""Pages for universities and institutes: my achievements, create/edit with listing hints,
+spreadsheet upload (a Celery job with progress and every bad row), and the enterprises whose
+public needs fit an achievement. Thin: services and selectors do the work."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from core import jobs
+from core.forms import apply_service_errors
+from enterprises.models import Confidentiality
+from enterprises.selectors import needs_visible_to
+
+from . import services
+from .forms import AchievementForm, ImportForm
+from .jobs import start_import
+from .models import Achievement, AchievementStatus
+from .quality import listing_hints
+
+
+def _member(request):
+    user = request.user
+    if user.role != Role.INSTITUTION or not user.institution_id:
+        raise PermissionDenied
+    return user
+
+
+def _own(request, pk) -> Achievement:
+    user = _member(request)
+    return get_object_or_404(Achievement.objects.select_related("field"), pk=pk, institution_id=user.institution_id)
+
+
+@login_required
+def my_achievements(request):
+    user = _member(request)
+    queryset = (
+        Achievement.objects.filter(institution_id=user.institution_id)
+        .select_related("field")
+        .annotate(patent_count=Count("patents", distinct=True), match_count=Count("matches", distinct=True))
+        .order_by("-updated_at", "-id")
+    )
+    status = request.GET.get("status", "")
+    if status in AchievementStatus.values:
+        queryset = queryset.filter(status=status)
+    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    rows = [(a, listing_hints(a, patent_count=a.patent_count)) for a in page]
+    return render(
+        request,
+        "institution/achievements.html",
+        {"page": page, "rows": rows, "statuses": AchievementStatus.choices, "status": status},
+    )
+
+
+def _save(request, form, achievement=None):
+    data = form.service_fields()
+    try:
+        if achievement is None:
+            achievement = services.achievement_create(
+                actor=request.user,
+                institution=request.user.institution,
+                status=AchievementStatus.PUBLISHED if form.cleaned_data["publish"] else AchievementStatus.DRAFT,
+                **data,
+            )
+        else:
+            achievement = services.achievement_update(achievement=achievement, actor=request.user, **data)
+            if form.cleaned_data["publish"] and achievement.status == AchievementStatus.DRAFT:
+                services.achievement_publish(achievement=achievement, actor=request.user)
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return None
+    return achievement
+
+
+@login_required
+def achievement_create(request):
+    _member(request)
+    form = AchievementForm(request.POST or None, initial={"language": request.user.language or "zh-hans"})
+    if request.method == "POST" and form.is_valid():
+        achievement = _save(request, form)
+        if achievement is not None:
+            messages.success(request, _("Saved: %(title)s") % {"title": achievement.title})
+            return redirect("institution-achievement-edit", pk=achievement.pk)
+    return render(request, "institution/achievement_form.html", {"form": form, "hints": []})
+
+
+@login_required
+def achievement_edit(request, pk):
+    achievement = _own(request, pk)
+    form = AchievementForm(request.POST or None, initial=AchievementForm.initial_for(achievement))
+    if request.method == "POST" and form.is_valid():
+        saved = _save(request, form, achievement)
+        if saved is not None:
+            messages.success(request, _("Saved: %(title)s") % {"title": saved.title})
+            return redirect("institution-achievement-edit", pk=saved.pk)
+    return render(
+        request,
+        "institution/achievement_form.html",
+        {"form": form, "achievement": achievement, "hints": listing_hints(achievement)},
+    )
+
+
+@login_required
+def achievement_enterprises(request, pk):
+    """Enterprises whose public needs this achievement fits (never a broker-only need)."""
+    from matchmaking.services import rank_needs_for_achievement
+
+    achievement = _own(request, pk)
+    results = []
+    if achievement.status == AchievementStatus.PUBLISHED:
+        needs = needs_visible_to(request.user).filter(confidentiality=Confidentiality.PUBLIC)
+        results = rank_needs_for_achievement(achievement, needs, limit=20)
+    return render(request, "institution/enterprises.html", {"achievement": achievement, "results": results})
+
+
+@login_required
+def import_page(request):
+    user = _member(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job_id = start_import(
+            upload=form.cleaned_data["file"],
+            institution=user.institution,
+            actor=user,
+            on_duplicate=form.cleaned_data["on_duplicate"],
+        )
+        return redirect("institution-import-job", job_id=job_id)
+    return render(request, "institution/import.html", {"form": form})
+
+
+@login_required
+def import_job(request, job_id):
+    _member(request)
+    state = jobs.get(job_id, user=request.user)
+    if state is None:
+        raise Http404
+    return render(request, "institution/import_job.html", {"job": state, "job_id": job_id})

@@ -1,0 +1,31 @@
+"""Form helpers shared by the web pages: services raise ValidationError with field names; the
+forms show those errors next to the right field."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+def keywords_field(**kwargs) -> forms.CharField:
+    return forms.CharField(
+        required=False,
+        max_length=500,
+        help_text=kwargs.pop("help_text", None),
+        widget=forms.TextInput(attrs={"placeholder": "固态电池，电解质"}),
+        **kwargs,
+    )
+
+
+def split_keywords(text: str) -> list[str]:
+    for separator in "，、；;\n":
+        text = text.replace(separator, ",")
+    return [k.strip() for k in text.split(",") if k.strip()]
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Attach a service's ValidationError to the form: named fields where the form has them,
+    the rest as form-wide errors."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)

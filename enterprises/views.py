@@ -1,0 +1,135 @@
+"""Pages for enterprises: my needs, post and edit (including 揭榜挂帅 challenges), the suggested
+achievements for a need (published only), and asking the broker for an introduction or a
+meeting. Thin: services do the work."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from core.forms import apply_service_errors
+from matchmaking.models import MatchNote, Stage
+from matchmaking.selectors import match_list
+from matchmaking.services import request_on_match
+
+from . import services
+from .forms import NeedForm, RequestForm
+from .models import NeedStatus, TechnologyNeed
+
+
+def _member(request):
+    if request.user.role != Role.ENTERPRISE or not request.user.enterprise_id:
+        raise PermissionDenied
+    return request.user
+
+
+def _own(request, pk) -> TechnologyNeed:
+    user = _member(request)
+    return get_object_or_404(TechnologyNeed, pk=pk, enterprise_id=user.enterprise_id)
+
+
+@login_required
+def my_needs(request):
+    user = _member(request)
+    needs = (
+        TechnologyNeed.objects.filter(enterprise_id=user.enterprise_id)
+        .select_related("field")
+        .annotate(suggestions=Count("matches", filter=Q(matches__achievement__status="published")))
+        .order_by("-updated_at", "-id")
+    )
+    from outcomes.models import Challenge, ChallengeStage
+
+    stages = dict(Challenge.objects.filter(need__enterprise_id=user.enterprise_id).values_list("need_id", "stage"))
+    rows = [(need, ChallengeStage(stages[need.pk]).label if need.pk in stages else "") for need in needs]
+    return render(request, "enterprise/needs.html", {"rows": rows})
+
+
+def _save(request, form, need=None):
+    from outcomes.challenges import challenge_submit
+    from outcomes.models import Challenge
+
+    data = form.service_fields()
+    publish = form.cleaned_data["publish"]
+    try:
+        if need is None:
+            need = services.need_create(
+                actor=request.user,
+                enterprise=request.user.enterprise,
+                status=NeedStatus.PUBLISHED if publish and not data["is_challenge"] else NeedStatus.DRAFT,
+                **data,
+            )
+        else:
+            need = services.need_update(need=need, actor=request.user, **data)
+            if publish and need.status == NeedStatus.DRAFT and not need.is_challenge:
+                services.need_publish(need=need, actor=request.user)
+        if need.is_challenge and publish and not Challenge.objects.filter(need=need).exists():
+            # A challenge is published by the committee after screening.
+            challenge_submit(actor=request.user, need=need)
+            messages.info(request, _("The challenge was sent to the committee for screening."))
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return None
+    return need
+
+
+@login_required
+def need_create(request):
+    _member(request)
+    form = NeedForm(request.POST or None, initial={"language": request.user.language or "zh-hans"})
+    if request.method == "POST" and form.is_valid():
+        need = _save(request, form)
+        if need is not None:
+            messages.success(request, _("Saved: %(title)s") % {"title": need.title})
+            return redirect("enterprise-need-edit", pk=need.pk)
+    return render(request, "enterprise/need_form.html", {"form": form})
+
+
+@login_required
+def need_edit(request, pk):
+    need = _own(request, pk)
+    form = NeedForm(request.POST or None, initial=NeedForm.initial_for(need))
+    if request.method == "POST" and form.is_valid():
+        saved = _save(request, form, need)
+        if saved is not None:
+            messages.success(request, _("Saved: %(title)s") % {"title": saved.title})
+            return redirect("enterprise-need-edit", pk=saved.pk)
+    return render(request, "enterprise/need_form.html", {"form": form, "need": need})
+
+
+@login_required
+def need_suggestions(request, pk):
+    need = _own(request, pk)
+    matches = (
+        match_list(user=request.user)
+        .filter(need=need)
+        .exclude(stage__in=[Stage.DECLINED, Stage.WITHDRAWN])
+        .order_by("-score", "id")[:30]
+    )
+    asked = set(MatchNote.objects.filter(match__need=need, author=request.user).values_list("match_id", "kind"))
+    return render(
+        request,
+        "enterprise/suggestions.html",
+        {"need": need, "matches": matches, "asked": asked, "form": RequestForm()},
+    )
+
+
+@login_required
+@require_POST
+def match_request(request, pk):
+    _member(request)
+    match = get_object_or_404(match_list(user=request.user), pk=pk)
+    form = RequestForm(request.POST)
+    if form.is_valid():
+        try:
+            request_on_match(match=match, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Your broker has been asked and will be in touch."))
+    else:
+        messages.error(request, _("Choose what to ask for."))
+    return redirect("enterprise-need-suggestions", pk=match.need_id)

@@ -1,0 +1,262 @@
+"""The institution, enterprise, broker, organiser and admin pages, server-side."""
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+from openpyxl import Workbook
+
+from achievements.importing import COLUMNS
+from achievements.models import Achievement
+from enterprises.models import TechnologyNeed
+from matchmaking import services
+from matchmaking.models import Match, MatchNote, Stage
+from outcomes.models import Challenge, TechnologyContract
+
+from ..factories import make_achievement, make_need, technical_field
+
+
+def text(response) -> str:
+    """The page's text without tags (highlighting splits words with <mark>)."""
+    return re.sub(r"<[^>]+>", "", response.content.decode())
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def matched(world):
+    achievement = make_achievement(
+        world.inst_a, title="固态锂电池电解质", keywords=["固态电池"], abstract="复合固态电解质提高储能电池安全性。"
+    )
+    need = make_need(
+        world.ent_a, title="寻求固态电池技术", keywords=["固态电池"], description="储能柜需要更安全的电池。"
+    )
+    services.rematch_needs([need.pk])
+    match = Match.objects.get(need=need, achievement=achievement)
+    Match.objects.filter(pk=match.pk).update(broker=world.users["broker"])
+    return Match.objects.get(pk=match.pk)
+
+
+def _form(**extra):
+    return {
+        "title": "一种新型钙钛矿太阳能电池",
+        "abstract": "转换效率提升到25%，寿命提高3倍。",
+        "keywords": "钙钛矿，光伏，太阳能电池",
+        "field": technical_field().pk,
+        "trl": "5",
+        "maturity_stage": "",
+        "language": "zh-hans",
+        **extra,
+    }
+
+
+def test_institution_creates_edits_and_sees_listing_hints(world):
+    client = client_for(world.users["inst_a"])
+    assert client.get("/").url == "/institution/achievements/"
+    missing = client.post("/institution/achievements/new/", _form(title=""))
+    assert missing.status_code == 200 and 'class="field invalid"' in missing.content.decode()
+    assert not Achievement.objects.exists()
+    created = client.post("/institution/achievements/new/", _form(publish="on"))
+    achievement = Achievement.objects.get(title="一种新型钙钛矿太阳能电池")
+    assert created.url == f"/institution/achievements/{achievement.pk}/" and achievement.status == "published"
+    page = client.get(created.url).content.decode()
+    assert "没有知识产权状态" in page and "没有价格" in page and "没有联系人" in page
+    assert "没有量化优势" not in page  # the abstract says by how much
+    client.post(
+        created.url,
+        _form(
+            patent_numbers="ZL202110123456.7",
+            patent_status="granted",
+            asking_price_min="50",
+            contact_name="王老师",
+            contact_phone="028-1234",
+        ),
+    )
+    page = client.get(created.url).content.decode()
+    assert "没有知识产权状态" not in page and "没有价格" not in page
+    assert achievement.patents.get().number == "ZL202110123456.7"
+    bad_patent = client.post(created.url, _form(patent_numbers="12345", patent_status="granted"))
+    assert "不是有效的专利号" in bad_patent.content.decode()
+
+
+def test_institutions_cannot_touch_each_others_achievements(world, matched):
+    other = client_for(world.users["inst_b"])
+    assert other.get(f"/institution/achievements/{matched.achievement_id}/").status_code == 404
+    assert other.post(f"/institution/achievements/{matched.achievement_id}/", _form()).status_code == 404
+    assert client_for(world.users["ent_a"]).get("/institution/achievements/").status_code == 403
+
+
+def test_matching_enterprises_show_public_needs_only(world, matched):
+    make_need(world.ent_b, title="保密的固态电池需求", keywords=["固态电池"], confidentiality="brokers")
+    page = text(
+        client_for(world.users["inst_a"]).get(f"/institution/achievements/{matched.achievement_id}/enterprises/")
+    )
+    assert "寻求固态电池技术" in page and "保密的固态电池需求" not in page
+
+
+def _workbook(rows) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append([c.zh for c in COLUMNS])
+    for row in rows:
+        sheet.append([row.get(c.key, "") for c in COLUMNS])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_upload_runs_as_a_job_and_shows_every_bad_row(world, django_capture_on_commit_callbacks):
+    client = client_for(world.users["inst_a"])
+    good = {"title": "成果一", "abstract": "摘要", "field": "新能源", "trl": 4}
+    bad = {"title": "成果二", "abstract": "摘要", "field": "不存在的领域", "trl": 12}
+    upload = SimpleUploadedFile("成果.xlsx", _workbook([good, bad]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/institution/import/", {"file": upload, "on_duplicate": "error"})
+    job_url = response.url
+    page = client.get(job_url).content.decode()  # tasks run eagerly in tests: the job has finished
+    assert 'id="bad-rows"' in page and "不存在的领域" in page
+    assert not Achievement.objects.exists()
+    status = client.get(job_url.replace("/institution/import/", "/jobs/") + "status/").json()
+    assert status["state"] == "failed" and {r["row"] for r in status["rows"]} == {3}
+    assert client_for(world.users["inst_b"]).get(job_url).status_code == 404  # someone else's job
+
+    upload = SimpleUploadedFile("成果.xlsx", _workbook([good]))
+    with django_capture_on_commit_callbacks(execute=True):
+        job_url = client.post("/institution/import/", {"file": upload, "on_duplicate": "error"}).url
+    assert "导入了 1 项成果" in client.get(job_url).content.decode()
+    assert Achievement.objects.get().title == "成果一"
+
+
+def test_enterprise_posts_a_need_and_a_challenge(world, django_capture_on_commit_callbacks):
+    client = client_for(world.users["ent_a"])
+    assert client.get("/").url == "/enterprise/needs/"
+    form = {
+        "title": "寻求废旧电池回收技术",
+        "description": "提高锂回收率。",
+        "keywords": "电池回收，锂",
+        "field": technical_field().pk,
+        "confidentiality": "public",
+        "language": "zh-hans",
+        "publish": "on",
+    }
+    client.post("/enterprise/needs/new/", form)
+    need = TechnologyNeed.objects.get(title="寻求废旧电池回收技术")
+    assert need.status == "published" and need.keywords == ["电池回收", "锂"]
+    no_award = client.post("/enterprise/needs/new/", {**form, "title": "揭榜：高效回收", "is_challenge": "on"})
+    assert "奖励" in no_award.content.decode() and not TechnologyNeed.objects.filter(title="揭榜：高效回收").exists()
+    closes = (timezone.localdate() + timedelta(days=40)).isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/enterprise/needs/new/",
+            {
+                **form,
+                "title": "揭榜：高效回收",
+                "is_challenge": "on",
+                "challenge_award": "300",
+                "challenge_closes_on": closes,
+            },
+        )
+    challenge = Challenge.objects.get(need__title="揭榜：高效回收")
+    assert challenge.stage == "submitted" and challenge.need.status == "draft"  # published after screening
+    assert "已提交待审核" in client.get("/enterprise/needs/").content.decode()
+    assert client_for(world.users["ent_b"]).get(f"/enterprise/needs/{need.pk}/").status_code == 404
+
+
+def test_enterprise_sees_suggestions_and_asks_for_an_introduction(world, matched, django_capture_on_commit_callbacks):
+    world.users["broker"].email = "broker@example.org"
+    world.users["broker"].save()
+    make_achievement(world.inst_b, title="未发布的固态电池成果", keywords=["固态电池"], status="draft")
+    client = client_for(world.users["ent_a"])
+    page = text(client.get(f"/enterprise/needs/{matched.need_id}/suggestions/"))
+    assert "固态锂电池电解质" in page and "未发布的固态电池成果" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/enterprise/matches/{matched.pk}/request/", {"kind": "introduction_request", "message": "盼复"})
+    assert MatchNote.objects.get(match=matched).kind == "introduction_request"
+    assert mail.outbox[-1].to == ["broker@example.org"]
+    again = client.post(f"/enterprise/matches/{matched.pk}/request/", {"kind": "introduction_request"}, follow=True)
+    assert "已经提出过" in again.content.decode() and MatchNote.objects.count() == 1
+    assert (
+        client_for(world.users["ent_b"])
+        .post(f"/enterprise/matches/{matched.pk}/request/", {"kind": "introduction_request"})
+        .status_code
+        == 404
+    )
+
+
+def test_broker_pipeline_note_introduction_and_contract(world, matched, django_capture_on_commit_callbacks):
+    world.users["ent_a"].email = "ent@example.org"
+    world.users["ent_a"].save()
+    world.users["inst_a"].email = "inst@example.org"
+    world.users["inst_a"].save()
+    client = client_for(world.users["broker"])
+    board = client.get("/broker/pipeline/").content.decode()
+    assert "寻求固态电池技术" in board and "col-suggested" in board
+    client.post(f"/broker/matches/{matched.pk}/note/", {"text": "对方下周有空"})
+    assert "对方下周有空" in client.get(f"/broker/matches/{matched.pk}/").content.decode()
+    url = f"/broker/matches/{matched.pk}/transition/"
+    client.post(url, {"stage": "shortlisted", "version": 1})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"stage": "introduced", "version": 2})
+    assert sorted(m.to[0] for m in mail.outbox) == ["ent@example.org", "inst@example.org"]
+    assert "028" in mail.outbox[0].body or "联系" in mail.outbox[0].body
+    client.post(url, {"stage": "negotiating", "version": 3})
+    signed = client.post(
+        f"/broker/matches/{matched.pk}/contract/",
+        {
+            "contract_type": "transfer",
+            "title": "固态电解质转让合同",
+            "amount": "150",
+            "signed_on": timezone.localdate().isoformat(),
+        },
+        follow=True,
+    )
+    assert "合同已登记" in signed.content.decode()
+    assert Match.objects.get(pk=matched.pk).stage == Stage.CONTRACT_SIGNED
+    assert TechnologyContract.objects.get().amount == 150
+
+
+def test_expert_suggestions_and_search_pages(world, matched):
+    from ..factories import ExpertFactory
+
+    ExpertFactory(institution=world.inst_a, name="张教授", expertise="固态电池电解质材料")
+    client = client_for(world.users["broker"])
+    assert "张教授" in client.get(f"/broker/needs/{matched.need_id}/experts/").content.decode()
+    results = client_for(world.users["ent_a"]).get("/search/", {"q": "固态电池"})
+    assert "固态锂电池电解质" in text(results) and "<mark>" in results.content.decode()
+
+
+def test_organiser_calendar_dashboard_and_downloads(world):
+    from events.models import MatchmakingEvent
+
+    start = timezone.localtime().replace(day=10, hour=9, minute=0, second=0, microsecond=0)
+    MatchmakingEvent.objects.create(
+        title="人工智能专场", starts_at=start, ends_at=start + timedelta(hours=3), organiser=world.users["organiser"]
+    )
+    client = client_for(world.users["organiser"])
+    assert "人工智能专场" in client.get("/organiser/calendar/").content.decode()
+    dashboard = client.get("/dashboard/").content.decode()
+    assert "<svg" in dashboard and "技术合同成交额" in dashboard
+    download = client.get("/dashboard/download/", {"by": "field"})
+    assert download["Content-Type"].startswith("text/csv")
+    for who in ("broker", "inst_a", "ent_a"):
+        assert client_for(world.users[who]).get("/dashboard/").status_code == 403
+        assert client_for(world.users[who]).get("/organiser/calendar/").status_code == 403
+
+
+def test_admin_rematch_job_shows_progress(world, matched, django_capture_on_commit_callbacks):
+    client = client_for(world.users["admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        job_url = client.post("/admin-tools/rematch/").url
+    status = client.get(job_url + "status/").json()
+    assert status["state"] == "done" and status["done"] == status["total"] == 1
+    assert client_for(world.users["broker"]).post("/admin-tools/rematch/").status_code == 403
+    assert client_for(world.users["broker"]).get(job_url + "status/").status_code == 404
