@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/import_bench.py --json bench/results/import.json
 	$(BIN)/python bench/embedding_bench.py --json bench/results/embedding.json
 	$(BIN)/python bench/ranking_bench.py --json bench/results/ranking.json
+	$(BIN)/python bench/kpi_bench.py --json bench/results/kpi.json
 
 ## eval: matching quality on English (built from the standard library's docs) and, when present, csl-dev
 EN_DEV := var/english-dev

@@ -18,9 +18,10 @@ def vertical_bars(items: list[tuple[str, float]], *, width: int = 640, height: i
     top = max((v for _, v in items), default=0) or 1
     slot = width / max(len(items), 1)
     bars = []
+    axis, headroom = 20, 14  # room for the month labels below and the top bar's value above
     for index, (label, value) in enumerate(items):
-        h = (height - 20) * value / top
-        bars.append(Bar(label, value, index * slot + slot * 0.15, height - 20 - h, slot * 0.7, h))
+        h = (height - axis - headroom) * value / top
+        bars.append(Bar(label, value, index * slot + slot * 0.15, height - axis - h, slot * 0.7, h))
     return {"width": width, "height": height, "bars": bars, "max": top}
 
 
