@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from achievements.models import MaturityStage
 from core.api.errors import Conflict
-from core.models import TechnicalField
+from core.models import District, TechnicalField
 from outcomes.forms import ContractForm
 
 from . import selectors, services
@@ -41,6 +42,12 @@ def broker_inbox(request):
         queryset = queryset.filter(stage=stage)
     if field:
         queryset = queryset.filter(need__field__code=field)
+    district = request.GET.get("district", "")
+    if district:
+        queryset = queryset.filter(Q(need__region__code=district) | Q(need__enterprise__district__code=district))
+    maturity = request.GET.get("maturity", "")
+    if maturity in MaturityStage.values:
+        queryset = queryset.filter(achievement__maturity_stage=maturity)
     if score_min:
         queryset = queryset.filter(score__gte=score_min)
     if query:
@@ -59,11 +66,15 @@ def broker_inbox(request):
             "page": page,
             "stages": Stage.choices,
             "fields": TechnicalField.objects.all(),
+            "districts": District.objects.all(),
+            "maturities": MaturityStage.choices,
             "filters": {
                 "stage": stage,
                 "field": field,
                 "q": query,
                 "score_min": request.GET.get("score_min", ""),
+                "district": district,
+                "maturity": maturity,
                 "assigned": assigned,
             },
         },

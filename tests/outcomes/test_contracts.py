@@ -183,3 +183,25 @@ def test_a_licence_can_be_handed_back(world, negotiating):
         actor=world.users["ent_a"], licence=contract.licence, keep=False, evaluation="效果不达预期"
     )
     assert licence.status == LicenceStatus.TERMINATED
+
+
+def test_contract_from_an_event_meeting_takes_the_two_registrants(api, world, as_user):
+    from events.models import MatchmakingEvent, Meeting, Registration
+
+    start = timezone.now() - timedelta(days=3)
+    event = MatchmakingEvent.objects.create(
+        title="对接会", starts_at=start, ends_at=start + timedelta(hours=3), organiser=world.users["organiser"]
+    )
+    holder = Registration.objects.create(event=event, user=world.users["inst_a"], side="holder")
+    firm = Registration.objects.create(event=event, user=world.users["ent_a"], side="enterprise")
+    meeting = Meeting.objects.create(
+        event=event, holder=holder, enterprise=firm, slot=0, table=1, starts_at=start, status="held"
+    )
+    as_user("inst_b")  # not a party: refused
+    body = _contract_body(contract_type="development", meeting=meeting.pk)
+    assert api.post("/api/v1/contracts/", body, format="json").status_code == 403
+    as_user("inst_a")  # a party records it
+    created = api.post("/api/v1/contracts/", body, format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["source"] == "meeting"
+    assert (created.json()["institution"], created.json()["enterprise"]) == (world.inst_a.pk, world.ent_a.pk)

@@ -87,3 +87,24 @@ def test_broker_journey_in_a_real_browser(live_server, page, world, matched):
     with page.expect_navigation():
         page.select_option("#language", "en")
     assert page.inner_text("#stage") == "Declined"
+
+
+def test_inbox_filters_by_district_and_maturity(world, matched):
+    from core.models import District
+
+    district = District.objects.first()
+    world.ent_a.district = district
+    world.ent_a.save()
+    client = Client()
+    client.force_login(world.users["broker"])
+    html = client.get("/broker/inbox/", {"district": district.code, "assigned": "all"}).content.decode()
+    assert "寻求固态电池技术" in html
+    other = District.objects.exclude(pk=district.pk).first()
+    assert (
+        "寻求固态电池技术"
+        not in client.get("/broker/inbox/", {"district": other.code, "assigned": "all"}).content.decode()
+    )
+    assert "寻求固态电池技术" in client.get("/broker/inbox/", {"maturity": "pilot", "assigned": "all"}).content.decode()
+    assert (
+        "寻求固态电池技术" not in client.get("/broker/inbox/", {"maturity": "lab", "assigned": "all"}).content.decode()
+    )
