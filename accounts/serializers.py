@@ -13,9 +13,10 @@ class TokenSerializer(serializers.Serializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    institution = serializers.PrimaryKeyRelatedField(read_only=True)
-    enterprise = serializers.PrimaryKeyRelatedField(read_only=True)
-    agency = serializers.PrimaryKeyRelatedField(read_only=True)
+    institution = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    enterprise = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    agency = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    email = serializers.CharField(read_only=True)  # may be empty, so not an "email" format
 
     class Meta:
         model = User

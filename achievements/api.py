@@ -56,6 +56,7 @@ FILE_FORMAT = OpenApiParameter("file_format", str, enum=["xlsx", "csv"], default
 class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = InstitutionSerializer
     filter_backends = [DjangoFilterBackend, ChineseAwareSearchFilter, OrderingFilter]
+    search_title_field = search_document_field = "name"
     filterset_fields = {"kind": ["exact"], "district__code": ["exact"]}
     ordering_fields = ["name", "created_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -100,6 +101,7 @@ class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 class ExpertViewSet(viewsets.ModelViewSet):
     serializer_class = ExpertSerializer
     filter_backends = [DjangoFilterBackend, ChineseAwareSearchFilter, OrderingFilter]
+    search_title_field = "name"
     filterset_class = ExpertFilter
     ordering_fields = ["name", "created_at", "updated_at"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -281,4 +283,5 @@ class AchievementViewSet(viewsets.ModelViewSet):
             rows=achievement_export_rows(queryset),
             basename="achievements",
             file_format=request.query_params.get("file_format", "xlsx"),
+            actor=request.user,
         )

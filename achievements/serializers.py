@@ -13,7 +13,7 @@ class InstitutionRefSerializer(serializers.ModelSerializer):
 
 
 class InstitutionSerializer(serializers.ModelSerializer):
-    district = ReferenceSerializer(read_only=True)
+    district = ReferenceSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Institution
@@ -104,7 +104,7 @@ class AchievementWriteSerializer(serializers.Serializer):
 
 class ExpertSerializer(serializers.ModelSerializer):
     institution = InstitutionRefSerializer(read_only=True)
-    field = ReferenceSerializer(read_only=True)
+    field = ReferenceSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Expert

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -117,7 +118,13 @@ MEDIA_URL = "/media/"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -196,10 +203,18 @@ MATCH_TOP_K = env.int("MATCH_TOP_K", default=20)
 # Saving a record queues its embedding and re-matching (off only in tests that do not need it).
 MATCHING_ON_SAVE = env.bool("MATCHING_ON_SAVE", default=True)
 CELERY_TASK_ROUTES = {"matchmaking.embed_records": {"queue": "embeddings"}}
+# Fail fast when Redis is down: the outbox keeps the work (core/outbox.py).
+# An unacknowledged task (its worker died) goes back to the queue after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "event-reminders": {"task": "events.send_due_reminders", "schedule": 15 * 60},
     "learn-fusion-weights": {"task": "matchmaking.learn_weights", "schedule": 7 * 24 * 3600},
     "daily-outcomes": {"task": "outcomes.daily_outcomes", "schedule": 6 * 3600},
+    "relay-outbox": {"task": "core.relay_outbox", "schedule": 15},
 }
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TechBridge <noreply@techbridge.local>")

@@ -17,8 +17,12 @@ def check_file_format(file_format: str) -> str:
     return file_format
 
 
-def export_response(*, headers, rows, basename: str, file_format: str) -> HttpResponse:
+def export_response(*, headers, rows, basename: str, file_format: str, actor=None) -> HttpResponse:
+    """The download; every export is written to the audit log (who exported what, how many rows)."""
+    from . import audit
+
     check_file_format(file_format)
+    rows = list(rows)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if file_format == "xlsx":
         body, content_type = write_xlsx(headers, rows, title=basename), XLSX_CONTENT_TYPE
@@ -26,4 +30,6 @@ def export_response(*, headers, rows, basename: str, file_format: str) -> HttpRe
         body, content_type = write_csv(headers, rows), CSV_CONTENT_TYPE
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{basename}-{stamp}.{file_format}"'
+    if actor is not None:
+        audit.record(actor, "export", actor, what=basename, rows=len(rows), file_format=file_format)
     return response

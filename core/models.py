@@ -69,3 +69,58 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"
+
+
+class OutboxMessage(models.Model):
+    """A task to send to the broker, written in the same transaction as the change that needs
+    it: if the broker is down the work is not lost, the relay sends it when it is back."""
+
+    task = models.CharField(max_length=100)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"
+
+
+class TaskFailure(models.Model):
+    """A task that failed for good (an error that is not transient, retries used up, or
+    delivered too often because it kept killing its worker): visible, never retried in a loop."""
+
+    task_id = models.CharField(max_length=64, db_index=True)
+    task = models.CharField(max_length=100)
+    kwargs = models.JSONField(default=dict)
+    reason = models.TextField()
+    failed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-failed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.task} failed: {self.reason[:60]}"
+
+
+class IdempotencyRecord(models.Model):
+    """A POST made with an Idempotency-Key: repeating it replays the first response instead of
+    creating the thing twice."""
+
+    owner = models.CharField(max_length=64)
+    key = models.CharField(max_length=100)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    content = models.BinaryField(default=b"")
+    content_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotency_key_once_per_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"

@@ -56,15 +56,18 @@ def build_document(*parts) -> str:
     return "\n".join(flat).lower()
 
 
-def apply_search(queryset, query: str, *, title_field: str = "title"):
-    """Filter `queryset` to rows containing every query term; annotate `search_rank`."""
+def apply_search(queryset, query: str, *, title_field: str = "title", document_field: str = "search_document"):
+    """Filter `queryset` to rows containing every query term; annotate `search_rank`. The
+    document field is lower-cased text (`search_document`), or any text field (matched
+    case-insensitively) for models without one."""
     terms = query_terms(query)
     if not terms:
         return queryset, False
     condition = Q()
     rank_parts = []
     for term in terms:
-        condition &= Q(search_document__contains=term)
+        lookup = "contains" if document_field == "search_document" else "icontains"
+        condition &= Q(**{f"{document_field}__{lookup}": term})
         rank_parts.append(
             Case(
                 When(_title_lower__contains=term, then=Value(3)),

@@ -15,3 +15,11 @@ def rematch_all(*, job_id: str) -> dict:
     from matchmaking.jobs import run_rematch_all
 
     return run_rematch_all(job_id=job_id)
+
+
+@shared_task(name="core.relay_outbox", acks_late=True, ignore_result=True)
+def relay_outbox() -> int:
+    """Beat: send what the outbox still holds (work queued while the broker was down)."""
+    from .outbox import relay
+
+    return relay()

@@ -92,6 +92,11 @@ class NeedViewSet(viewsets.ModelViewSet):
             return TechnologyNeed.objects.none()
         return selectors.need_list(user=self.request.user)
 
+    def retrieve(self, request, pk=None):
+        need = self.get_object()
+        services.record_confidential_view(user=request.user, need=need)
+        return Response(NeedSerializer(need).data)
+
     def _editable(self):
         need = self.get_object()
         if not selectors.can_edit_need(self.request.user, need):
@@ -159,4 +164,5 @@ class NeedViewSet(viewsets.ModelViewSet):
             rows=need_export_rows(queryset),
             basename="needs",
             file_format=request.query_params.get("file_format", "xlsx"),
+            actor=request.user,
         )

@@ -13,8 +13,8 @@ class EnterpriseRefSerializer(serializers.ModelSerializer):
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):
-    industry = ReferenceSerializer(read_only=True)
-    district = ReferenceSerializer(read_only=True)
+    industry = ReferenceSerializer(read_only=True, allow_null=True)
+    district = ReferenceSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Enterprise
@@ -48,7 +48,7 @@ class EnterpriseWriteSerializer(serializers.Serializer):
 class NeedSerializer(serializers.ModelSerializer):
     enterprise = EnterpriseRefSerializer(read_only=True)
     field = ReferenceSerializer(read_only=True)
-    region = ReferenceSerializer(read_only=True)
+    region = ReferenceSerializer(read_only=True, allow_null=True)
     cooperation_modes = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
 
     class Meta:

@@ -14,7 +14,7 @@ from core.text import clean_keywords
 from core.validators import normalize_uscc
 from matchmaking.hooks import records_changed
 
-from .models import Enterprise, NeedStatus, TechnologyNeed
+from .models import Confidentiality, Enterprise, NeedStatus, TechnologyNeed
 
 ENTERPRISE_FIELDS = {
     "name",
@@ -180,3 +180,11 @@ def need_delete(*, need: TechnologyNeed, actor) -> None:
     if need.status != NeedStatus.DRAFT:
         raise ValidationError({"status": _("Only drafts can be deleted; close or archive a published need.")})
     need.delete()
+
+
+def record_confidential_view(*, user, need: TechnologyNeed) -> None:
+    """Who outside the enterprise opened a "brokers only" need goes to the audit log."""
+    from core import audit
+
+    if need.confidentiality == Confidentiality.BROKERS and user.enterprise_id != need.enterprise_id:
+        audit.record(user, "need.viewed_confidential", need)

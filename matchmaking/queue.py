@@ -1,8 +1,7 @@
-"""The one place tasks are sent: always after the current transaction commits (at once when
-there is none), so a worker never looks for a row that is not committed yet."""
+"""The one place tasks are sent: through the transactional outbox (core/outbox.py), after the
+current transaction commits, so a worker never looks for a row that is not committed yet and no
+work is lost while the broker is down."""
 
-from django.db import transaction
+from core.outbox import enqueue
 
-
-def enqueue(task, **kwargs) -> None:
-    transaction.on_commit(lambda: task.delay(**kwargs))
+__all__ = ["enqueue"]

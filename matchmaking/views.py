@@ -90,6 +90,9 @@ def match_detail(request, pk):
         .prefetch_related("events__actor", "notes__author", "need__cooperation_modes", "achievement__transfer_modes"),
         pk=pk,
     )
+    from enterprises.services import record_confidential_view
+
+    record_confidential_view(user=request.user, need=match.need)
     explanation = match.explanation or {}
     return render(
         request,

@@ -118,8 +118,9 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @action(detail=True, methods=["post"])
     def screen(self, request, pk=None):
+        challenge = self.get_object()
         data = self._valid(ScreenSerializer)
-        return self._reply(challenges.challenge_screen(actor=request.user, challenge=self.get_object(), **data))
+        return self._reply(challenges.challenge_screen(actor=request.user, challenge=challenge, **data))
 
     @extend_schema(
         summary="Publish with award and closing date (committee)",
@@ -129,8 +130,9 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
+        challenge = self.get_object()
         data = self._valid(PublishSerializer)
-        return self._reply(challenges.challenge_publish(actor=request.user, challenge=self.get_object(), **data))
+        return self._reply(challenges.challenge_publish(actor=request.user, challenge=challenge, **data))
 
     @extend_schema(
         summary="Close bidding early (committee)", tags=["challenges"], request=None, responses=ChallengeSerializer
@@ -147,8 +149,9 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
+        challenge = self.get_object()
         data = self._valid(NoteSerializer)
-        return self._reply(challenges.challenge_cancel(actor=request.user, challenge=self.get_object(), **data))
+        return self._reply(challenges.challenge_cancel(actor=request.user, challenge=challenge, **data))
 
     @extend_schema(
         summary="Assign reviewers from the expert matching, or name them (committee)",
@@ -221,6 +224,8 @@ class BidViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Bid.objects.none()  # get_object looks the bid up through what the user may see
 
     def get_object(self):
+        if not str(self.kwargs["pk"]).isdigit():
+            raise Http404
         bid = get_object_or_404(Bid.objects.select_related("challenge__need"), pk=self.kwargs["pk"])
         if not challenges_visible_to(self.request.user).filter(pk=bid.challenge_id).exists():
             raise Http404
@@ -241,11 +246,10 @@ class BidViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def attachments(self, request, pk=None):
+        bid = self.get_object()
         serializer = AttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        attachment = challenges.bid_attach(
-            actor=request.user, bid=self.get_object(), upload=serializer.validated_data["file"]
-        )
+        attachment = challenges.bid_attach(actor=request.user, bid=bid, upload=serializer.validated_data["file"])
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -267,9 +271,10 @@ class BidViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def reviews(self, request, pk=None):
+        bid = self.get_object()
         serializer = ReviewCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        review = challenges.review_submit(actor=request.user, bid=self.get_object(), **serializer.validated_data)
+        review = challenges.review_submit(actor=request.user, bid=bid, **serializer.validated_data)
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
@@ -326,9 +331,10 @@ class LicenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def evaluate(self, request, pk=None):
+        licence = self.get_object()
         serializer = LicenceEvaluateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        licence = contracts.licence_evaluate(actor=request.user, licence=self.get_object(), **serializer.validated_data)
+        licence = contracts.licence_evaluate(actor=request.user, licence=licence, **serializer.validated_data)
         return Response(LicenceSerializer(licence).data)
 
     @extend_schema(
@@ -336,9 +342,10 @@ class LicenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"])
     def paid(self, request, pk=None):
+        licence = self.get_object()
         serializer = LicencePaidSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        licence = contracts.licence_paid(actor=request.user, licence=self.get_object(), **serializer.validated_data)
+        licence = contracts.licence_paid(actor=request.user, licence=licence, **serializer.validated_data)
         return Response(LicenceSerializer(licence).data)
 
 

@@ -87,7 +87,7 @@ def contract_create(
         raise ValidationError({"match": _("A contract comes from a match or from a challenge, not both.")})
     if match is not None:
         match = (
-            Match.objects.select_for_update()
+            Match.objects.select_for_update(of=("self",))
             .select_related(
                 "need__enterprise__district", "need__field", "need__region", "achievement__institution", "broker"
             )
@@ -168,7 +168,7 @@ def licence_evaluate(
 ) -> UseFirstLicence:
     """After (or near the end of) the free use: the enterprise keeps the licence and a payment
     is agreed, or hands it back."""
-    licence = UseFirstLicence.objects.select_for_update().select_related("contract").get(pk=licence.pk)
+    licence = UseFirstLicence.objects.select_for_update(of=("self",)).select_related("contract").get(pk=licence.pk)
     if not _may_act_on_licence(actor, licence):
         raise PermissionDenied(_("Only the parties, their broker or the committee can record this."))
     if licence.status != LicenceStatus.FREE_USE:
@@ -190,7 +190,7 @@ def licence_evaluate(
 
 @transaction.atomic
 def licence_paid(*, actor, licence: UseFirstLicence, paid_on=None) -> UseFirstLicence:
-    licence = UseFirstLicence.objects.select_for_update().select_related("contract").get(pk=licence.pk)
+    licence = UseFirstLicence.objects.select_for_update(of=("self",)).select_related("contract").get(pk=licence.pk)
     if not _may_act_on_licence(actor, licence):
         raise PermissionDenied(_("Only the parties, their broker or the committee can record this."))
     if licence.status not in (LicenceStatus.EVALUATED, LicenceStatus.PAYMENT_DUE):
@@ -215,7 +215,7 @@ def licence_reminders(today=None) -> int:
     for licence_id in ending.values_list("pk", flat=True):
         with transaction.atomic():
             licence = (
-                UseFirstLicence.objects.select_for_update(skip_locked=True)
+                UseFirstLicence.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=licence_id, reminded_at__isnull=True)
                 .select_related("contract__institution", "contract__enterprise", "contract__broker")
                 .first()

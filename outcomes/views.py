@@ -80,6 +80,7 @@ def breakdown_download(request):
             for r in rows
         ),
         basename=f"techbridge-{year}-{dimension}",
+        actor=request.user,
         file_format=request.GET.get("file_format", "csv")
         if request.GET.get("file_format") in ("csv", "xlsx")
         else "csv",

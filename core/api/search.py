@@ -14,7 +14,12 @@ class ChineseAwareSearchFilter(BaseFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         query = request.query_params.get(self.param, "")
-        queryset, searched = apply_search(queryset, query)
+        queryset, searched = apply_search(
+            queryset,
+            query,
+            title_field=getattr(view, "search_title_field", "title"),
+            document_field=getattr(view, "search_document_field", "search_document"),
+        )
         if searched and not request.query_params.get("ordering"):
             queryset = queryset.order_by("-search_rank", "-id")
         return queryset

@@ -58,3 +58,14 @@ def test_search_with_explicit_ordering_keeps_that_order(as_user, world):
     b = make_achievement(world.inst_a, title="电池二", trl=9)
     results = as_user("broker").get("/api/v1/achievements/?search=电池&ordering=-trl").json()["results"]
     assert [r["id"] for r in results] == [b.pk, a.pk]
+
+
+def test_institutions_and_experts_are_searchable_by_name(api, as_user, world):
+    from achievements.services import expert_create
+
+    expert_create(actor=None, institution=world.inst_a, name="张教授", expertise="固态电池电解质")
+    as_user("ent_a")
+    institutions = api.get("/api/v1/institutions/", {"search": "甲大学"}).json()
+    assert [i["name"] for i in institutions["results"]] == ["甲大学"]
+    experts = api.get("/api/v1/experts/", {"search": "固态电池"}).json()
+    assert [e["name"] for e in experts["results"]] == ["张教授"]
