@@ -60,6 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/embedding_bench.py --json bench/results/embedding.json
 	$(BIN)/python bench/ranking_bench.py --json bench/results/ranking.json
 	$(BIN)/python bench/kpi_bench.py --json bench/results/kpi.json
+	$(BIN)/python bench/load_bench.py --json bench/results/load.json
 
 ## eval: matching quality on English (built from the standard library's docs) and, when present, csl-dev
 EN_DEV := var/english-dev
