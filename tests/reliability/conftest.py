@@ -1,19 +1,13 @@
 """Fault tests start their own redis-server on a free loopback port and their own worker and
 relay processes, and stop only those: the machine's shared Redis and PostgreSQL stay up."""
 
-import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..processes import Processes, reset_pools, wait_for
 
 
 def free_port() -> int:
@@ -67,15 +61,6 @@ class OwnRedis:
         assert wait_for(lambda: not self.ping(), 10)
 
 
-def wait_for(condition, seconds=60, step=0.3) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return False
-
-
 @pytest.fixture
 def own_redis(tmp_path):
     if not shutil.which("redis-server"):
@@ -84,78 +69,6 @@ def own_redis(tmp_path):
     redis.start()
     yield redis
     redis.stop()
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def process_env(redis_url: str) -> dict:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "true",
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": redis_url,
-        "CELERY_RESULT_BACKEND": "",
-        "REDIS_URL": redis_url,
-        "EMBEDDING_MODEL": "hash:64",
-        "CELERY_VISIBILITY_TIMEOUT": "4",
-    }
-
-
-class Processes:
-    """Worker and relay processes this test started, and only those."""
-
-    def __init__(self):
-        self.started: list[subprocess.Popen] = []
-
-    def worker(self, redis_url: str, *extra) -> subprocess.Popen:
-        return self._start(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "celery,embeddings",
-                "--pool",
-                "solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-l",
-                "info",
-                *extra,
-            ],
-            redis_url,
-        )
-
-    def relay(self, redis_url: str) -> subprocess.Popen:
-        return self._start([sys.executable, "manage.py", "relay_outbox", "--loop", "--interval", "0.5"], redis_url)
-
-    def _start(self, command, redis_url) -> subprocess.Popen:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=process_env(redis_url), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        self.started.append(process)
-        return process
-
-    def kill9(self, process):
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-    def stop_all(self):
-        for process in self.started:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
 
 
 @pytest.fixture
@@ -170,10 +83,8 @@ def publisher(settings, own_redis):
     """This test process publishes to the test's own Redis (through the outbox), as the web app would."""
     from config.celery import app
 
-    from ..matchmaking.test_celery_worker import _reset_pools
-
     previous = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "broker_transport_options")}
-    _reset_pools(app)
+    reset_pools(app)
     app.conf.update(
         task_always_eager=False,
         broker_url=own_redis.url,
@@ -191,4 +102,4 @@ def publisher(settings, own_redis):
     }
     yield app
     app.conf.update(**previous)
-    _reset_pools(app)
+    reset_pools(app)

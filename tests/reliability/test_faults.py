@@ -9,7 +9,7 @@ from core.models import OutboxMessage, TaskFailure
 from matchmaking.models import Embedding, Match
 
 from ..factories import make_achievement, make_need
-from .conftest import wait_for
+from ..processes import wait_for
 
 pytestmark = [
     pytest.mark.redis,
