@@ -226,6 +226,13 @@ def bid_submit(
     bid.save()
     audit.record(actor, "bid.submitted", bid, challenge=challenge.pk)
     audit.record(actor, "challenge.bid", challenge, bid=bid.pk)
+    email_users(
+        [*_committee_members(), *_enterprise_members(challenge.need)],
+        gettext_lazy("A new bid on the challenge: %(title)s"),
+        gettext_lazy("A team has bid on “%(title)s”. Bids are reviewed after %(closes)s."),
+        title=challenge.need.title,
+        closes=challenge.closes_on.isoformat(),
+    )
     return bid
 
 

@@ -107,3 +107,97 @@ def record_contract(request, pk):
     else:
         messages.success(request, _("Contract recorded; the match is now signed."))
     return redirect("broker-match", pk=match.pk)
+
+
+# -- 揭榜挂帅 challenges ----------------------------------------------------------------------------
+
+
+@login_required
+def challenge_list(request):
+    from .permissions import challenges_visible_to
+
+    rows = challenges_visible_to(request.user).order_by("-published_at", "-submitted_at")[:100]
+    return render(request, "challenges/list.html", {"challenges": rows})
+
+
+def _challenge_context(request, challenge) -> dict:
+    from .challenges import ranked_bids
+    from .models import BidStatus, ChallengeStage
+    from .permissions import bids_visible_to, is_committee
+
+    user = request.user
+    visible = set(bids_visible_to(user, challenge).values_list("pk", flat=True))
+    assignment = challenge.reviewers.filter(reviewer=user).first()
+    return {
+        "challenge": challenge,
+        "bids": [b for b in ranked_bids(challenge) if b.pk in visible],
+        "is_committee": is_committee(user),
+        "can_bid": user.role == "institution" and challenge.stage == ChallengeStage.PUBLISHED,
+        "reviewing": assignment is not None and challenge.stage == ChallengeStage.EVALUATING,
+        "reviewers": challenge.reviewers.select_related("expert__institution") if is_committee(user) else [],
+        "open_status": BidStatus.SUBMITTED,
+    }
+
+
+@login_required
+def challenge_detail(request, pk):
+    from .permissions import challenges_visible_to
+
+    challenge = get_object_or_404(challenges_visible_to(request.user), pk=pk)
+    return render(request, "challenges/detail.html", _challenge_context(request, challenge))
+
+
+@login_required
+@require_POST
+def challenge_action(request, pk):
+    """One form per workflow step; the services check who may take it."""
+    from decimal import Decimal, InvalidOperation
+
+    from . import challenges
+    from .permissions import challenges_visible_to
+
+    challenge = get_object_or_404(challenges_visible_to(request.user), pk=pk)
+    action, user, post = request.POST.get("action", ""), request.user, request.POST
+    try:
+        if action == "approve":
+            challenges.challenge_screen(actor=user, challenge=challenge, approve=True, note=post.get("note", ""))
+        elif action == "reject":
+            challenges.challenge_screen(actor=user, challenge=challenge, approve=False, note=post.get("note", ""))
+        elif action == "publish":
+            challenges.challenge_publish(actor=user, challenge=challenge)
+        elif action == "close":
+            challenges.challenge_close(actor=user, challenge=challenge)
+        elif action == "reviewers":
+            challenges.assign_reviewers(actor=user, challenge=challenge, count=3)
+        elif action == "award":
+            bid = get_object_or_404(challenge.bids, pk=post.get("bid") or 0)
+            challenges.challenge_award(actor=user, challenge=challenge, bid=bid)
+        elif action == "bid":
+            try:
+                budget = Decimal(post.get("budget", ""))
+                months = int(post.get("timeline_months", ""))
+            except (InvalidOperation, ValueError):
+                raise ValidationError(_("Give the budget and the timeline as numbers.")) from None
+            challenges.bid_submit(
+                actor=user,
+                challenge=challenge,
+                team_name=post.get("team_name", ""),
+                proposal=post.get("proposal", ""),
+                budget=budget,
+                timeline_months=months,
+                team_members=[m for m in post.get("team_members", "").replace("，", ",").split(",") if m.strip()],
+            )
+        elif action == "review":
+            bid = get_object_or_404(challenge.bids, pk=post.get("bid") or 0)
+            try:
+                scores = {c["code"]: float(post.get(f"score_{c['code']}", "")) for c in challenge.criteria}
+            except ValueError:
+                raise ValidationError(_("Score every criterion from 0 to 10.")) from None
+            challenges.review_submit(actor=user, bid=bid, scores=scores, comment=post.get("comment", ""))
+        else:
+            raise ValidationError(_("Unknown action."))
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", None) or [str(error) or _("Not allowed.")]))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("web-challenge-detail", pk=challenge.pk)

@@ -170,6 +170,8 @@ WEB_PAGES = [
     "/dashboard/",
     "/dashboard/download/",
     "/admin-tools/rematch/",
+    "/challenges/",
+    "/challenges/{challenges}/",
 ]
 
 

@@ -1,0 +1,101 @@
+"""The 揭榜挂帅 pages: the committee screens and publishes, an institution bids, a reviewer scores,
+the committee awards, all through the web forms."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import Role
+from outcomes.models import Bid, Challenge
+
+from ..factories import ExpertFactory, InstitutionFactory, UserFactory, make_need
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def text(response) -> str:
+    return re.sub(r"<[^>]+>", "", response.content.decode())
+
+
+def test_the_whole_challenge_in_the_browser_forms(world, django_capture_on_commit_callbacks):
+    from outcomes.challenges import challenge_submit
+
+    need = make_need(
+        world.ent_a,
+        title="揭榜：高安全固态电解质",
+        status="draft",
+        is_challenge=True,
+        challenge_award=300,
+        challenge_closes_on=timezone.localdate() + timedelta(days=20),
+        keywords=["固态电池", "电解质"],
+    )
+    world.users["organiser"].email = "committee@example.org"
+    world.users["organiser"].save()
+    challenge = challenge_submit(actor=world.users["ent_a"], need=need)
+    committee = client_for(world.users["organiser"])
+    url = f"/challenges/{challenge.pk}/"
+    action = url + "action/"
+    assert "请说明不通过的理由" in text(committee.post(action, {"action": "reject"}, follow=True))
+    committee.post(action, {"action": "approve"})
+    committee.post(action, {"action": "publish"})
+    assert Challenge.objects.get(pk=challenge.pk).stage == "published"
+    assert "高安全固态电解质" in text(client_for(world.users["inst_b"]).get("/challenges/"))
+
+    inst = client_for(world.users["inst_a"])
+    bad = inst.post(
+        action,
+        {"action": "bid", "team_name": "甲团队", "proposal": "方案", "budget": "x", "timeline_months": "12"},
+        follow=True,
+    )
+    assert not Bid.objects.exists() and "数字" in text(bad)
+    with django_capture_on_commit_callbacks(execute=True):
+        inst.post(
+            action,
+            {
+                "action": "bid",
+                "team_name": "甲团队",
+                "proposal": "硫化物路线",
+                "budget": "250",
+                "timeline_months": "12",
+                "team_members": "张三，李四",
+            },
+        )
+    bid = Bid.objects.get()
+    assert bid.team_members == ["张三", "李四"]
+    assert "甲团队" not in text(client_for(world.users["inst_b"]).get(url))  # others' bids stay hidden
+
+    reviewer_user = UserFactory(role=Role.INSTITUTION, institution=InstitutionFactory(name="丙大学"))
+    ExpertFactory(institution=reviewer_user.institution, name="丙专家", expertise="固态电池电解质", user=reviewer_user)
+    committee.post(action, {"action": "reviewers"})
+    committee.post(action, {"action": "close"})
+    assert "丙专家" in text(committee.get(url))
+    reviewer = client_for(reviewer_user)
+    reviewer.post(
+        action,
+        {
+            "action": "review",
+            "bid": bid.pk,
+            "score_technical": "9",
+            "score_feasibility": "8",
+            "score_team": "8",
+            "score_budget": "7",
+            "comment": "可行",
+        },
+    )
+    assert bid.reviews.get().total == 83.0  # (9x40 + 8x30 + 8x20 + 7x10) / 10
+    committee.post(action, {"action": "award", "bid": bid.pk})
+    assert Challenge.objects.get(pk=challenge.pk).stage == "awarded"
+    assert Bid.objects.get().status == "awarded"
+    refused = inst.post(action, {"action": "award", "bid": bid.pk}, follow=True)
+    assert "只有委员会可以定榜" in text(refused)
+    assert "committee@example.org" in {m.to[0] for m in mail.outbox}  # the committee heard of the bid
