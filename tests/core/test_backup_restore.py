@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _dump() -> str:
-    out = io.StringIO()
-    call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, stdout=out, indent=0)
+    out = io.StringIO()  # XML: every datetime to the microsecond
+    call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, format="xml", stdout=out, indent=0)
     return out.getvalue()
 
 
@@ -63,6 +63,11 @@ def test_backup_then_restore_into_an_empty_database_loses_nothing(world, tmp_pat
         amount=10,
         signed_on=timezone.localdate(),
         match=match,
+    )
+    from accounts.models import User
+
+    User.objects.filter(pk=world.users["admin"].pk).update(  # sub-millisecond precision must survive too
+        date_joined=timezone.now().replace(microsecond=123)
     )
     before_counts, before_dump = row_counts(), _dump()
     archive = tmp_path / "backup.tar.gz"

@@ -1,4 +1,4 @@
-"""Back up everything the platform holds into one .tar.gz: the database as JSON (every app,
+"""Back up everything the platform holds into one .tar.gz: the database as XML (every app,
 natural keys where Django has them), the uploaded files, and a manifest of row counts that
 `restore` checks. Works the same on SQLite and PostgreSQL (for large PostgreSQL installations,
 pg_dump is faster; see the README)."""
@@ -39,10 +39,11 @@ class Command(BaseCommand):
         out = Path(options["out"] or f"backups/techbridge-{timezone.now():%Y%m%d-%H%M%S}.tar.gz")
         out.parent.mkdir(parents=True, exist_ok=True)
         data = io.StringIO()
-        call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, stdout=data)
+        # XML keeps datetimes to the microsecond (Django's JSON encoder rounds them to milliseconds).
+        call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, format="xml", stdout=data)
         manifest = {"created_at": timezone.now().isoformat(), "counts": row_counts()}
         with tarfile.open(out, "w:gz") as archive:
-            for name, text in (("data.json", data.getvalue()), ("manifest.json", json.dumps(manifest, indent=2))):
+            for name, text in (("data.xml", data.getvalue()), ("manifest.json", json.dumps(manifest, indent=2))):
                 blob = text.encode()
                 info = tarfile.TarInfo(name)
                 info.size = len(blob)

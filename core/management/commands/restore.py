@@ -39,7 +39,7 @@ class Command(BaseCommand):
 
                 for model in (TechnicalField, District, TransferMode):
                     model.objects.all().delete()
-                call_command("loaddata", str(scratch / "data.json"), verbosity=0)
+                call_command("loaddata", str(scratch / "data.xml"), verbosity=0)
                 counts = row_counts()
                 wrong = {k: (v, counts.get(k)) for k, v in manifest["counts"].items() if counts.get(k) != v}
                 if wrong:
