@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.exporting import export_response
+from core.exporting import EXPORT_FORMATS, export_response
 
 from . import reports
 from .charts import horizontal_bars, vertical_bars
@@ -65,6 +65,9 @@ def breakdown_download(request):
     if dimension not in reports.DIMENSIONS:
         dimension = "month"
     rows = reports.breakdown(year, dimension)
+    file_format = request.GET.get("file_format", "csv")
+    if file_format not in EXPORT_FORMATS:  # a page link, not the API: fall back rather than refuse
+        file_format = "csv"
     headers = [
         _("Key"),
         _("Name"),
@@ -81,9 +84,7 @@ def breakdown_download(request):
         ),
         basename=f"techbridge-{year}-{dimension}",
         actor=request.user,
-        file_format=request.GET.get("file_format", "csv")
-        if request.GET.get("file_format") in ("csv", "xlsx")
-        else "csv",
+        file_format=file_format,
     )
 
 
@@ -147,6 +148,13 @@ def challenge_detail(request, pk):
     return render(request, "challenges/detail.html", _challenge_context(request, challenge))
 
 
+def _posted_bid(challenge, post):
+    bid_id = post.get("bid", "")
+    if not bid_id.isdigit():
+        raise ValidationError(_("Choose a bid of this challenge that is still in the running."))
+    return get_object_or_404(challenge.bids, pk=bid_id)
+
+
 @login_required
 @require_POST
 def challenge_action(request, pk):
@@ -170,7 +178,7 @@ def challenge_action(request, pk):
         elif action == "reviewers":
             challenges.assign_reviewers(actor=user, challenge=challenge, count=3)
         elif action == "award":
-            bid = get_object_or_404(challenge.bids, pk=post.get("bid") or 0)
+            bid = _posted_bid(challenge, post)
             challenges.challenge_award(actor=user, challenge=challenge, bid=bid)
         elif action == "bid":
             try:
@@ -188,7 +196,7 @@ def challenge_action(request, pk):
                 team_members=[m for m in post.get("team_members", "").replace("，", ",").split(",") if m.strip()],
             )
         elif action == "review":
-            bid = get_object_or_404(challenge.bids, pk=post.get("bid") or 0)
+            bid = _posted_bid(challenge, post)
             try:
                 scores = {c["code"]: float(post.get(f"score_{c['code']}", "")) for c in challenge.criteria}
             except ValueError:

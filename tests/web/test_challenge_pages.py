@@ -93,6 +93,8 @@ def test_the_whole_challenge_in_the_browser_forms(world, django_capture_on_commi
         },
     )
     assert bid.reviews.get().total == 83.0  # (9x40 + 8x30 + 8x20 + 7x10) / 10
+    nonsense = committee.post(action, {"action": "award", "bid": "abc"}, follow=True)
+    assert nonsense.status_code == 200 and Challenge.objects.get(pk=challenge.pk).stage == "evaluating"
     committee.post(action, {"action": "award", "bid": bid.pk})
     assert Challenge.objects.get(pk=challenge.pk).stage == "awarded"
     assert Bid.objects.get().status == "awarded"

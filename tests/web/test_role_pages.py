@@ -260,3 +260,10 @@ def test_admin_rematch_job_shows_progress(world, matched, django_capture_on_comm
     assert status["state"] == "done" and status["done"] == status["total"] == 1
     assert client_for(world.users["broker"]).post("/admin-tools/rematch/").status_code == 403
     assert client_for(world.users["broker"]).get(job_url + "status/").status_code == 404
+
+
+def test_dashboard_download_falls_back_to_csv_for_an_unknown_format(world):
+    response = client_for(world.users["organiser"]).get("/dashboard/download/", {"by": "colour", "file_format": "pdf"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    xlsx = client_for(world.users["organiser"]).get("/dashboard/download/", {"by": "field", "file_format": "xlsx"})
+    assert xlsx["Content-Disposition"].endswith('.xlsx"')
