@@ -2,18 +2,16 @@
 spreadsheet upload (a Celery job with progress and every bad row), and the enterprises whose
 public needs fit an achievement. Thin: services and selectors do the work."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from core import jobs
-from core.forms import apply_service_errors
+from core.forms import apply_service_errors, listing_form_page
 from enterprises.models import Confidentiality
 from enterprises.selectors import needs_visible_to
 
@@ -81,27 +79,27 @@ def _save(request, form, achievement=None):
 def achievement_create(request):
     _member(request)
     form = AchievementForm(request.POST or None, initial={"language": request.user.language or "zh-hans"})
-    if request.method == "POST" and form.is_valid():
-        achievement = _save(request, form)
-        if achievement is not None:
-            messages.success(request, _("Saved: %(title)s") % {"title": achievement.title})
-            return redirect("institution-achievement-edit", pk=achievement.pk)
-    return render(request, "institution/achievement_form.html", {"form": form, "hints": []})
+    return listing_form_page(
+        request,
+        form,
+        lambda form: _save(request, form),
+        template="institution/achievement_form.html",
+        edit_url="institution-achievement-edit",
+        context={"hints": []},
+    )
 
 
 @login_required
 def achievement_edit(request, pk):
     achievement = _own(request, pk)
     form = AchievementForm(request.POST or None, initial=AchievementForm.initial_for(achievement))
-    if request.method == "POST" and form.is_valid():
-        saved = _save(request, form, achievement)
-        if saved is not None:
-            messages.success(request, _("Saved: %(title)s") % {"title": saved.title})
-            return redirect("institution-achievement-edit", pk=saved.pk)
-    return render(
+    return listing_form_page(
         request,
-        "institution/achievement_form.html",
-        {"form": form, "achievement": achievement, "hints": listing_hints(achievement)},
+        form,
+        lambda form: _save(request, form, achievement),
+        template="institution/achievement_form.html",
+        edit_url="institution-achievement-edit",
+        context={"achievement": achievement, "hints": listing_hints(achievement)},
     )
 
 

@@ -1,8 +1,13 @@
 """Form helpers shared by the web pages: services raise ValidationError with field names; the
 forms show those errors next to the right field."""
 
+from collections.abc import Callable
+
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 
 def keywords_field(**kwargs) -> forms.CharField:
@@ -29,3 +34,15 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+def listing_form_page(request, form, save: Callable, *, template: str, edit_url: str, context: dict | None = None):
+    """The create and edit pages of a listing: a valid POST goes to `save(form)`, which returns the
+    saved object or None when a service refused it (its errors are then on the form); a save
+    redirects to the listing's edit page, anything else shows the form again."""
+    if request.method == "POST" and form.is_valid():
+        saved = save(form)
+        if saved is not None:
+            messages.success(request, _("Saved: %(title)s") % {"title": saved.title})
+            return redirect(edit_url, pk=saved.pk)
+    return render(request, template, {"form": form, **(context or {})})

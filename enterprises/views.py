@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from core.forms import apply_service_errors
+from core.forms import apply_service_errors, listing_form_page
 from matchmaking.models import MatchNote, Stage
 from matchmaking.selectors import match_list
 from matchmaking.services import request_on_match
@@ -80,24 +80,27 @@ def _save(request, form, need=None):
 def need_create(request):
     _member(request)
     form = NeedForm(request.POST or None, initial={"language": request.user.language or "zh-hans"})
-    if request.method == "POST" and form.is_valid():
-        need = _save(request, form)
-        if need is not None:
-            messages.success(request, _("Saved: %(title)s") % {"title": need.title})
-            return redirect("enterprise-need-edit", pk=need.pk)
-    return render(request, "enterprise/need_form.html", {"form": form})
+    return listing_form_page(
+        request,
+        form,
+        lambda form: _save(request, form),
+        template="enterprise/need_form.html",
+        edit_url="enterprise-need-edit",
+    )
 
 
 @login_required
 def need_edit(request, pk):
     need = _own(request, pk)
     form = NeedForm(request.POST or None, initial=NeedForm.initial_for(need))
-    if request.method == "POST" and form.is_valid():
-        saved = _save(request, form, need)
-        if saved is not None:
-            messages.success(request, _("Saved: %(title)s") % {"title": saved.title})
-            return redirect("enterprise-need-edit", pk=saved.pk)
-    return render(request, "enterprise/need_form.html", {"form": form, "need": need})
+    return listing_form_page(
+        request,
+        form,
+        lambda form: _save(request, form, need),
+        template="enterprise/need_form.html",
+        edit_url="enterprise-need-edit",
+        context={"need": need},
+    )
 
 
 @login_required

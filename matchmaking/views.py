@@ -218,16 +218,3 @@ def rematch_page(request):
     if request.method == "POST":
         return redirect("job-page", job_id=start_rematch_all(actor=request.user))
     return render(request, "rematch.html")
-
-
-@login_required
-def job_page(request, job_id):
-    from django.http import Http404
-
-    from core import jobs as job_states
-
-    state = job_states.get(job_id, user=request.user)
-    if state is None:
-        raise Http404
-    titles = {"rematch": _("Re-match everything"), "import": _("Import")}
-    return render(request, "job.html", {"job": state, "job_id": job_id, "title": titles.get(state.get("kind"), "")})
