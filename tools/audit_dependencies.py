@@ -63,17 +63,20 @@ def installed_packages() -> dict[str, str]:
 
 
 def run_pip_audit(pip_audit: str) -> dict[str, dict]:
-    """pip-audit's verdict per canonical package name: its ``vulns`` or its ``skip_reason``."""
+    """pip-audit's verdict per canonical package name: its ``vulns`` or its ``skip_reason``
+    (nothing when pip-audit could not produce a report at all)."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "pip-audit.json"
-        completed = subprocess.run(
-            [pip_audit, "--local", "--format", "json", "--progress-spinner", "off", "--output", str(report)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        command = [pip_audit, "--local", "--format", "json", "--progress-spinner", "off", "--output", str(report)]
+        try:
+            completed = subprocess.run(command, capture_output=True, text=True, check=False)
+            reason = completed.stderr.strip() or completed.stdout.strip()
+        except OSError as exc:
+            reason = str(exc)
         if not report.exists():
-            raise SystemExit(f"pip-audit did not run: {completed.stderr.strip() or completed.stdout.strip()}")
+            # pip-audit failing must not end the audit: every package then goes to the PyPI fallback.
+            print(f"pip-audit gave no report ({reason[-300:]}); checking every package with PyPI.", file=sys.stderr)
+            return {}
         dependencies = json.loads(report.read_text())["dependencies"]
     return {canonicalize_name(dep["name"]): dep for dep in dependencies}
 

@@ -148,3 +148,28 @@ def test_fetch_reads_the_project_json_and_treats_unknown_projects_as_missing(mon
         assert audit_mod.fetch_project_json("nope") is None
     finally:
         server.shutdown()
+
+
+def fake_pip_audit(tmp_path, body):
+    script = tmp_path / "pip-audit"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_pip_audit_report_is_read_by_canonical_name(tmp_path):
+    report = json.dumps({"dependencies": [{"name": "Django", "version": "5.2.19", "vulns": []}], "fixes": []})
+    # The report goes to the path after --output, the last argument.
+    script = fake_pip_audit(tmp_path, f"for last; do :; done; printf '%s' '{report}' > \"$last\"\n")
+    assert audit_mod.run_pip_audit(script) == {"django": {"name": "Django", "version": "5.2.19", "vulns": []}}
+
+
+@pytest.mark.parametrize("broken", ["crashes", "missing"])
+def test_a_pip_audit_that_gives_no_report_sends_every_package_to_pypi(tmp_path, capsys, broken):
+    script = (
+        fake_pip_audit(tmp_path, "echo 'ConnectionError: osv.dev' >&2; exit 1\n")
+        if broken == "crashes"
+        else "/nonexistent/pip-audit"
+    )
+    assert audit_mod.run_pip_audit(script) == {}
+    assert "pip-audit gave no report" in capsys.readouterr().err
