@@ -40,7 +40,10 @@ def meetings_visible_to(user, event: MatchmakingEvent) -> QuerySet[Meeting]:
 
 
 def requests_visible_to(user) -> QuerySet[MeetingRequest]:
-    queryset = MeetingRequest.objects.select_related("sender__user", "receiver__user", "event")
+    # newest first, and a stable order so that pages neither repeat nor skip a request
+    queryset = MeetingRequest.objects.select_related("sender__user", "receiver__user", "event").order_by(
+        "-created_at", "-id"
+    )
     if user.is_platform_admin:
         return queryset
     return queryset.filter(
