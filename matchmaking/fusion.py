@@ -1,0 +1,128 @@
+"""One fusion function for ranking, evaluation and weight learning.
+
+Each (query, candidate) pair becomes a few features; a logistic model turns them into the
+probability that the pair is relevant. That probability is the score a broker sees: it is
+comparable across needs (a 0.8 means that, on the dev sets the default was fitted on, about
+four in five pairs scored so were relevant), unlike the old score divided by each query's best.
+
+Features (missing ones are 0 and have an indicator, so that a pair without, say, an English
+specialist's vector is scored by the others):
+- `dense`: cosine under the multilingual model (e5), every pair;
+- `dense_en`: cosine under the English specialist (MiniLM), English-English pairs only;
+- `lexical`: BM25 divided by the query's ceiling (the most any record could score), in [0, 1];
+- `*_rel`: the same signals relative to the best candidate of this query (1 = the best), which
+  carry the ranking within one query where absolute levels differ between kinds of text;
+- `structured`: field, maturity, modes, price and region fit, when the query has attributes.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .index.base import Candidate, LexicalStats, Query, bm25_ceiling, query_terms
+from .structured import structured_score
+
+FEATURES = (
+    "dense",
+    "dense_rel",
+    "dense_en",
+    "dense_en_rel",
+    "has_dense_en",
+    "lexical",
+    "lexical_rel",
+    "structured",
+    "has_structured",
+)
+
+
+@dataclass(frozen=True)
+class FusionModel:
+    """Logistic weights over FEATURES plus an intercept, with a version for stored matches."""
+
+    weights: tuple[float, ...]
+    intercept: float
+    version: str
+
+    def as_dict(self) -> dict:
+        return {"weights": dict(zip(FEATURES, self.weights, strict=True)), "intercept": self.intercept}
+
+    @classmethod
+    def from_dict(cls, data: dict, version: str) -> "FusionModel":
+        weights = data.get("weights", {})
+        return cls(tuple(float(weights.get(name, 0.0)) for name in FEATURES), float(data["intercept"]), version)
+
+
+# Placeholder defaults; refitted on every dev set (see README "Evaluation").
+DEFAULT_MODEL = FusionModel(
+    weights=(12.0, 4.0, 12.0, 4.0, -6.0, 6.0, 2.0, 1.0, -0.5),
+    intercept=-16.0,
+    version="fusion-1",
+)
+
+
+@dataclass
+class Pair:
+    """One scored candidate: its features, probability and the parts shown to a broker."""
+
+    candidate: Candidate
+    features: np.ndarray
+    score: float
+    components: dict
+
+
+def feature_matrix(query: Query, candidates: Sequence[Candidate], stats: LexicalStats, specialists: dict) -> np.ndarray:
+    """Candidates x FEATURES. `specialists` maps a model name to True when it reads English only."""
+    n = len(candidates)
+    x = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    if not n:
+        return x
+    multilingual = [m for m in query.vectors if not specialists.get(m)]
+    english = [m for m in query.vectors if specialists.get(m)]
+    ceiling = bm25_ceiling(query_terms(query.tokens, stats), stats) or 1.0
+    for row, c in enumerate(candidates):
+        if multilingual and multilingual[0] in c.dense:
+            x[row, 0] = max(c.dense[multilingual[0]], 0.0)
+        if english and query.language == "en" and c.language == "en" and english[0] in c.dense:
+            x[row, 2] = max(c.dense[english[0]], 0.0)
+            x[row, 4] = 1.0
+        x[row, 5] = min(c.bm25 / ceiling, 1.0)
+        if query.attrs:
+            value = structured_score(query.attrs, c.attrs)
+            if value is not None:
+                x[row, 7] = value
+                x[row, 8] = 1.0
+    for absolute, relative in ((0, 1), (2, 3), (5, 6)):
+        best = x[:, absolute].max()
+        if best > 0:
+            x[:, relative] = x[:, absolute] / best
+    return x
+
+
+def fuse(x: np.ndarray, model: FusionModel) -> np.ndarray:
+    """The probability of relevance for each row of a feature matrix."""
+    z = x @ np.asarray(model.weights) + model.intercept
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+def component_view(row: np.ndarray) -> dict:
+    """The parts a broker reads (each in [0, 1]), keyed by translatable component names."""
+    parts = {"dense": round(float(row[0]), 4), "lexical": round(float(row[5]), 4)}
+    if row[4]:
+        parts["dense_en"] = round(float(row[2]), 4)
+    if row[8]:
+        parts["structured"] = round(float(row[7]), 4)
+    return parts
+
+
+def score_candidates(
+    query: Query, candidates: Sequence[Candidate], stats: LexicalStats, specialists: dict, model: FusionModel
+) -> list[Pair]:
+    """The candidates as scored pairs, best first (ties by id, so the order is stable)."""
+    x = feature_matrix(query, candidates, stats, specialists)
+    probabilities = fuse(x, model)
+    pairs = [
+        Pair(c, x[i], round(float(probabilities[i]), 4), component_view(x[i])) for i, c in enumerate(candidates)
+    ]
+    pairs.sort(key=lambda p: (-p.score, p.candidate.id))
+    return pairs
