@@ -10,9 +10,13 @@ specialist's vector is scored by the others):
 - `dense`: cosine under the multilingual model (e5), every pair;
 - `dense_en`: cosine under the English specialist (MiniLM), English-English pairs only;
 - `lexical`: BM25 divided by the query's ceiling (the most any record could score), in [0, 1];
-- `*_rel`: the same signals relative to the best candidate of this query (1 = the best), which
-  carry the ranking within one query where absolute levels differ between kinds of text;
 - `structured`: field, maturity, modes, price and region fit, when the query has attributes.
+
+CONSTRAINT (keep it when changing the features): every feature is a function of the pair alone,
+never of the other candidates of the query. A pair's score is then the same whatever candidate set
+it is found in, which is what lets an edited achievement be scored against a need on its own and
+compared with that need's K-th stored match (incremental updates), and what makes scores comparable
+across needs.
 """
 
 from collections.abc import Sequence
@@ -23,17 +27,7 @@ import numpy as np
 from .index.base import Candidate, LexicalStats, Query, bm25_ceiling, query_terms
 from .structured import structured_score
 
-FEATURES = (
-    "dense",
-    "dense_rel",
-    "dense_en",
-    "dense_en_rel",
-    "has_dense_en",
-    "lexical",
-    "lexical_rel",
-    "structured",
-    "has_structured",
-)
+FEATURES = ("dense", "dense_en", "has_dense_en", "lexical", "structured", "has_structured")
 
 
 @dataclass(frozen=True)
@@ -55,7 +49,7 @@ class FusionModel:
 
 # Placeholder defaults; refitted on every dev set (see README "Evaluation").
 DEFAULT_MODEL = FusionModel(
-    weights=(12.0, 4.0, 12.0, 4.0, -6.0, 6.0, 2.0, 1.0, -0.5),
+    weights=(14.0, 14.0, -8.0, 8.0, 1.0, -0.5),
     intercept=-16.0,
     version="fusion-1",
 )
@@ -84,18 +78,14 @@ def feature_matrix(query: Query, candidates: Sequence[Candidate], stats: Lexical
         if multilingual and multilingual[0] in c.dense:
             x[row, 0] = max(c.dense[multilingual[0]], 0.0)
         if english and query.language == "en" and c.language == "en" and english[0] in c.dense:
-            x[row, 2] = max(c.dense[english[0]], 0.0)
-            x[row, 4] = 1.0
-        x[row, 5] = min(c.bm25 / ceiling, 1.0)
+            x[row, 1] = max(c.dense[english[0]], 0.0)
+            x[row, 2] = 1.0
+        x[row, 3] = min(c.bm25 / ceiling, 1.0)
         if query.attrs:
             value = structured_score(query.attrs, c.attrs)
             if value is not None:
-                x[row, 7] = value
-                x[row, 8] = 1.0
-    for absolute, relative in ((0, 1), (2, 3), (5, 6)):
-        best = x[:, absolute].max()
-        if best > 0:
-            x[:, relative] = x[:, absolute] / best
+                x[row, 4] = value
+                x[row, 5] = 1.0
     return x
 
 
@@ -107,11 +97,12 @@ def fuse(x: np.ndarray, model: FusionModel) -> np.ndarray:
 
 def component_view(row: np.ndarray) -> dict:
     """The parts a broker reads (each in [0, 1]), keyed by translatable component names."""
-    parts = {"dense": round(float(row[0]), 4), "lexical": round(float(row[5]), 4)}
-    if row[4]:
-        parts["dense_en"] = round(float(row[2]), 4)
-    if row[8]:
-        parts["structured"] = round(float(row[7]), 4)
+    named = dict(zip(FEATURES, row, strict=True))
+    parts = {"dense": round(float(named["dense"]), 4), "lexical": round(float(named["lexical"]), 4)}
+    if named["has_dense_en"]:
+        parts["dense_en"] = round(float(named["dense_en"]), 4)
+    if named["has_structured"]:
+        parts["structured"] = round(float(named["structured"]), 4)
     return parts
 
 
