@@ -13,6 +13,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 # A tiny deterministic encoder; tests of the real model ask for it explicitly.
 EMBEDDING_MODEL = "hash:64"
 MATCHING_ON_SAVE = False
+MATCHING_INDEX = "exact"
 # Uploads go to a throw-away directory, not the checkout.
 import tempfile  # noqa: E402
 

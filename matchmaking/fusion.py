@@ -112,8 +112,17 @@ def score_candidates(
     """The candidates as scored pairs, best first (ties by id, so the order is stable)."""
     x = feature_matrix(query, candidates, stats, specialists)
     probabilities = fuse(x, model)
-    pairs = [
-        Pair(c, x[i], round(float(probabilities[i]), 4), component_view(x[i])) for i, c in enumerate(candidates)
-    ]
+    pairs = [Pair(c, x[i], round(float(probabilities[i]), 4), component_view(x[i])) for i, c in enumerate(candidates)]
     pairs.sort(key=lambda p: (-p.score, p.candidate.id))
     return pairs
+
+
+def features_from_components(components: dict) -> np.ndarray:
+    """The feature vector of a stored match (its `components`), for weight learning."""
+    x = np.zeros(len(FEATURES), dtype=np.float64)
+    named = dict.fromkeys(FEATURES, 0.0)
+    named.update({k: float(v) for k, v in components.items() if k in named})
+    named["has_dense_en"] = 1.0 if "dense_en" in components else 0.0
+    named["has_structured"] = 1.0 if "structured" in components else 0.0
+    x[:] = [named[name] for name in FEATURES]
+    return x
