@@ -16,6 +16,7 @@ class ExactMatchingIndex(MatchingIndex):
     def __init__(self):
         self._entries: dict[tuple[str, int], IndexEntry] = {}
         self._counts: dict[tuple[str, int], Counter] = {}
+        self._stats: dict[str, LexicalStats] = {}
 
     @classmethod
     def from_settings(cls) -> "ExactMatchingIndex":
@@ -26,13 +27,20 @@ class ExactMatchingIndex(MatchingIndex):
             key = (entry.kind, entry.id)
             self._entries[key] = entry
             self._counts[key] = Counter(entry.tokens)
+            self._stats.pop(entry.kind, None)
 
     def delete(self, kind: str, ids: Iterable[int]) -> None:
         for object_id in ids:
             self._entries.pop((kind, object_id), None)
             self._counts.pop((kind, object_id), None)
+        self._stats.pop(kind, None)
 
     def lexical_stats(self, kind: str) -> LexicalStats:
+        if kind not in self._stats:
+            self._stats[kind] = self._compute_stats(kind)
+        return self._stats[kind]
+
+    def _compute_stats(self, kind: str) -> LexicalStats:
         df: Counter = Counter()
         total = 0
         documents = 0
