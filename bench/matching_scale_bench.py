@@ -33,14 +33,17 @@ from _db import print_table, scratch_database, write_json  # noqa: E402
 
 DIM = 384
 MODEL = "bench:random-384"
-VOCABULARY = """固态电池 电解质 储能 锂离子 正极材料 负极 隔膜 热管理 光伏 钙钛矿 硅片 逆变器 氢能 燃料电池 电解槽 催化剂
+VOCABULARY = """固态电池 电解质 储能 锂离子 正极材料 负极 隔膜 热管理 光伏 钙钛矿 硅片 逆变器
+氢能 燃料电池 电解槽 催化剂
 风电 叶片 齿轮箱 变流器 功率半导体 碳化硅 氮化镓 芯片 封装 晶圆 光刻 传感器 激光雷达 毫米波 机器人 减速器 伺服电机
 控制器 视觉检测 深度学习 大模型 知识图谱 语音识别 图像分割 边缘计算 工业互联网 数字孪生 区块链 网络安全 密码 无人机
 卫星 导航 遥感 航空发动机 复合材料 钛合金 高温合金 增材制造 焊接 涂层 纳米材料 石墨烯 碳纤维 陶瓷 高分子 生物医药
 抗体 疫苗 基因编辑 细胞治疗 医疗器械 影像 诊断试剂 中药 制剂 农业 育种 水稻 土壤修复 污水处理 固废 脱硫 碳捕集
 节能 建筑 装配式 轨道交通 新能源汽车 电驱动 自动驾驶 充电桩 氢燃料 智能电网 特高压 储热 地热 页岩气 油气 矿山
-安全监测 应急 消防 食品检测 冷链 包装 纺织 印染 皮革 造纸 家具 白酒 茶叶 川菜 调味品 文创 游戏 动漫 虚拟现实""".split()
-PHRASES = "提高 降低 实现 开发 优化 检测 制备 设计 集成 应用 效率 成本 寿命 安全性 精度 稳定性 工艺 系统 装置 方法".split()
+安全监测 应急 消防 食品检测 冷链 包装 纺织 印染 皮革 造纸 家具 白酒 茶叶 川菜
+调味品 文创 游戏 动漫 虚拟现实""".split()
+PHRASES = """提高 降低 实现 开发 优化 检测 制备 设计 集成 应用 效率 成本 寿命 安全性 精度 稳定性
+工艺 系统 装置 方法""".split()
 
 
 def text(rng, words: int) -> str:
@@ -117,7 +120,9 @@ def run(backend: str, n: int, needs: int, queries: int, edits: int, seed: int = 
     need_vectors = unit(rng, needs)
     Embedding.objects.bulk_create(
         [
-            Embedding(kind=RecordKind.NEED, object_id=need.pk, model_name=MODEL, text_hash="-", dim=DIM, vector=v.tobytes())
+            Embedding(
+                kind=RecordKind.NEED, object_id=need.pk, model_name=MODEL, text_hash="-", dim=DIM, vector=v.tobytes()
+            )
             for need, v in zip(need_list, need_vectors, strict=True)
         ],
         batch_size=2000,
