@@ -23,11 +23,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 
 from .index.base import Candidate, LexicalStats, Query, bm25_ceiling, query_terms
 from .structured import structured_score
 
 FEATURES = ("dense", "dense_en", "has_dense_en", "lexical", "structured", "has_structured")
+
+
+COMPONENT_LABELS = {
+    "dense": _("Meaning (multilingual model)"),
+    "dense_en": _("Meaning (English model)"),
+    "lexical": _("Shared words"),
+    "structured": _("Field, maturity, modes, price, region"),
+    "profile": _("Profile"),
+    "achievements": _("Achievements"),
+}
 
 
 @dataclass(frozen=True)
