@@ -195,6 +195,14 @@ CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_TIMEZONE = TIME_ZONE
 
+# The stored matching index (matchmaking/index): "local" is embedded (usearch HNSW plus an in-process
+# inverted index, journalled and snapshotted under MATCHING_INDEX_DIR; every process reads it, workers
+# write it); "postgres" is pgvector plus full-text search.
+MATCHING_INDEX = env.str("MATCHING_INDEX", default="local")
+MATCHING_INDEX_DIR = env.path("MATCHING_INDEX_DIR", default=BASE_DIR / "var" / "matching-index")
+# The local index writes a snapshot after this many journalled records (0: only when asked).
+MATCHING_INDEX_SNAPSHOT_EVERY = env.int("MATCHING_INDEX_SNAPSHOT_EVERY", default=1000)
+
 # Matching: the sentence-transformers model (name or local path) and ranking knobs.
 EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="bundled:all-MiniLM-L6-v2")
 # More models embedded side by side, e.g. the multilingual e5 as EMBEDDING_MODEL and the bundled

@@ -19,3 +19,5 @@ MATCHING_INDEX = "exact"
 import tempfile  # noqa: E402
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="techbridge-media-")
+# The local matching index too (tests that use one give it their own tmp_path).
+MATCHING_INDEX_DIR = tempfile.mkdtemp(prefix="techbridge-matching-index-")

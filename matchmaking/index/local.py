@@ -1,0 +1,529 @@
+"""The embedded matching index: usearch HNSW graphs for vectors, an in-process inverted index for
+BM25, both updated per record and persisted under `MATCHING_INDEX_DIR`.
+
+Why usearch: one small wheel (no BLAS or GPU stack), HNSW with per-key add and remove (so a record
+is replaced in place, without rebuilding), exact lookup of a stored vector by key, and an index
+that saves to and restores from a single file. FAISS's HNSW cannot remove vectors.
+
+Writes go to an append-only journal first (see `journal.py`); every process, the writer included,
+applies the journal in order, so all processes hold the same state. A reader (a web process)
+opens the last snapshot and replays the journal after it; on every call it checks (an fstat)
+whether another process wrote and applies only the new records. `snapshot()` writes the whole
+state atomically and lets the journal before it be deleted; writers take one on their own after
+`snapshot_every` journalled records (MATCHING_INDEX_SNAPSHOT_EVERY).
+
+Per record this stores: the vector per model (float32, in the model's usearch index, key = the
+record id), the tokens as term ids, one posting per distinct term, and the language, owner,
+audience and attrs. Dense scores are inner products of the stored unit vectors with the query's;
+BM25 is `base.bm25_scores`, vectorised, with exact corpus statistics."""
+
+import base64
+import json
+import logging
+import os
+import shutil
+import threading
+import uuid
+from collections import deque
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from usearch.index import Index
+
+from .base import Candidate, IndexEntry, LexicalStats, MatchingIndex, Query, query_terms
+from .inverted import KindStore
+from .journal import (
+    Current,
+    Journal,
+    JournalLost,
+    decode_value,
+    encode_line,
+    encode_value,
+    fsync_directory,
+    try_lock,
+)
+
+logger = logging.getLogger(__name__)
+
+# HNSW parameters (bench/matching_index_micro.py measures them): edges per node, the candidate
+# list while inserting and while searching. See the README for recall and latency.
+CONNECTIVITY = 32
+EXPANSION_ADD = 128
+EXPANSION_SEARCH = 256
+# A snapshot after this many journalled records (upserted or deleted entries): replaying that
+# many on start-up costs about as long as a snapshot of a 100,000-record index takes to load.
+SNAPSHOT_EVERY = 1000
+# Entries per journal line (a large upsert is several lines, each applied as one batch).
+LINE_ENTRIES = 256
+# Dense search asks the graph for more than k when filters remove some, growing by this factor
+# until k eligible records are found (then exactly, over the whole index, if the graph came short).
+OVERSAMPLE_GROWTH = 4
+# With at most this many eligible records (a selective audience filter), dense search is exact.
+EXACT_BELOW = 2048
+SNAPSHOT_FORMAT = 1
+
+
+def _vector(value, model: str) -> np.ndarray:
+    vector = np.asarray(value, dtype=np.float32)
+    if vector.ndim != 1 or not len(vector):
+        raise ValueError(f"the vector for {model!r} must be one non-empty row, not shape {vector.shape}")
+    if not np.all(np.isfinite(vector)):
+        raise ValueError(f"the vector for {model!r} has non-finite values")
+    return vector
+
+
+def _stored_vectors(index: Index, keys: np.ndarray) -> np.ndarray:
+    """The stored float32 vectors of these keys (all present), one row each."""
+    stored = index.get(keys, dtype=np.float32)
+    return np.vstack(stored) if isinstance(stored, tuple) else np.atleast_2d(stored)
+
+
+def _encode_entry(entry: IndexEntry, vectors: dict[str, np.ndarray]) -> dict:
+    return {
+        "kind": entry.kind,
+        "id": int(entry.id),
+        "tokens": [str(t) for t in entry.tokens],
+        "vectors": {m: base64.b64encode(v.astype("<f4").tobytes()).decode("ascii") for m, v in vectors.items()},
+        "language": entry.language,
+        "owner": None if entry.owner is None else int(entry.owner),
+        "audience": entry.audience,
+        "attrs": encode_value(entry.attrs or {}),
+    }
+
+
+def _decode_vectors(encoded: dict[str, str]) -> dict[str, np.ndarray]:
+    return {m: np.frombuffer(base64.b64decode(v), dtype="<f4") for m, v in encoded.items()}
+
+
+class LocalMatchingIndex(MatchingIndex):
+    def __init__(
+        self,
+        directory,
+        *,
+        snapshot_every: int = SNAPSHOT_EVERY,
+        connectivity: int = CONNECTIVITY,
+        expansion_add: int = EXPANSION_ADD,
+        expansion_search: int = EXPANSION_SEARCH,
+        durable: bool = False,
+    ):
+        """`durable`: fsync every journal write (a power cut then loses nothing; a process crash
+        never loses a completed write either way)."""
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / "snapshots").mkdir(exist_ok=True)
+        self.snapshot_every = snapshot_every
+        self.connectivity = connectivity
+        self.expansion_add = expansion_add
+        self.expansion_search = expansion_search
+        self.durable = durable
+        self._lock = threading.RLock()
+        self._current = Current(self.directory)
+        self._journal = Journal(self.directory)
+        self._closed = False
+        self._open()
+
+    @classmethod
+    def from_settings(cls) -> "LocalMatchingIndex":
+        from django.conf import settings
+
+        return cls(
+            settings.MATCHING_INDEX_DIR,
+            snapshot_every=getattr(settings, "MATCHING_INDEX_SNAPSHOT_EVERY", SNAPSHOT_EVERY),
+        )
+
+    # -- opening and following the journal --------------------------------------------------
+
+    def _reset(self) -> None:
+        self._stores: dict[str, KindStore] = {}
+        self._vectors: dict[tuple[str, str], Index] = {}
+        # (journal position after a line, records in it) for lines after the last snapshot.
+        self._pending: deque[tuple[int, int]] = deque()
+
+    def _open(self) -> None:
+        """Load the current snapshot (retrying if a newer one replaced it meanwhile), then replay
+        the journal after it."""
+        self._reset()
+        for _attempt in range(5):
+            current = self._current.read()
+            try:
+                if current["snapshot"]:
+                    self._load_snapshot(self.directory / "snapshots" / current["snapshot"])
+                break
+            except FileNotFoundError:
+                logger.info("matching index: snapshot %s was replaced while opening; retrying", current["snapshot"])
+                self._reset()
+        else:
+            raise RuntimeError(f"the matching index under {self.directory} keeps changing; could not open it")
+        self._snapshot_position = current["position"]
+        self._journal.seek(current["position"])
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Apply what other processes (and this one) appended to the journal since the last call."""
+        if self._closed:
+            raise RuntimeError("the matching index is closed")
+        try:
+            for position, record in self._journal.read():
+                try:
+                    applied = self._apply(record)
+                except Exception:  # every process fails alike on it, so they stay in step
+                    logger.exception("matching index: a journal record ending at %d could not be applied", position)
+                    applied = 0
+                self._pending.append((position, applied))
+        except JournalLost:
+            logger.warning("matching index: fell behind the journal by more than a snapshot; reloading")
+            self._journal.close()
+            self._open()
+
+    def _apply(self, record: dict) -> int:
+        if record["op"] == "delete":
+            for record_id in record["ids"]:
+                self._remove(record["kind"], int(record_id))
+            return len(record["ids"])
+        if record["op"] == "upsert":
+            additions: dict[tuple[str, str], tuple[list[int], list[np.ndarray]]] = {}
+            for item in record["entries"]:
+                kind, record_id = item["kind"], int(item["id"])
+                self._remove(kind, record_id)
+                store = self._stores.get(kind) or self._stores.setdefault(kind, KindStore(kind))
+                store.add(
+                    record_id,
+                    item["tokens"],
+                    item["audience"],
+                    item["language"],
+                    item["owner"],
+                    decode_value(item["attrs"]),
+                )
+                for model, vector in _decode_vectors(item["vectors"]).items():
+                    keys, vectors = additions.setdefault((kind, model), ([], []))
+                    keys.append(record_id)
+                    vectors.append(vector)
+            for (kind, model), (keys, vectors) in additions.items():
+                index = self._vector_index(kind, model, len(vectors[0]))
+                if index.ndim != len(vectors[0]):
+                    logger.error(
+                        "matching index: %s vectors of %s have %d dimensions, not %d; skipped",
+                        model,
+                        kind,
+                        len(vectors[0]),
+                        index.ndim,
+                    )
+                    continue
+                index.add(np.asarray(keys, dtype=np.uint64), np.stack(vectors))
+            return len(record["entries"])
+        logger.error("matching index journal: unknown operation %r skipped", record.get("op"))
+        return 0
+
+    def _remove(self, kind: str, record_id: int) -> None:
+        store = self._stores.get(kind)
+        if store is None or not store.remove(record_id):
+            return
+        for (index_kind, _model), index in self._vectors.items():
+            if index_kind == kind and record_id in index:
+                index.remove(record_id)
+
+    def _vector_index(self, kind: str, model: str, ndim: int) -> Index:
+        index = self._vectors.get((kind, model))
+        if index is None:
+            index = self._vectors[(kind, model)] = Index(
+                ndim=ndim,
+                metric="cos",
+                dtype="f32",
+                connectivity=self.connectivity,
+                expansion_add=self.expansion_add,
+                expansion_search=self.expansion_search,
+            )
+        return index
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def upsert(self, entries: Sequence[IndexEntry]) -> None:
+        latest: dict[tuple[str, int], IndexEntry] = {}
+        for entry in entries:  # the last version of a record in one call wins
+            latest.pop((entry.kind, int(entry.id)), None)
+            latest[(entry.kind, int(entry.id))] = entry
+        if not latest:
+            return
+        encoded = []
+        with self._lock:
+            self._catch_up()
+            dimensions = {key: index.ndim for key, index in self._vectors.items()}
+        for entry in latest.values():
+            vectors = {model: _vector(value, model) for model, value in entry.vectors.items()}
+            for model, vector in vectors.items():
+                expected = dimensions.setdefault((entry.kind, model), len(vector))
+                if expected != len(vector):
+                    raise ValueError(
+                        f"{model!r} vectors of {entry.kind} have {expected} dimensions; {entry.kind} "
+                        f"{entry.id} has {len(vector)}"
+                    )
+            encoded.append(_encode_entry(entry, vectors))
+        lines = [
+            encode_line({"op": "upsert", "entries": encoded[i : i + LINE_ENTRIES]})
+            for i in range(0, len(encoded), LINE_ENTRIES)
+        ]
+        self._write(lines)
+
+    def delete(self, kind: str, ids: Iterable[int]) -> None:
+        ids = sorted({int(i) for i in ids})
+        if ids:
+            self._write([encode_line({"op": "delete", "kind": kind, "ids": ids})])
+
+    def _write(self, lines: list[bytes]) -> None:
+        if self._closed:
+            raise RuntimeError("the matching index is closed")
+        self._journal.append(lines, durable=self.durable)
+        with self._lock:
+            self._catch_up()
+        if self.snapshot_every and self.pending_records() >= self.snapshot_every:
+            self.snapshot()
+
+    def pending_records(self) -> int:
+        """Records journalled after the newest snapshot (as far as this process has read)."""
+        position = self._current.read()["position"]
+        with self._lock:
+            while self._pending and self._pending[0][0] <= position:
+                self._pending.popleft()
+            return sum(n for _, n in self._pending)
+
+    # -- snapshots --------------------------------------------------------------------------
+
+    def snapshot(self) -> bool:
+        """Write the state as a new snapshot, point CURRENT at it and drop the journal that the
+        previous snapshot made redundant. Returns False (and does nothing) when there is nothing
+        new since the newest snapshot or another process is writing one right now.
+
+        Cost: the in-memory state is compacted and written out; this process's reads wait
+        meanwhile (run it in a worker: after `snapshot_every` writes it runs on its own)."""
+        snapshots = self.directory / "snapshots"
+        with try_lock(self.directory / "snapshot.lock") as mine:
+            if not mine:
+                return False
+            with self._lock:
+                self._catch_up()
+                position = self._journal.position
+                if position <= self._current.read()["position"]:
+                    return False
+                name = f"{position:020d}-{uuid.uuid4().hex[:8]}"
+                temporary = snapshots / f"tmp-{name}"
+                self._write_snapshot(temporary, position)
+            temporary.rename(snapshots / name)
+            fsync_directory(snapshots)
+            with self._journal.locked():
+                previous = self._current.read()
+                if previous["position"] >= position:
+                    shutil.rmtree(snapshots / name, ignore_errors=True)
+                    return False
+                self._current.write(name, position)
+                self._journal.rotate(keep_from=previous["position"])
+            keep = {name, previous["snapshot"]}
+            for path in snapshots.iterdir():
+                if path.name not in keep:
+                    shutil.rmtree(path, ignore_errors=True)
+        self.pending_records()
+        logger.info("matching index: snapshot %s written", name)
+        return True
+
+    def _write_snapshot(self, directory: Path, position: int) -> None:
+        directory.mkdir(parents=True)
+        manifest = {"format": SNAPSHOT_FORMAT, "position": position, "kinds": {}, "vectors": []}
+        for number, (kind, store) in enumerate(sorted(self._stores.items())):
+            arrays, meta = store.to_arrays(encode_value)
+            np.savez(directory / f"kind-{number}.npz", **arrays)
+            with open(directory / f"kind-{number}.json", "w") as handle:
+                json.dump(meta, handle, ensure_ascii=False, separators=(",", ":"))
+            manifest["kinds"][kind] = f"kind-{number}"
+        for number, ((kind, model), index) in enumerate(sorted(self._vectors.items())):
+            name = f"vectors-{number}.usearch"
+            index.save(str(directory / name))
+            manifest["vectors"].append({"kind": kind, "model": model, "file": name})
+        with open(directory / "manifest.json", "w") as handle:
+            json.dump(manifest, handle)
+        for path in directory.iterdir():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+        fsync_directory(directory)
+
+    def _load_snapshot(self, directory: Path) -> None:
+        manifest = json.loads((directory / "manifest.json").read_text())
+        if manifest.get("format") != SNAPSHOT_FORMAT:
+            raise RuntimeError(f"matching index snapshot {directory} has format {manifest.get('format')}")
+        for kind, stem in manifest["kinds"].items():
+            meta = json.loads((directory / f"{stem}.json").read_text())
+            with np.load(directory / f"{stem}.npz") as arrays:
+                arrays = {name: arrays[name] for name in arrays.files}
+            self._stores[kind] = KindStore.from_arrays(kind, arrays, meta, decode_value)
+        for item in manifest["vectors"]:
+            index = Index.restore(str(directory / item["file"]))
+            if index is None:
+                raise RuntimeError(f"matching index snapshot {directory}: {item['file']} is not a usearch index")
+            index.expansion_add = self.expansion_add
+            index.expansion_search = self.expansion_search
+            self._vectors[(item["kind"], item["model"])] = index
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def candidates(
+        self,
+        kind: str,
+        query: Query,
+        *,
+        dense_k: int,
+        lexical_k: int,
+        audiences: Sequence[str] | None = None,
+        exclude: Iterable[int] = (),
+    ) -> list[Candidate]:
+        exclude = {int(i) for i in exclude}
+        with self._lock:
+            self._catch_up()
+            store = self._stores.get(kind)
+            if store is None or not store.slot_of:
+                return []
+            excluded = [store.slot_of[i] for i in exclude if i in store.slot_of]
+            mask = store.eligible(audiences, excluded)
+            chosen: set[int] = set()
+            if dense_k > 0:
+                for model, vector in query.vectors.items():
+                    chosen.update(self._dense_top(kind, model, vector, dense_k, store, mask, len(excluded)))
+            stats = store.stats()
+            terms = query_terms(query.tokens, stats)
+            lexical = store.bm25_all(terms, stats) if terms else None
+            if lexical is not None and lexical_k > 0:
+                chosen.update(store.top(lexical[0], mask, lexical_k).tolist())
+            slots = sorted(chosen, key=lambda s: int(store.ids.data[s]))
+            return self._scored(kind, store, query, slots, terms, lexical)
+
+    def _dense_top(self, kind, model, vector, k, store: KindStore, mask: np.ndarray, excluded: int) -> list[int]:
+        """Slots of the k eligible records nearest to `vector` under `model`: from the graph,
+        asking for more while filters leave fewer than k; exactly when few records are eligible."""
+        index = self._vectors.get((kind, model))
+        if index is None or not len(index):
+            return []
+        query = _vector(vector, model)
+        if len(query) != index.ndim:
+            raise ValueError(f"the query vector for {model!r} has {len(query)} dimensions, not {index.ndim}")
+        eligible = int(mask.sum())
+        if eligible <= max(EXACT_BELOW, OVERSAMPLE_GROWTH * k):
+            return self._exact_top(index, query, k, store, np.flatnonzero(mask))
+        size = len(index)
+        count = min(size, int(k * len(store.slot_of) / eligible * 1.1) + excluded + 8)
+        while True:
+            found = self._eligible_slots(index.search(query, count, threads=1).keys, store, mask)
+            if len(found) >= k or count >= size:
+                break
+            count = min(size, count * OVERSAMPLE_GROWTH)
+        if len(found) < k:  # the graph did not reach them all: the exact answer
+            return self._exact_top(index, query, k, store, np.flatnonzero(mask))
+        return found[:k]
+
+    @staticmethod
+    def _exact_top(index: Index, query: np.ndarray, k: int, store: KindStore, slots: np.ndarray) -> list[int]:
+        ids = store.ids.data[slots].astype(np.uint64)
+        present = np.atleast_1d(index.contains(ids)) if len(ids) else np.zeros(0, dtype=bool)
+        slots, ids = slots[present], ids[present]
+        if not len(ids):
+            return []
+        scores = _stored_vectors(index, ids) @ query
+        order = np.lexsort((ids, -scores))[:k]
+        return slots[order].tolist()
+
+    @staticmethod
+    def _eligible_slots(keys: np.ndarray, store: KindStore, mask: np.ndarray) -> list[int]:
+        slot_of = store.slot_of
+        slots = [slot_of.get(int(key), -1) for key in keys.tolist()]
+        return [s for s in slots if s >= 0 and mask[s]]
+
+    def _scored(self, kind, store: KindStore, query: Query, slots: list[int], terms, lexical) -> list[Candidate]:
+        if not slots:
+            return []
+        ids = store.ids.data[np.asarray(slots, dtype=np.int64)]
+        dense: list[dict[str, float]] = [{} for _ in slots]
+        for model, vector in query.vectors.items():
+            index = self._vectors.get((kind, model))
+            if index is None:
+                continue
+            query_vector = _vector(vector, model).astype(np.float64)
+            present = np.flatnonzero(np.atleast_1d(index.contains(ids.astype(np.uint64))))
+            if not len(present):
+                continue
+            values = _stored_vectors(index, ids[present].astype(np.uint64)).astype(np.float64) @ query_vector
+            for row, value in zip(present.tolist(), values.tolist(), strict=True):
+                dense[row][model] = value
+        if lexical is not None:
+            scores, postings = lexical
+            shared = store.shared_terms(terms, postings, slots)
+        result = []
+        for row, slot in enumerate(slots):
+            result.append(
+                Candidate(
+                    id=int(ids[row]),
+                    dense=dense[row],
+                    bm25=float(scores[slot]) if lexical is not None else 0.0,
+                    shared_terms=shared[slot] if lexical is not None else [],
+                    language=store.language[slot],
+                    owner=store.owner[slot],
+                    attrs=store.attrs[slot],
+                )
+            )
+        return result
+
+    def score(self, kind: str, query: Query, ids: Iterable[int]) -> list[Candidate]:
+        with self._lock:
+            self._catch_up()
+            store = self._stores.get(kind)
+            if store is None:
+                return []
+            slots = list(dict.fromkeys(store.slot_of[int(i)] for i in ids if int(i) in store.slot_of))
+            if not slots:
+                return []
+            stats = store.stats()
+            terms = query_terms(query.tokens, stats)
+            lexical = store.bm25_all(terms, stats) if terms else None
+            return self._scored(kind, store, query, slots, terms, lexical)
+
+    def lexical_stats(self, kind: str) -> LexicalStats:
+        with self._lock:
+            self._catch_up()
+            store = self._stores.get(kind)
+            return store.stats() if store is not None else LexicalStats(0, 0.0, {})
+
+    def entry(self, kind: str, id: int) -> IndexEntry | None:
+        with self._lock:
+            self._catch_up()
+            store = self._stores.get(kind)
+            slot = store.slot_of.get(int(id)) if store is not None else None
+            if slot is None:
+                return None
+            vectors = {}
+            for (index_kind, model), index in self._vectors.items():
+                if index_kind == kind and int(id) in index:
+                    vectors[model] = np.asarray(index.get(int(id), dtype=np.float32), dtype=np.float32)
+            return IndexEntry(
+                kind=kind,
+                id=int(id),
+                tokens=[store.terms[t] for t in store.tokens[slot].tolist()],
+                vectors=vectors,
+                language=store.language[slot],
+                owner=store.owner[slot],
+                audience=store.audiences[int(store.audience.data[slot])],
+                attrs=decode_value(encode_value(store.attrs[slot])),
+            )
+
+    def ids(self, kind: str) -> set[int]:
+        with self._lock:
+            self._catch_up()
+            store = self._stores.get(kind)
+            return set(store.slot_of) if store is not None else set()
+
+    def count(self, kind: str) -> int:
+        with self._lock:
+            self._catch_up()
+            store = self._stores.get(kind)
+            return len(store.slot_of) if store is not None else 0
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._journal.close()
+            self._stores, self._vectors = {}, {}
