@@ -211,9 +211,6 @@ EMBEDDING_EXTRA_MODELS = env.list("EMBEDDING_EXTRA_MODELS", default=[])
 EMBEDDING_MULTILINGUAL = env.bool("EMBEDDING_MULTILINGUAL", default=False)
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
 MATCH_TOP_K = env.int("MATCH_TOP_K", default=20)
-# The stored matching index: "local" (embedded: usearch + an in-process lexical index under
-# MATCHING_INDEX_DIR) or "postgres" (pgvector + full-text search at MATCHING_INDEX_URL).
-MATCHING_INDEX = env.str("MATCHING_INDEX", default="local")
 # Two-stage ranking: candidates from the index (dense top-N per model, lexical top-N), then fusion.
 MATCHING_DENSE_CANDIDATES = env.int("MATCHING_DENSE_CANDIDATES", default=100)
 MATCHING_LEXICAL_CANDIDATES = env.int("MATCHING_LEXICAL_CANDIDATES", default=100)

@@ -14,7 +14,7 @@ INPROCESS_TASK_THREAD = False  # tasks run where they are queued, so tests see t
 # A tiny deterministic encoder; tests of the real model ask for it explicitly.
 EMBEDDING_MODEL = "hash:64"
 MATCHING_ON_SAVE = False
-MATCHING_INDEX = "exact"
+# The production default backend; each test gets its own index directory (tests/conftest.py).
 # Uploads go to a throw-away directory, not the checkout.
 import tempfile  # noqa: E402
 

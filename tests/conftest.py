@@ -59,11 +59,11 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_matching_index():
-    """Each test starts with an empty matching index (the in-memory reference backend unless a
-    test chooses another)."""
+def _fresh_matching_index(settings, tmp_path_factory):
+    """Each test starts with an empty matching index of the production default backend."""
     from matchmaking.index import reset_index
 
+    settings.MATCHING_INDEX_DIR = tmp_path_factory.mktemp("matching-index")
     reset_index()
     yield
     reset_index()
