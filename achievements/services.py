@@ -292,11 +292,10 @@ def institution_update(*, institution: Institution, actor, **changes) -> Institu
     if saved.get("name") != institution.name:
         refresh_institution_documents(institution)
     if saved.get("district_id") != institution.district_id:
-        # The ranker scores an achievement by its institution's district: mark the achievements
-        # changed (the cached ranker keys on their updated_at) and re-match them.
-        achievements = Achievement.objects.filter(institution=institution)
-        achievements.update(updated_at=timezone.now())
-        records_changed("achievement", list(achievements.values_list("pk", flat=True)))
+        # The matching index keeps each achievement's institution district (structured score,
+        # "same district" reason): re-index and re-match them.
+        ids = list(Achievement.objects.filter(institution=institution).values_list("pk", flat=True))
+        records_changed("achievement", ids)
     return institution
 
 

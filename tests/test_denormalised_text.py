@@ -1,17 +1,16 @@
 """Every denormalised text follows its source: achievements and experts are searched by their
-institution's name, needs by their enterprise's name, the ranker scores achievements by their
-institution's district. A change through the API or the admin refreshes each."""
+institution's name, needs by their enterprise's name, the matching index keeps each achievement's
+institution district. A change through the API or the admin refreshes each."""
 
-import pytest
 from django.test import Client
 
 from achievements import services as achievement_services
 from achievements.models import Achievement, Expert
 from core.models import District
 from enterprises.models import TechnologyNeed
-from matchmaking import ranking
+from matchmaking.index import get_index
 
-from .factories import UserFactory, make_achievement, make_need
+from .factories import UserFactory, index_everything, make_achievement, make_need
 
 
 def ids(client, url):
@@ -133,21 +132,17 @@ def test_expert_edited_in_the_admin_is_searched_by_its_new_name(world):
     assert "李研究员" in document and "张教授" not in document
 
 
-@pytest.fixture
-def _fresh_ranker():
-    ranking._cache.clear()
-    yield
-    ranking._cache.clear()
-
-
-def test_institution_district_change_reaches_the_cached_ranker(world, _fresh_ranker):
+def test_institution_district_change_reaches_the_matching_index(world, settings, django_capture_on_commit_callbacks):
+    """The stored index keeps each achievement's institution district (structured score and the
+    'same district' reason): a district change re-indexes and re-matches its achievements."""
     achievement = make_achievement(world.inst_a, title="复合固态电解质")
-    before = {r.id: r.attrs["district"] for r in ranking.achievement_ranker().documents}
-    assert before == {achievement.pk: None}
+    index_everything()
+    assert get_index().entry("achievement", achievement.pk).attrs["district"] is None
 
-    achievement_services.institution_update(
-        institution=world.inst_a, actor=None, district=District.objects.get(code="wuhou")
-    )
+    settings.MATCHING_ON_SAVE = True
+    with django_capture_on_commit_callbacks(execute=True):
+        achievement_services.institution_update(
+            institution=world.inst_a, actor=None, district=District.objects.get(code="wuhou")
+        )
 
-    after = {r.id: r.attrs["district"] for r in ranking.achievement_ranker().documents}
-    assert after == {achievement.pk: "wuhou"}
+    assert get_index().entry("achievement", achievement.pk).attrs["district"] == "wuhou"
