@@ -1,4 +1,4 @@
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -11,11 +11,15 @@ from rest_framework.views import APIView
 
 from core.api.throttling import AuthRateThrottle
 
+from .lockout import LockedOut
 from .serializers import LoginSerializer, MeSerializer, TokenSerializer
 
 
 class TokenLoginView(APIView):
     """Exchange a username and password for an API token."""
+
+    # Failures count towards the sign-in lockout (accounts/lockout.py) like the web sign-in's; a
+    # locked account or address answers 429 `locked_out`, even with the right password.
 
     permission_classes = [AllowAny]
     # Token authentication only so that a failed login answers 401 with a WWW-Authenticate header.
@@ -30,9 +34,13 @@ class TokenLoginView(APIView):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(request=request, **serializer.validated_data)
+        if getattr(request, "axes_locked_out", False):
+            raise LockedOut()
         if user is None or not user.is_active:
             raise AuthenticationFailed(_("The username or password is wrong."))
         token, _created = Token.objects.get_or_create(user=user)
+        # A sign-in like the web's: records it and clears this account's failures from this address.
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
         return Response({"token": token.key})
 
 

@@ -27,6 +27,13 @@ class InstitutionAdmin(admin.ModelAdmin):
     list_filter = ["kind", "district"]
     search_fields = ["name", "short_name"]
 
+    def save_model(self, request, obj, form, change):
+        """Through the service, so a rename refreshes the search text of its achievements and experts."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in services.INSTITUTION_FIELDS}
+        services.institution_update(institution=obj, actor=request.user, **changes)
+
 
 @admin.register(Expert)
 class ExpertAdmin(admin.ModelAdmin):
@@ -34,6 +41,10 @@ class ExpertAdmin(admin.ModelAdmin):
     list_filter = ["field"]
     search_fields = ["name", "expertise"]
     list_select_related = ["institution", "field"]
+
+    def save_model(self, request, obj, form, change):
+        """Through the service, so the search text (which has the institution's name) stays current."""
+        services.expert_save(expert=obj, actor=request.user)
 
 
 class PatentInline(admin.TabularInline):

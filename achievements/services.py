@@ -287,12 +287,53 @@ def institution_update(*, institution: Institution, actor, **changes) -> Institu
             raise ValidationError({name: _("This field cannot be changed.")})
         setattr(institution, name, value)
     institution.full_clean()
+    saved = Institution.objects.filter(pk=institution.pk).values("name", "district_id").first() or {}
     institution.save()
+    if saved.get("name") != institution.name:
+        refresh_institution_documents(institution)
+    if saved.get("district_id") != institution.district_id:
+        # The matching index keeps each achievement's institution district (structured score,
+        # "same district" reason): re-index and re-match them.
+        ids = list(Achievement.objects.filter(institution=institution).values_list("pk", flat=True))
+        records_changed("achievement", ids)
     return institution
 
 
+REFRESH_BATCH = 500
+
+
+def refresh_institution_documents(institution: Institution) -> int:
+    """Achievements and experts are searched by their institution's name, which their
+    `search_document` copies: rebuild those of this institution (after a rename). Only the
+    search text changes (no `updated_at`, no re-embedding: the embedded text has no owner name)."""
+    count = 0
+    achievements = (
+        Achievement.objects.filter(institution=institution).prefetch_related("patents").order_by("pk")
+    ).iterator(chunk_size=REFRESH_BATCH)
+    batch = []
+    for achievement in achievements:
+        achievement.institution = institution
+        patents = [PatentInput(p.number, p.status) for p in achievement.patents.all()]
+        achievement.search_document = achievement_search_document(achievement, patents)
+        batch.append(achievement)
+        if len(batch) == REFRESH_BATCH:
+            count += Achievement.objects.bulk_update(batch, ["search_document"])
+            batch = []
+    count += Achievement.objects.bulk_update(batch, ["search_document"]) if batch else 0
+    experts = list(Expert.objects.filter(institution=institution).order_by("pk"))
+    for expert in experts:
+        expert.institution = institution
+        expert.search_document = expert_search_document(expert)
+    count += Expert.objects.bulk_update(experts, ["search_document"], batch_size=REFRESH_BATCH)
+    return count
+
+
+def expert_search_document(expert: Expert) -> str:
+    return build_document(expert.name, expert.title, expert.expertise, expert.institution.name)
+
+
 def _save_expert(expert: Expert) -> Expert:
-    expert.search_document = build_document(expert.name, expert.title, expert.expertise, expert.institution.name)
+    expert.search_document = expert_search_document(expert)
     expert.full_clean(exclude=["search_document"])
     expert.save()
     records_changed("expert", [expert.pk])
@@ -305,6 +346,12 @@ def expert_create(*, actor, institution: Institution, name: str, expertise: str,
 
 
 EXPERT_FIELDS = {"name", "title", "field", "expertise", "email", "phone", "language"}
+
+
+@transaction.atomic
+def expert_save(*, expert: Expert, actor) -> Expert:
+    """Save an expert edited as a whole (the admin form), keeping its search text and embedding current."""
+    return _save_expert(expert)
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from accounts import views as accounts_views
 from accounts.api import MeView, TokenLoginView, TokenLogoutView
 from achievements import views as achievements_views
 from achievements.api import AchievementViewSet, ExpertViewSet, InstitutionViewSet
@@ -70,6 +71,10 @@ api_v1 = [
 
 urlpatterns = [
     path("", home, name="home"),
+    # Before Django's own: the password pages that count wrong old passwords towards the sign-in
+    # lockout and limit reset e-mails (accounts/views.py).
+    path("accounts/password_change/", accounts_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_reset/", accounts_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("broker/inbox/", matchmaking_views.broker_inbox, name="broker-inbox"),
     path("broker/pipeline/", matchmaking_views.pipeline_board, name="broker-pipeline"),
@@ -112,6 +117,7 @@ urlpatterns = [
     path(
         "organiser/events/<int:pk>/schedule/status/", events_views.scheduler_status, name="organiser-scheduler-status"
     ),
+    path("admin/password_change/", admin.site.admin_view(accounts_views.admin_password_change)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -44,8 +44,35 @@ def enterprise_update(*, enterprise: Enterprise, actor, **changes) -> Enterprise
             raise ValidationError({name: _("This field cannot be changed.")})
         setattr(enterprise, name, normalize_uscc(value) if name == "credit_code" else value)
     enterprise.full_clean()
+    saved_name = Enterprise.objects.filter(pk=enterprise.pk).values_list("name", flat=True).first()
     enterprise.save()
+    if saved_name != enterprise.name:
+        refresh_enterprise_documents(enterprise)
     return enterprise
+
+
+def need_search_document(need: TechnologyNeed) -> str:
+    return build_document(need.title, need.keywords, need.description, need.enterprise.name)
+
+
+def refresh_enterprise_documents(enterprise: Enterprise) -> int:
+    """Needs are searched by their enterprise's name, which their `search_document` copies:
+    rebuild those of this enterprise (after a rename). Only the search text changes."""
+    needs = list(TechnologyNeed.objects.filter(enterprise=enterprise).order_by("pk"))
+    for need in needs:
+        need.enterprise = enterprise
+        need.search_document = need_search_document(need)
+    return TechnologyNeed.objects.bulk_update(needs, ["search_document"], batch_size=500)
+
+
+@transaction.atomic
+def need_save(*, need: TechnologyNeed, actor) -> TechnologyNeed:
+    """Save a need edited as a whole (the admin form), keeping its search text and embedding current."""
+    need.search_document = need_search_document(need)
+    need.full_clean(exclude=["search_document"])
+    need.save()
+    records_changed("need", [need.pk])
+    return need
 
 
 def _validate_need(need: TechnologyNeed, *, is_new: bool) -> None:
@@ -71,7 +98,7 @@ def _save_need(need: TechnologyNeed, *, is_new: bool, cooperation_modes) -> Tech
     need.title = (need.title or "").strip()
     need.keywords = clean_keywords(need.keywords)
     _validate_need(need, is_new=is_new)
-    need.search_document = build_document(need.title, need.keywords, need.description, need.enterprise.name)
+    need.search_document = need_search_document(need)
     need.full_clean(exclude=["search_document"])
     need.save()
     if cooperation_modes is not None:

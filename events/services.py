@@ -295,6 +295,9 @@ SIDE_OF_ROLE = {"institution": Side.HOLDER, "enterprise": Side.ENTERPRISE, "brok
 
 @transaction.atomic
 def register(*, event: MatchmakingEvent, user, availability=(), max_meetings: int = 6) -> Registration:
+    # Lock the event so that registrations are counted one after the other: two people taking the
+    # last place at once give one registration and one "The event is full."
+    event = MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
     if event.status != EventStatus.OPEN:
         raise ValidationError({"event": _("This event is not open for registration.")})
     if event.registration_deadline and timezone.now() > event.registration_deadline:

@@ -415,6 +415,11 @@ def request_on_match(*, match: Match, actor, kind: str, message: str = "") -> Ma
         raise PermissionDenied(_("Only the enterprise or the institution of this match can ask."))
     if kind not in (NoteKind.INTRODUCTION_REQUEST, NoteKind.MEETING_REQUEST):
         raise ValidationError({"kind": _("Ask for an introduction or a meeting.")})
+    # Lock the match so that two requests at once are checked one after the other: the second
+    # sees the first's note and is refused (and its stage is read as it is now).
+    match = (
+        Match.objects.select_for_update(of=("self",)).select_related("need", "achievement", "broker").get(pk=match.pk)
+    )
     if match.stage in (Stage.DECLINED, Stage.WITHDRAWN, Stage.CONTRACT_SIGNED):
         raise ValidationError({"kind": _("This match is closed.")})
     if MatchNote.objects.filter(match=match, author=actor, kind=kind).exists():

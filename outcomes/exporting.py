@@ -21,6 +21,15 @@ def indicator_names() -> dict:
     }
 
 
+def target_basis(indicator: dict, figures: dict) -> str:
+    """Which rule gave an indicator's target, in words (reports.contract_value_target)."""
+    if indicator.get("target_rule") == reports.TARGET_GROWTH:
+        return _("last year's value + %(pct)s%%") % {"pct": figures["contract_growth_target_pct"]}
+    if indicator.get("target_rule") == reports.TARGET_ABSOLUTE:
+        return _("set for the year")
+    return ""
+
+
 def _dimension_titles() -> dict:
     return {
         "month": _("By month"),
@@ -43,13 +52,23 @@ def annual_report_sheets(year: int) -> list[tuple[str, list[str], list[list]]]:
             i["completion_pct"],
             i["last_year"],
             i["growth_pct"],
+            target_basis(i, figures),
         ]
         for number, i in enumerate(figures["indicators"], start=1)
     ]
     sheets = [
         (
             _("Annual report %(year)s") % {"year": year},
-            [_("No."), _("Indicator"), _("Target"), _("Actual"), _("Completion (%)"), _("Last year"), _("Growth (%)")],
+            [
+                _("No."),
+                _("Indicator"),
+                _("Target"),
+                _("Actual"),
+                _("Completion (%)"),
+                _("Last year"),
+                _("Growth (%)"),
+                _("Target basis"),
+            ],
             summary,
         )
     ]

@@ -9,6 +9,11 @@ Definitions, for a calendar year:
 - brokers active: brokers who moved at least one match in the year;
 - contract value: the sum of technology contracts signed in the year, and its growth over
   the year before.
+
+The contract value target (`contract_value_target`): an absolute target set for the year
+(`contract_value` above zero) is the target as set, never raised or lowered; only when none is set
+(zero) is the target last year's value plus `contract_growth_pct`. Each indicator says which rule
+gave its target (`target_rule`: "absolute", "growth", or none without a target).
 """
 
 import statistics
@@ -53,12 +58,26 @@ def _percent(actual, target) -> float | None:
     return round(float(actual) * 100 / float(target), 1) if target else None
 
 
+TARGET_ABSOLUTE, TARGET_GROWTH = "absolute", "growth"
+
+
+def contract_value_target(target: ProgrammeTarget | None, last_year_value) -> tuple[Decimal | None, str | None]:
+    """The year's contract value target and the rule that gave it (see the module docstring)."""
+    if target is None:
+        return None, None
+    if target.contract_value:
+        return Decimal(target.contract_value), TARGET_ABSOLUTE
+    grown = Decimal(last_year_value) * (1 + Decimal(target.contract_growth_pct) / 100)
+    return grown, TARGET_GROWTH
+
+
 @dataclass
 class Indicator:
     code: str
     actual: float
     target: float | None
     last_year: float
+    target_rule: str | None = None
 
     def as_dict(self) -> dict:
         growth = None
@@ -71,6 +90,7 @@ class Indicator:
             "completion_pct": _percent(self.actual, self.target),
             "last_year": self.last_year,
             "growth_pct": growth,
+            "target_rule": self.target_rule if self.target is not None else None,
         }
 
 
@@ -105,12 +125,9 @@ def kpi(year: int) -> dict:
     """Targets against actuals, with last year's figures and the growth."""
     target = ProgrammeTarget.objects.filter(year=year).first()
     now, before = actuals(year), actuals(year - 1)
-    contract_target = None
-    if target is not None:
-        grown = before["contract_value"] * (1 + target.contract_growth_pct / 100)
-        contract_target = max(target.contract_value, grown) if target.contract_value else grown
+    contract_target, contract_rule = contract_value_target(target, before["contract_value"])
     indicators = [
-        Indicator(code, now[code], getattr(target, code, None), before[code])
+        Indicator(code, now[code], getattr(target, code, None), before[code], TARGET_ABSOLUTE)
         for code in ("events_held", "achievements_collected", "achievements_matched", "brokers_active")
     ]
     indicators += [
@@ -122,12 +139,14 @@ def kpi(year: int) -> dict:
             float(now["contract_value"]),
             float(round(contract_target, 2)) if contract_target is not None else None,
             float(before["contract_value"]),
+            contract_rule,
         ),
     ]
     return {
         "year": year,
         "has_targets": target is not None,
         "contract_growth_target_pct": float(target.contract_growth_pct) if target else None,
+        "contract_value_target_rule": contract_rule,
         "indicators": [i.as_dict() for i in indicators],
     }
 

@@ -14,7 +14,7 @@ from core.exporting import EXPORT_FORMATS, export_response
 from . import reports
 from .charts import horizontal_bars, vertical_bars
 from .contracts import contract_create
-from .exporting import indicator_names
+from .exporting import indicator_names, target_basis
 from .forms import ContractForm
 from .permissions import can_report
 
@@ -35,6 +35,7 @@ def dashboard(request):
     for indicator in kpi["indicators"]:
         indicator["name"] = names[indicator["code"]]
         indicator["bar"] = min(indicator["completion_pct"] or 0, 100)
+        indicator["basis"] = target_basis(indicator, kpi)
     months = reports.breakdown(year, "month")
     fields = reports.breakdown(year, "field")[:12]
     districts = reports.breakdown(year, "district")[:12]

@@ -1,7 +1,17 @@
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 
+from core.net import client_ip
 
-class WriteRateThrottle(UserRateThrottle):
+
+class ClientAddressMixin:
+    """Anonymous callers are counted by their address (core.net.client_ip): X-Forwarded-For
+    only from a trusted proxy, never as the client wrote it."""
+
+    def get_ident(self, request):
+        return client_ip(request)
+
+
+class WriteRateThrottle(ClientAddressMixin, UserRateThrottle):
     """Limits writes (POST/PUT/PATCH/DELETE) per user; reads are not throttled here."""
 
     scope = "writes"
@@ -12,5 +22,5 @@ class WriteRateThrottle(UserRateThrottle):
         return super().allow_request(request, view)
 
 
-class AuthRateThrottle(ScopedRateThrottle):
+class AuthRateThrottle(ClientAddressMixin, ScopedRateThrottle):
     scope_attr = "throttle_scope"

@@ -77,7 +77,11 @@ def test_kpi_against_targets_and_last_year(api, as_user, records):
     by_code = {i["code"]: i for i in body["indicators"]}
     assert by_code["contract_value"]["actual"] == 500.0 and by_code["contract_value"]["last_year"] == 400.0
     assert by_code["contract_value"]["growth_pct"] == 25.0
-    assert by_code["contract_value"]["target"] == 440.0  # last year + 10 %
+    assert by_code["contract_value"]["target"] == 440.0  # no absolute target: last year + 10 %
+    assert by_code["contract_value"]["target_rule"] == "growth"
+    assert body["contract_value_target_rule"] == "growth"
+    assert by_code["events_held"]["target_rule"] == "absolute"
+    assert by_code["introductions"]["target_rule"] is None  # no target, no rule
     assert by_code["contract_value"]["completion_pct"] == pytest.approx(113.6)
     assert by_code["achievements_matched"]["actual"] == 2  # two achievements introduced
     assert by_code["achievements_collected"]["actual"] == 2
@@ -143,7 +147,38 @@ def test_annual_report_workbook(api, as_user, records):
     summary = list(workbook.worksheets[0].iter_rows(values_only=True))
     assert summary[0][:4] == ("序号", "指标", "年度目标", "完成值")
     value_row = next(r for r in summary if "合同成交额" in str(r[1]))
-    assert value_row[2:7] == (440.0, 500.0, 113.6, 400.0, 25.0)
+    assert value_row[2:8] == (440.0, 500.0, 113.6, 400.0, 25.0, "上年成交额 + 10.0%")
+
+
+@pytest.mark.parametrize(("absolute", "expected"), [("300", 300.0), ("900", 900.0)])
+def test_an_absolute_contract_value_target_is_never_overridden_by_growth(api, as_user, records, absolute, expected):
+    """Last year 400, growth 10 %: 440 would be the growth figure. A set target, below or above
+    it, is the target as set (it used to be raised to max(set, last year + growth))."""
+    ProgrammeTarget.objects.filter(year=YEAR).update(contract_value=Decimal(absolute))
+    as_user("organiser")
+    body = api.get(f"/api/v1/reports/kpi/?year={YEAR}").json()
+    value = next(i for i in body["indicators"] if i["code"] == "contract_value")
+    assert (value["target"], value["target_rule"], value["actual"]) == (expected, "absolute", 500.0)
+    assert value["completion_pct"] == round(500 * 100 / expected, 1)
+    assert body["contract_value_target_rule"] == "absolute"
+
+    workbook = load_workbook(io.BytesIO(api.get(f"/api/v1/reports/annual.xlsx?year={YEAR}").content))
+    summary = list(workbook.worksheets[0].iter_rows(values_only=True))
+    assert summary[0][7] == "目标依据"
+    row = next(r for r in summary if "合同成交额" in str(r[1]))
+    assert (row[2], row[7]) == (expected, "年度设定值")
+
+
+def test_the_dashboard_says_which_rule_gave_the_value_target(as_user, records, world):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.users["organiser"])
+    page = client.get(f"/dashboard/?year={YEAR}").content.decode()
+    assert "440.0<br><small>上年成交额 + 10.0%</small>" in page
+    ProgrammeTarget.objects.filter(year=YEAR).update(contract_value=Decimal("300"))
+    page = client.get(f"/dashboard/?year={YEAR}").content.decode()
+    assert "300.0<br><small>年度设定值</small>" in page
 
 
 def test_report_queries_do_not_grow_with_rows(records, world):
