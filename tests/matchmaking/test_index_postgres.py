@@ -197,7 +197,7 @@ def test_candidates_filter_audience_and_exclusions_in_sql_and_still_return_k(ind
     target = unit(rng, 16)
     near = [target + 0.05 * unit(rng, 16) for _ in range(60)]
     entries = [entry(i, ["t"], {"mini": v / np.linalg.norm(v)}, audience="brokers") for i, v in enumerate(near)] + [
-        entry(100 + i, ["u"], {"mini": unit(rng, 16)}) for i in range(300)
+        entry(100 + i, ["u"], {"mini": unit(rng, 16)}) for i in range(1500)
     ]
     index.upsert(entries)
     query = Query(tokens=[], vectors={"mini": target})
@@ -208,6 +208,12 @@ def test_candidates_filter_audience_and_exclusions_in_sql_and_still_return_k(ind
     ids = np.array(sorted(vectors))
     exact = ids[np.argsort(-(np.stack([vectors[i] for i in ids]) @ target))[:10]]
     assert sorted(c.id for c in public) == sorted(exact.tolist())
+    # the graph search alone would stop after ef_search = 10 rows, all brokers-only; the iterative
+    # scan goes on until 10 rows pass the filters
+    index.ef_search = 10
+    narrow = index.candidates(KIND, query, dense_k=10, lexical_k=0, audiences=["public"], exclude=exact[:2].tolist())
+    assert len(narrow) == 10
+    assert all(c.id >= 100 and c.id not in exact[:2] for c in narrow)
     everyone = index.candidates(KIND, query, dense_k=10, lexical_k=0)
     assert len(everyone) == 10 and all(c.id < 60 for c in everyone)
     lexical = index.candidates(KIND, Query(tokens=["t"], vectors={}), dense_k=0, lexical_k=5, audiences=["public"])
@@ -402,3 +408,16 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
     except (OSError, IndexError):
         return True
+
+
+def test_a_lost_connection_is_replaced_on_the_next_call(index):
+    rng = np.random.default_rng(13)
+    index.upsert([entry(1, ["a"], {"mini": unit(rng, 8)})])
+    backend = index._connection().info.backend_pid
+    with psycopg.connect(index.dsn, autocommit=True) as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (backend,)).fetchone() == (True,)
+
+    with pytest.raises(psycopg.OperationalError):
+        index.ids(KIND)
+    assert index.ids(KIND) == {1}
+    assert index._connection().info.backend_pid != backend
