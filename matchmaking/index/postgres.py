@@ -32,7 +32,8 @@ exact under concurrent workers and writes cannot deadlock; readers never wait fo
 `candidates()` takes the dense top-k of every model in the query from its HNSW index
 (`hnsw.ef_search`, and `hnsw.iterative_scan = relaxed_order` so the audience and exclusion
 filters in SQL still leave k rows), unions the lexical top-k (BM25 summed in SQL over the
-postings of the query's informative terms, those in at most COMMON_TERM_SHARE of the corpus),
+postings of the query's rarest terms, see `lexical_search_terms`: at most 50 postings per
+wanted candidate, so the cost stays bounded as the corpus grows),
 then reads the union's stored term counts and lengths and scores them on every query term with
 the reference `bm25_scores` (so both backends agree exactly), and with the cosine of every query
 model. Every value is a bound parameter; the few identifiers and literals that must be in the
@@ -149,13 +150,38 @@ class _VectorTextLoader(Loader):
         return np.array(bytes(data).decode()[1:-1].split(","), dtype=np.float32)
 
 
+def lexical_search_terms(terms: dict[str, int], stats: LexicalStats, budget: int) -> list[str]:
+    """The query terms that choose lexical candidates: the rarest first (`terms` comes from
+    `query_terms`, rarest first), none in more than COMMON_TERM_SHARE of the corpus, and no more
+    than `budget` postings in all; always at least the rarest term. The rarest terms weigh most
+    in BM25, and the cost of a query is its postings: this bounds it as the corpus grows."""
+    limit = COMMON_TERM_SHARE * stats.documents
+    chosen, postings = [], 0
+    for term in terms:
+        df = stats.df[term]
+        if chosen and (df > limit or postings + df > budget):
+            break
+        chosen.append(term)
+        postings += df
+    return chosen
+
+
 def _index_name(kind: str, model: str) -> str:
     return "matching_index_hnsw_" + hashlib.sha1(f"{kind}\0{model}".encode()).hexdigest()[:16]
 
 
 class PostgresMatchingIndex(MatchingIndex):
-    def __init__(self, dsn: str, *, hnsw_m: int = 16, hnsw_ef_construction: int = 64, ef_search: int = 400):
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        hnsw_m: int = 16,
+        hnsw_ef_construction: int = 64,
+        ef_search: int = 400,
+        postings_per_candidate: int = 50,
+    ):
         self.dsn = dsn
+        self.postings_per_candidate = postings_per_candidate
         self.hnsw_m = hnsw_m
         self.hnsw_ef_construction = hnsw_ef_construction
         self.ef_search = ef_search
@@ -288,6 +314,10 @@ class PostgresMatchingIndex(MatchingIndex):
         for model, dim in new_models + rebuild:
             self._create_vector_index(conn, kind, model, dim)
         self._apply_stats(conn, kind, documents, total_length, delta)
+        if len(ids) >= BULK_REBUILD_MIN:
+            # fresh planner statistics after a bulk load (autovacuum would be minutes late): with
+            # them the planner scans small tables exactly and uses the HNSW index on large ones
+            conn.execute("ANALYZE matching_index_entry, matching_index_posting, matching_index_vector")
 
     def _indexes_to_rebuild(self, conn, kind: str, entries, new_models) -> list[tuple[str, int]]:
         """Models whose HNSW graph this batch at least doubles: building the graph anew after the
@@ -500,11 +530,10 @@ class PostgresMatchingIndex(MatchingIndex):
         return [row[0] for row in conn.execute(query, [*params, vector, k]).fetchall()]
 
     def _lexical_top(self, conn, kind, terms: dict[str, int], stats: LexicalStats, k, audiences, exclude) -> list[int]:
-        """The top k by BM25 over the query's informative terms (in at most COMMON_TERM_SHARE of
-        the corpus; the rarest term when none is), summed over their postings. Common terms
-        would only add cost, not candidates: they count in the BM25 of the scored candidates."""
-        limit = COMMON_TERM_SHARE * stats.documents
-        searched = [t for t in terms if stats.df[t] <= limit] or list(terms)[:1]
+        """The top k by BM25 over the query's candidate-selecting terms (`lexical_search_terms`),
+        summed over their postings. The other query terms count in the BM25 of the scored
+        candidates, not in choosing them."""
+        searched = lexical_search_terms(terms, stats, self.postings_per_candidate * k)
         weights = [terms[t] * stats.idf(t) * (K1 + 1) for t in searched]
         filters, params = self._filters(audiences, exclude, "p.")
         query = sql.SQL(

@@ -16,14 +16,13 @@ import pytest
 
 from core.testing.pgvector_server import remove_stale_directories
 from matchmaking.index.base import (
-    COMMON_TERM_SHARE,
     IndexEntry,
     LexicalStats,
     Query,
     bm25_scores,
     query_terms,
 )
-from matchmaking.index.postgres import PostgresMatchingIndex
+from matchmaking.index.postgres import PostgresMatchingIndex, lexical_search_terms
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,23 +169,28 @@ def test_bm25_and_shared_terms_agree_with_the_reference(index):
     query = Query(tokens=["w0", "w1", "w1", "w7", "w33", "w59", "unknown"], vectors={})
     terms = query_terms(query.tokens, stats)
 
-    found = index.candidates(KIND, query, dense_k=0, lexical_k=15)
-
     reference = bm25_scores(terms, [(Counter(e.tokens), len(e.tokens)) for e in entries], stats)
     by_id = {e.id: score for e, score in zip(entries, reference, strict=True)}
-    assert len(found) == 15
-    for candidate in found:
-        assert (candidate.bm25, candidate.shared_terms) == by_id[candidate.id]
-    # the lexical top 15: BM25 over the informative terms (not in more than COMMON_TERM_SHARE of
-    # the corpus), among the records that share one
-    limit = COMMON_TERM_SHARE * stats.documents
-    selecting = {t: c for t, c in terms.items() if stats.df[t] <= limit}
-    assert 0 < len(selecting) < len(terms)  # the query has both kinds of terms
-    partial = bm25_scores(selecting, [(Counter(e.tokens), len(e.tokens)) for e in entries], stats)
-    ranked = sorted((-score, e.id) for e, (score, _) in zip(entries, partial, strict=True) if score > 0)
-    expected = [i for _, i in ranked[:15]]
-    assert -ranked[14][0] > -ranked[15][0]  # no tie at the cut
-    assert sorted(c.id for c in found) == sorted(expected)
+    chosen = []
+    for per_candidate in (50, 1):  # the common terms are left out; then the postings budget binds too
+        index.postings_per_candidate = per_candidate
+
+        found = index.candidates(KIND, query, dense_k=0, lexical_k=15)
+
+        for candidate in found:
+            assert (candidate.bm25, candidate.shared_terms) == by_id[candidate.id]
+        # the lexical top 15: BM25 over the candidate-selecting terms, among the records sharing one
+        selecting = {t: terms[t] for t in lexical_search_terms(terms, stats, per_candidate * 15)}
+        partial = bm25_scores(selecting, [(Counter(e.tokens), len(e.tokens)) for e in entries], stats)
+        ranked = sorted((-score, e.id) for e, (score, _) in zip(entries, partial, strict=True) if score > 0)
+        expected = [i for _, i in ranked[:15]]
+        assert len(ranked) <= 15 or -ranked[14][0] > -ranked[15][0]  # no tie at the cut
+        assert sorted(c.id for c in found) == sorted(expected)
+        chosen.append((list(selecting), len(found)))
+    # 50 postings per candidate: all but the common terms, 15 candidates; 1: only the rarest
+    # term, found in fewer records than that
+    assert len(chosen[1][0]) == 1 < len(chosen[0][0]) < len(terms)
+    assert chosen[0][1] == 15 and 0 < chosen[1][1] < 15
     # score() gives the same signals for named records, and ignores unknown ones
     scored = index.score(KIND, query, [expected[0], 12345])
     assert [(c.id, c.bm25, c.shared_terms) for c in scored] == [(expected[0], *by_id[expected[0]])]

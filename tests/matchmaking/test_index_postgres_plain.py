@@ -1,9 +1,12 @@
-"""Settings of the stored matching index."""
+"""The postgres matching index: the parts that need no server."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from matchmaking.index.base import LexicalStats
+from matchmaking.index.postgres import lexical_search_terms
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,3 +28,14 @@ def test_matching_index_url_defaults_to_a_postgresql_database_url():
     assert (
         setting(DATABASE_URL="postgres://u@h/db", MATCHING_INDEX_URL="postgresql://v@w/idx") == "'postgresql://v@w/idx'"
     )
+
+
+def test_lexical_search_terms_take_the_rarest_within_the_budget():
+    stats = LexicalStats(documents=100, average_length=10.0, df={"r1": 2, "r2": 5, "m": 15, "c": 30})
+    terms = {"r1": 1, "r2": 2, "m": 1, "c": 3}  # rarest first, as query_terms orders them
+
+    assert lexical_search_terms(terms, stats, budget=1000) == ["r1", "r2", "m"]  # c: in 30% > 20%
+    assert lexical_search_terms(terms, stats, budget=22) == ["r1", "r2", "m"]
+    assert lexical_search_terms(terms, stats, budget=21) == ["r1", "r2"]
+    assert lexical_search_terms(terms, stats, budget=1) == ["r1"]  # always the rarest
+    assert lexical_search_terms({"c": 1}, stats, budget=1000) == ["c"]
