@@ -56,7 +56,9 @@ def run(dsn: str, args, server_pid: int | None) -> dict:
         audience = "brokers" if i % 10 == 0 else "public"
         return IndexEntry(KIND, i, tokens, {MODEL: vector}, owner=i % 500, audience=audience, attrs={"n": i})
 
-    index = PostgresMatchingIndex(dsn)
+    index = PostgresMatchingIndex(
+        dsn, hnsw_m=args.m, hnsw_ef_construction=args.ef_construction, ef_search=args.ef_search
+    )
     index.ensure_schema()
     started = time.perf_counter()
     batch = args.batch or args.n
@@ -95,6 +97,7 @@ def run(dsn: str, args, server_pid: int | None) -> dict:
         "dim": args.dim,
         "backend": "postgres",
         "build_batch": batch,
+        "hnsw": {"m": args.m, "ef_construction": args.ef_construction, "ef_search": args.ef_search},
         "index_build_s": round(build_s, 2),
         "update_one_ms": round(float(np.median(update_ms)), 2),
         "candidates_p50_ms": round(float(np.percentile(candidate_ms, 50)), 2),
@@ -118,6 +121,9 @@ def main() -> None:
     parser.add_argument("--vocabulary", type=int, default=20_000)
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--batch", type=int, default=0, help="records per upsert while building (default: all)")
+    parser.add_argument("--m", type=int, default=32, help="HNSW links per node")
+    parser.add_argument("--ef-construction", type=int, default=128)
+    parser.add_argument("--ef-search", type=int, default=400)
     parser.add_argument("--dsn", help="an existing PostgreSQL with pgvector (default: start a throw-away one)")
     parser.add_argument("--json", dest="json_path")
     args = parser.parse_args()

@@ -26,6 +26,10 @@ lookup per record and term), which measured 30 times slower than summing BM25 ov
 of the query terms (5,000 records, 30-token query: 630 ms against 20 ms on this machine). The
 postings also need no tsquery syntax, so a token is never parsed as an operator.
 
+The HNSW graphs use m = 32 and ef_construction = 128, searched with ef_search = 400: on random
+384-dim unit vectors (the benchmark's worst case) at 20,000 records pgvector's defaults (16, 64)
+gave recall@20 0.79 against exact search, these 1.0, for a 1.5 times slower build.
+
 Writers of one kind are serialised by a transaction-level advisory lock, so the statistics stay
 exact under concurrent workers and writes cannot deadlock; readers never wait for it.
 
@@ -175,8 +179,8 @@ class PostgresMatchingIndex(MatchingIndex):
         self,
         dsn: str,
         *,
-        hnsw_m: int = 16,
-        hnsw_ef_construction: int = 64,
+        hnsw_m: int = 32,
+        hnsw_ef_construction: int = 128,
         ef_search: int = 400,
         postings_per_candidate: int = 50,
     ):
