@@ -31,18 +31,20 @@ The HNSW graphs use m = 32 and ef_construction = 128, searched with ef_search = 
 gave recall@20 0.79 against exact search, these 1.0, for a 1.5 times slower build.
 
 Writers of one kind are serialised by a transaction-level advisory lock, so the statistics stay
-exact under concurrent workers and writes cannot deadlock; readers never wait for it.
+exact under concurrent workers and writes cannot deadlock; readers never wait for it. (A bulk
+load that rebuilds a model's HNSW index does block reads until it commits: `_indexes_to_rebuild`.)
 
 `candidates()` takes the dense top-k of every model in the query from its HNSW index
 (`hnsw.ef_search`, and `hnsw.iterative_scan = relaxed_order` so the audience and exclusion
 filters in SQL still leave k rows), unions the lexical top-k (BM25 summed in SQL over the
 postings of the query's rarest terms, see `lexical_search_terms`: at most 50 postings per
-wanted candidate, so the cost stays bounded as the corpus grows),
-then reads the union's stored term counts and lengths and scores them on every query term with
-the reference `bm25_scores` (so both backends agree exactly), and with the cosine of every query
-model. Every value is a bound parameter; the few identifiers and literals that must be in the
-SQL text (index names, dimensions, the kind and model of a partial index's predicate) are
-composed with `psycopg.sql`, which quotes them."""
+wanted candidate, so the cost stays bounded as the corpus grows), then reads the union's stored
+term counts and lengths and scores them on every query term with the reference `bm25_scores`
+(so both backends agree exactly), and with the cosine of every query model.
+
+Every value is a bound parameter; the few identifiers and literals that must be in the SQL text
+(index names, dimensions, the kind and model of a partial index's predicate) are composed with
+`psycopg.sql`, which quotes them."""
 
 import hashlib
 import os
