@@ -248,6 +248,12 @@ MATCHING_LEXICAL_CANDIDATES = env.int("MATCHING_LEXICAL_CANDIDATES", default=100
 MATCHING_REVERSE_CANDIDATES = env.int("MATCHING_REVERSE_CANDIDATES", default=100)
 # Saving a record queues its embedding and re-matching (off only in tests that do not need it).
 MATCHING_ON_SAVE = env.bool("MATCHING_ON_SAVE", default=True)
+# The `postgres` matching index (matchmaking/index/postgres.py): a PostgreSQL with pgvector >= 0.8,
+# which may be another server than DATABASE_URL's. By default the main database, when that is PostgreSQL.
+_database_url = env.str("DATABASE_URL", default="")
+MATCHING_INDEX_URL = env.str(
+    "MATCHING_INDEX_URL", default=_database_url if _database_url.startswith(("postgres://", "postgresql://")) else ""
+)
 CELERY_TASK_ROUTES = {"matchmaking.embed_records": {"queue": "embeddings"}}
 # Fail fast when Redis is down: the outbox keeps the work (core/outbox.py).
 # An unacknowledged task (its worker died) goes back to the queue after this many seconds.

@@ -7,6 +7,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from core.testing.pytest_pgvector import pgvector_dsn, pgvector_server  # noqa: F401 (fixtures)
 
 from .factories import AgencyFactory, EnterpriseFactory, InstitutionFactory, UserFactory
 
@@ -21,7 +22,11 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "redis" in item.keywords and not redis_up:
             item.add_marker(pytest.mark.skip(reason="Redis is not reachable (set REDIS_URL)"))
-        if "postgres" in item.keywords and "postgres" not in os.environ.get("DATABASE_URL", ""):
+        # tests of the pgvector index start their own server (the pgvector_dsn fixture skips them
+        # when it cannot); the others need DATABASE_URL to be PostgreSQL
+        fixtures = getattr(item, "fixturenames", ())
+        needs_database_url = "pgvector_dsn" not in fixtures and "pgvector_server" not in fixtures
+        if "postgres" in item.keywords and needs_database_url and "postgres" not in os.environ.get("DATABASE_URL", ""):
             item.add_marker(pytest.mark.skip(reason="PostgreSQL is not configured (set DATABASE_URL)"))
 
 
