@@ -161,3 +161,33 @@ def test_in_process_tasks_run_in_the_background_thread(settings, db, django_capt
 
 def test_the_configured_index_is_opened_once(settings):
     assert get_index() is get_index()
+
+
+def _ranked_matches(need):
+    return [
+        (m.achievement_id, round(m.score, 3), tuple(m.explanation["shared_terms"]))
+        for m in Match.objects.filter(need=need, rank__isnull=False).order_by("rank")
+    ]
+
+
+@pytest.mark.postgres
+def test_both_backends_store_the_same_matches(world, settings, pgvector_server):
+    """The production backend (pgvector) and the embedded one rank the same pairs the same way."""
+    from matchmaking.index import reset_index
+
+    texts = ["固态锂电池电解质", "锂电池隔膜涂层", "水稻抗病育种", "工业视觉缺陷检测", "固态电池回收利用", "储能电站热管理"]
+    for i, title in enumerate(texts):
+        make_achievement(world.inst_a if i % 2 else world.inst_b, title=title, keywords=[title[:4]], abstract=title)
+    need = make_need(world.ent_a, title="寻求固态电池电解质技术", keywords=["固态电池"])
+    settings.MATCH_TOP_K = 4
+    index_everything()
+    services.rematch_needs([need.pk])
+    local = _ranked_matches(need)
+
+    settings.MATCHING_INDEX = "postgres"
+    settings.MATCHING_INDEX_URL = pgvector_server.create_database("both_backends")
+    reset_index()
+    Match.objects.all().delete()
+    index_everything()
+    services.rematch_needs([need.pk])
+    assert _ranked_matches(need) == local and len(local) == 4
