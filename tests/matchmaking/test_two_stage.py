@@ -175,7 +175,7 @@ def test_both_backends_store_the_same_matches(world, settings, pgvector_server):
     """The production backend (pgvector) and the embedded one rank the same pairs the same way."""
     from matchmaking.index import reset_index
 
-    texts = ["固态锂电池电解质", "锂电池隔膜涂层", "水稻抗病育种", "工业视觉缺陷检测", "固态电池回收利用", "储能电站热管理"]
+    texts = ["固态锂电池电解质", "锂电池隔膜涂层", "水稻抗病育种", "工业视觉缺陷检测", "固态电池回收", "储能热管理"]
     for i, title in enumerate(texts):
         make_achievement(world.inst_a if i % 2 else world.inst_b, title=title, keywords=[title[:4]], abstract=title)
     need = make_need(world.ent_a, title="寻求固态电池电解质技术", keywords=["固态电池"])
