@@ -12,7 +12,8 @@ random unit vectors) go into a throw-away database and the configured index back
   the need as a query (its stored vectors), candidates from the index, fusion, explanation;
 - bare_numpy_p50_ms: exact dense top-20 over the same vectors with one numpy product and a
   partial sort, same run (the baseline);
-- recall_at_20_vs_exact: the index's dense top-20 against that exact top-20.
+- recall_at_20_vs_exact: the dense top-20 among the index's dense candidates (as many as
+  production asks for, MATCHING_DENSE_CANDIDATES) against that exact top-20.
 
     python bench/matching_scale_bench.py --n 100000 [--backend local|postgres|all] [--json FILE]
 """
@@ -174,8 +175,8 @@ def run(backend: str, n: int, needs: int, queries: int, edits: int, seed: int = 
         bare.append((time.perf_counter() - t0) * 1000)
         exact = {ids[i] for i in top}
         query = need_queries([need])[0]
-        query.tokens = []  # dense candidates only
-        found = index.candidates(RecordKind.ACHIEVEMENT, query, dense_k=20, lexical_k=0)
+        query.tokens = []  # dense candidates only, as many as production asks for
+        found = index.candidates(RecordKind.ACHIEVEMENT, query, dense_k=settings.MATCHING_DENSE_CANDIDATES, lexical_k=0)
         dense = sorted(found, key=lambda c: -c.dense[MODEL])[:20]
         hits.append(len(exact & {c.id for c in dense}) / 20)
 

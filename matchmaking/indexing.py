@@ -117,8 +117,18 @@ def need_query(need: TechnologyNeed, vectors: dict[str, np.ndarray] | None = Non
 
 
 def need_queries(needs: list[TechnologyNeed]) -> list[Query]:
-    vectors = _vectors(RecordKind.NEED, [n.pk for n in needs])
-    return [need_query(n, vectors[n.pk]) for n in needs]
+    """Needs as queries: from their index entries (tokens, vectors and attributes as indexed,
+    no re-tokenising), or from the database for a need not indexed yet."""
+    index = get_index()
+    entries = {n.pk: index.entry(RecordKind.NEED, n.pk) for n in needs}
+    missing = [n.pk for n in needs if entries[n.pk] is None]
+    vectors = _vectors(RecordKind.NEED, missing) if missing else {}
+    return [
+        Query(e.tokens, e.vectors, e.language, e.attrs)
+        if (e := entries[n.pk]) is not None
+        else need_query(n, vectors[n.pk])
+        for n in needs
+    ]
 
 
 def entry_query(entry: IndexEntry) -> Query:
