@@ -1,6 +1,7 @@
 """Two-stage ranking, the one path for matches, search, experts, needs for an achievement and
 evaluation: candidates from the stored index, then one fusion (fusion.py) over those only."""
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
@@ -64,6 +65,38 @@ def score_pairs(
     index = index or get_index()
     candidates = index.score(kind, query, ids)
     return score_candidates(query, candidates, index.lexical_stats(kind), specialists(), model or fusion_model())
+
+
+def score_entry_for_queries(
+    kind: str,
+    entry,
+    queries: Sequence[Query],
+    *,
+    index: MatchingIndex | None = None,
+    model: FusionModel | None = None,
+) -> list[Pair]:
+    """One stored record scored against many queries (an edited achievement against the needs
+    it may enter), with the reference BM25 and cosines the backends also compute: the pair's
+    score is the one `rank` gives it, without a corpus-wide pass per query."""
+    import numpy as np
+
+    from .index.base import Candidate, bm25_scores, query_terms
+
+    index = index or get_index()
+    stats = index.lexical_stats(kind)
+    counts = Counter(entry.tokens)
+    models, model = specialists(), model or fusion_model()
+    pairs = []
+    for query in queries:
+        bm25, shared = bm25_scores(query_terms(query.tokens, stats), [(counts, len(entry.tokens))], stats)[0]
+        dense = {
+            name: float(np.dot(np.asarray(vector, dtype=np.float64), np.asarray(entry.vectors[name], dtype=np.float64)))
+            for name, vector in query.vectors.items()
+            if name in entry.vectors
+        }
+        candidate = Candidate(entry.id, dense, bm25, shared, entry.language, entry.owner, entry.attrs)
+        pairs.append(score_candidates(query, [candidate], stats, models, model)[0])
+    return pairs
 
 
 def shown_terms(pair: Pair, limit: int = 8) -> list[str]:

@@ -19,7 +19,7 @@ from enterprises.models import NeedStatus, TechnologyNeed
 from .index import get_index
 from .indexing import entry_query, need_queries
 from .models import DeclineReason, ExpertSuggestion, Match, MatchEvent, MatchNote, NoteKind, RecordKind, Stage
-from .retrieval import fusion_model, rank, score_pairs, shown_terms
+from .retrieval import fusion_model, rank, score_entry_for_queries, shown_terms
 from .structured import reasons
 
 
@@ -175,22 +175,21 @@ def needs_affected_by_achievements(achievement_ids) -> list[int]:
     affected = set(Match.objects.filter(achievement_id__in=ids).values_list("need_id", flat=True))
     index = get_index()
     model = fusion_model()
-    candidates: set[int] = set()
-    for achievement_id in ids:
-        entry = index.entry(RecordKind.ACHIEVEMENT, achievement_id)
-        if entry is None:
-            continue  # not published (any matches it had are in `affected` already)
-        found = index.candidates(
+    entries = [e for e in (index.entry(RecordKind.ACHIEVEMENT, i) for i in ids) if e is not None]
+    found: dict[int, set[int]] = {}  # need -> the changed achievements that found it
+    for entry in entries:  # an unpublished one is not indexed; its matches are in `affected`
+        for candidate in index.candidates(
             RecordKind.NEED,
             entry_query(entry),
             dense_k=settings.MATCHING_REVERSE_CANDIDATES,
             lexical_k=settings.MATCHING_REVERSE_CANDIDATES,
-        )
-        candidates.update(c.id for c in found)
-    candidates -= affected
-    if not candidates:
+        ):
+            found.setdefault(candidate.id, set()).add(entry.id)
+    for need_id in affected:
+        found.pop(need_id, None)
+    if not found:
         return sorted(affected)
-    needs = _needs_for_matching(candidates)
+    needs = _needs_for_matching(found)
     kth = dict(Match.objects.filter(need__in=needs, rank=top_k()).values_list("need_id", "score"))
     full = set(
         Match.objects.filter(need__in=needs, rank__isnull=False)
@@ -199,13 +198,16 @@ def needs_affected_by_achievements(achievement_ids) -> list[int]:
         .filter(n__gte=top_k())
         .values_list("need_id", flat=True)
     )
-    for need, query in zip(needs, need_queries(needs), strict=True):
-        if need.pk not in full:
-            affected.add(need.pk)  # fewer than K matches: any new achievement may enter
-            continue
-        pairs = score_pairs(RecordKind.ACHIEVEMENT, query, ids, index=index, model=model)
-        if any(p.score > kth.get(need.pk, 0.0) for p in pairs):
-            affected.add(need.pk)
+    queries = dict(zip((n.pk for n in needs), need_queries(needs), strict=True))
+    for entry in entries:
+        batch = [n.pk for n in needs if entry.id in found[n.pk]]
+        pairs = score_entry_for_queries(
+            RecordKind.ACHIEVEMENT, entry, [queries[pk] for pk in batch], index=index, model=model
+        )
+        for need_id, pair in zip(batch, pairs, strict=True):
+            # fewer than K matches: any new achievement may enter
+            if need_id not in full or pair.score > kth.get(need_id, 0.0):
+                affected.add(need_id)
     return sorted(affected)
 
 
@@ -224,18 +226,17 @@ def rank_needs_for_achievement(achievement: Achievement, needs, *, limit: int = 
         lexical_k=settings.MATCHING_REVERSE_CANDIDATES,
     )
     visible = _needs_for_matching(needs.filter(pk__in=[c.id for c in found]).values_list("pk", flat=True))
-    model = fusion_model()
-    results = []
-    for need, query in zip(visible, need_queries(visible), strict=True):
-        for pair in score_pairs(RecordKind.ACHIEVEMENT, query, [achievement.pk], index=index, model=model):
-            results.append(
-                {
-                    "need": need,
-                    "score": pair.score,
-                    "components": pair.components,
-                    "explanation": explanation_for(query, pair),
-                }
-            )
+    queries = need_queries(visible)
+    pairs = score_entry_for_queries(RecordKind.ACHIEVEMENT, entry, queries, index=index)
+    results = [
+        {
+            "need": need,
+            "score": pair.score,
+            "components": pair.components,
+            "explanation": explanation_for(query, pair),
+        }
+        for need, query, pair in zip(visible, queries, pairs, strict=True)
+    ]
     results.sort(key=lambda r: (-r["score"], r["need"].pk))
     return results[:limit]
 

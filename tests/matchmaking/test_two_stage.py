@@ -101,18 +101,36 @@ def test_an_edited_achievement_reaches_only_the_needs_it_can_enter(world, monkey
     )
     index_everything()
     scored = []
-    real = services.score_pairs
+    real = services.score_entry_for_queries
 
-    def counting(kind, query, ids, **kw):
-        scored.append(ids)
-        return real(kind, query, ids, **kw)
+    def counting(kind, entry, queries, **kw):
+        scored.extend(queries)
+        return real(kind, entry, queries, **kw)
 
-    monkeypatch.setattr(services, "score_pairs", counting)
+    monkeypatch.setattr(services, "score_entry_for_queries", counting)
     affected = services.needs_affected_by_achievements([newcomer.pk])
     assert battery_need.pk in affected
     services.rematch_needs(affected)
     assert Match.objects.filter(need=battery_need, achievement=newcomer, rank__isnull=False).exists()
     assert len(scored) <= 2  # only the needs found through the index were scored, one pair each
+
+
+def test_an_entry_scored_against_queries_gets_the_score_rank_gives_it(world):
+    from matchmaking.indexing import need_queries
+    from matchmaking.retrieval import score_entry_for_queries
+
+    for title in ("固态锂电池电解质", "锂电池隔膜涂层", "水稻抗病育种"):
+        make_achievement(world.inst_a, title=title, abstract=title + "技术")
+    needs = [make_need(world.ent_a, title="寻求固态电池电解质技术"), make_need(world.ent_b, title="水稻育种")]
+    index_everything()
+    index = get_index()
+    queries = need_queries(needs)
+    for query in queries:
+        for pair in rank("achievement", query, top_k=3):
+            entry = index.entry("achievement", pair.candidate.id)
+            alone = score_entry_for_queries("achievement", entry, [query])[0]
+            assert alone.score == pytest.approx(pair.score, abs=1e-6)
+            assert alone.candidate.shared_terms == pair.candidate.shared_terms
 
 
 def test_needs_for_an_unindexed_achievement_answer_being_prepared(as_user, world):
