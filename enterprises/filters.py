@@ -1,6 +1,6 @@
 import django_filters as filters
 
-from core.api.filters import CodeChoiceFilter, CodeMultipleChoiceFilter
+from core.api.filters import CodeChoiceFilter, CodeMultipleChoiceFilter, StrictBooleanFilter
 from core.models import District, TechnicalField, TransferMode
 
 from .models import Confidentiality, Enterprise, EnterpriseSize, Language, NeedStatus, TechnologyNeed
@@ -21,7 +21,7 @@ class NeedFilter(filters.FilterSet):
     )
     cooperation_mode = CodeChoiceFilter(relation="cooperation_modes", queryset=TransferMode.objects.all())
     confidentiality = filters.ChoiceFilter(choices=Confidentiality.choices)
-    is_challenge = filters.BooleanFilter()
+    is_challenge = StrictBooleanFilter()
     language = filters.ChoiceFilter(choices=Language.choices)
     deadline_after = filters.DateFilter(field_name="deadline", lookup_expr="gte")
     deadline_before = filters.DateFilter(field_name="deadline", lookup_expr="lte")
@@ -38,8 +38,8 @@ class EnterpriseFilter(filters.FilterSet):
     industry = CodeMultipleChoiceFilter(relation="industry", queryset=TechnicalField.objects.all())
     district = CodeChoiceFilter(relation="district", queryset=District.objects.all())
     size = filters.MultipleChoiceFilter(choices=EnterpriseSize.choices)
-    is_high_tech = filters.BooleanFilter()
-    is_tech_sme = filters.BooleanFilter()
+    is_high_tech = StrictBooleanFilter()
+    is_tech_sme = StrictBooleanFilter()
 
     class Meta:
         model = Enterprise

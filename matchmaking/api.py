@@ -147,7 +147,11 @@ class SearchView(APIView):
     @extend_schema(
         summary="Free-text search over published achievements, ranked by the hybrid ranker",
         tags=["matches"],
-        parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("limit", int, default=20)],
+        parameters=[
+            # at least one character that is not white space (the query is trimmed), 500 at most
+            OpenApiParameter("q", {"type": "string", "pattern": r"\S", "maxLength": 500}, required=True),
+            OpenApiParameter("limit", int, default=20),
+        ],
         responses=SearchHitSerializer(many=True),
     )
     def get(self, request):

@@ -1,4 +1,5 @@
 import django_filters as filters
+from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -15,3 +16,26 @@ class CodeMultipleChoiceFilter(filters.ModelMultipleChoiceFilter):
 class CodeChoiceFilter(filters.ModelChoiceFilter):
     def __init__(self, *, relation: str, **kwargs):
         super().__init__(field_name=relation, to_field_name="code", **kwargs)
+
+
+class _TrueOrFalseField(forms.TypedChoiceField):
+    def __init__(self, **kwargs):
+        kwargs.pop("empty_value", None)
+        super().__init__(choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true", **kwargs)
+
+    def clean(self, value):
+        if value == "":  # `?is_high_tech=` is a value the schema does not allow, not "no filter"
+            message = self.error_messages["invalid_choice"]
+            raise forms.ValidationError(message, code="invalid_choice", params={"value": ""})
+        return super().clean(value)
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(filters.BooleanFilter):
+    """`?flag=true` or `?flag=false`; anything else is a 400 naming the parameter (django-filter's
+    BooleanFilter quietly ignores a value it cannot read, so a typo returned every row)."""
+
+    field_class = _TrueOrFalseField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, widget=forms.TextInput, **kwargs)
