@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from achievements.selectors import achievements_visible_to
-from core.api.filters import CodeMultipleChoiceFilter
+from core.api.filters import CodeMultipleChoiceFilter, StrictFilterSet
 from core.models import TechnicalField
 from enterprises.selectors import needs_visible_to
 
@@ -29,7 +29,7 @@ from .serializers import (
 )
 
 
-class MatchFilter(filters.FilterSet):
+class MatchFilter(StrictFilterSet):
     stage = filters.MultipleChoiceFilter(choices=Stage.choices)
     field = CodeMultipleChoiceFilter(relation="need__field", queryset=TechnicalField.objects.all())
     score_min = filters.NumberFilter(field_name="score", lookup_expr="gte")

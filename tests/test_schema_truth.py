@@ -258,3 +258,32 @@ def test_report_years_are_declared_with_the_bounds_the_server_applies(as_user, w
     client = as_user("organiser")
     assert client.get("/api/v1/reports/kpi/?year=2100").status_code == 200
     assert client.get("/api/v1/reports/kpi/?year=2101").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "url, name",
+    [  # what the coverage phase sent
+        ("/api/v1/achievements/?updated_after=", "updated_after"),
+        ("/api/v1/achievements/?trl_min=", "trl_min"),
+        ("/api/v1/achievements/?language=", "language"),
+        ("/api/v1/needs/?required_trl_max=0.5", "required_trl_max"),
+        ("/api/v1/achievements/?trl_max=6.5", "trl_max"),
+        ("/api/v1/matches/?score_min=", "score_min"),
+    ],
+)
+def test_filter_values_the_schema_does_not_allow_are_refused(as_user, world, url, name):
+    response = as_user("broker").get(url)
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [name]
+
+
+def test_filters_that_can_be_read_still_filter(as_user, world):
+    from tests.factories import make_achievement
+
+    make_achievement(world.inst_a, title="中试成果", trl=6)
+    make_achievement(world.inst_a, title="实验室成果", trl=3)
+    client = as_user("broker")
+    titles = lambda q: [a["title"] for a in client.get(f"/api/v1/achievements/?{q}").json()["results"]]  # noqa: E731
+    assert titles("trl_min=6") == ["中试成果"]
+    assert sorted(titles("trl_max=6&search=")) == ["中试成果", "实验室成果"]  # empty text is "no filter"
+    assert client.get("/api/v1/matches/?district=").status_code == 200
