@@ -208,12 +208,12 @@ def test_boolean_filters_filter(as_user, world):
     assert len(names("")) == 3
 
 
-def _event(**overrides):
+def _event(hours=3, **overrides):
     start = timezone.now().replace(microsecond=0) + timedelta(days=10)
     payload = {
         "title": "新能源成果对接会",
         "starts_at": start.isoformat(),
-        "ends_at": (start + timedelta(hours=3)).isoformat(),
+        "ends_at": (start + timedelta(hours=hours)).isoformat(),
         "meeting_minutes": 30,
         "tables": 3,
         "capacity": 50,
@@ -233,7 +233,7 @@ def _event(**overrides):
     ],
 )
 def test_implausible_events_are_refused_naming_the_field(as_user, world, change, field):
-    response = as_user("organiser").post("/api/v1/events/", _event(**change), format="json")
+    response = as_user("organiser").post("/api/v1/events/", _event(hours=8, **change), format="json")
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == [field]
     assert not MatchmakingEvent.objects.exists()
