@@ -1,12 +1,12 @@
 import django_filters as filters
 
-from core.api.filters import CodeChoiceFilter, CodeMultipleChoiceFilter
+from core.api.filters import CodeChoiceFilter, CodeMultipleChoiceFilter, IntegerFilter, StrictFilterSet
 from core.models import District, TechnicalField, TransferMode
 
 from .models import Achievement, AchievementStatus, Expert, Language, MaturityStage
 
 
-class AchievementFilter(filters.FilterSet):
+class AchievementFilter(StrictFilterSet):
     field = CodeMultipleChoiceFilter(
         relation="field",
         queryset=TechnicalField.objects.all(),
@@ -14,8 +14,8 @@ class AchievementFilter(filters.FilterSet):
     )
     status = filters.MultipleChoiceFilter(choices=AchievementStatus.choices)
     maturity_stage = filters.MultipleChoiceFilter(choices=MaturityStage.choices)
-    trl_min = filters.NumberFilter(field_name="trl", lookup_expr="gte")
-    trl_max = filters.NumberFilter(field_name="trl", lookup_expr="lte")
+    trl_min = IntegerFilter(field_name="trl", lookup_expr="gte")
+    trl_max = IntegerFilter(field_name="trl", lookup_expr="lte")
     institution = filters.NumberFilter(field_name="institution_id")
     district = CodeChoiceFilter(
         relation="institution__district",
@@ -35,7 +35,7 @@ class AchievementFilter(filters.FilterSet):
         fields = []
 
 
-class ExpertFilter(filters.FilterSet):
+class ExpertFilter(StrictFilterSet):
     institution = filters.NumberFilter(field_name="institution_id")
     field = CodeMultipleChoiceFilter(relation="field", queryset=TechnicalField.objects.all())
 

@@ -176,7 +176,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -207,6 +207,8 @@ SPECTACULAR_SETTINGS = {
         "MatchStageEnum": "matchmaking.models.Stage",
         "DeclineReasonEnum": "matchmaking.models.DeclineReason",
         "MeetingOutcomeEnum": "events.models.Outcome",
+        "MeetingStatusEnum": "events.models.MeetingStatus",
+        "MeetingRequestStatusEnum": "events.models.RequestStatus",
     },
 }
 

@@ -1,12 +1,18 @@
 import django_filters as filters
 
-from core.api.filters import CodeChoiceFilter, CodeMultipleChoiceFilter
+from core.api.filters import (
+    CodeChoiceFilter,
+    CodeMultipleChoiceFilter,
+    IntegerFilter,
+    StrictBooleanFilter,
+    StrictFilterSet,
+)
 from core.models import District, TechnicalField, TransferMode
 
 from .models import Confidentiality, Enterprise, EnterpriseSize, Language, NeedStatus, TechnologyNeed
 
 
-class NeedFilter(filters.FilterSet):
+class NeedFilter(StrictFilterSet):
     field = CodeMultipleChoiceFilter(relation="field", queryset=TechnicalField.objects.all())
     status = filters.MultipleChoiceFilter(choices=NeedStatus.choices)
     enterprise = filters.NumberFilter(field_name="enterprise_id")
@@ -16,12 +22,12 @@ class NeedFilter(filters.FilterSet):
         help_text="District code of the enterprise",
     )
     region = CodeChoiceFilter(relation="region", queryset=District.objects.all())
-    required_trl_max = filters.NumberFilter(
+    required_trl_max = IntegerFilter(
         field_name="required_trl", lookup_expr="lte", help_text="Needs satisfied by an achievement of this TRL"
     )
     cooperation_mode = CodeChoiceFilter(relation="cooperation_modes", queryset=TransferMode.objects.all())
     confidentiality = filters.ChoiceFilter(choices=Confidentiality.choices)
-    is_challenge = filters.BooleanFilter()
+    is_challenge = StrictBooleanFilter()
     language = filters.ChoiceFilter(choices=Language.choices)
     deadline_after = filters.DateFilter(field_name="deadline", lookup_expr="gte")
     deadline_before = filters.DateFilter(field_name="deadline", lookup_expr="lte")
@@ -34,12 +40,12 @@ class NeedFilter(filters.FilterSet):
         fields = []
 
 
-class EnterpriseFilter(filters.FilterSet):
+class EnterpriseFilter(StrictFilterSet):
     industry = CodeMultipleChoiceFilter(relation="industry", queryset=TechnicalField.objects.all())
     district = CodeChoiceFilter(relation="district", queryset=District.objects.all())
     size = filters.MultipleChoiceFilter(choices=EnterpriseSize.choices)
-    is_high_tech = filters.BooleanFilter()
-    is_tech_sme = filters.BooleanFilter()
+    is_high_tech = StrictBooleanFilter()
+    is_tech_sme = StrictBooleanFilter()
 
     class Meta:
         model = Enterprise

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.models import TechnicalField
@@ -102,6 +105,29 @@ class EventSerializer(serializers.ModelSerializer):
             "status",
         ]
         read_only_fields = ["id", "organiser"]
+        # plausible bounds: the slots are computed from these, so a 1,500-year event with
+        # 18 billion tables tied up a server thread on every later request for it
+        extra_kwargs = {
+            "meeting_minutes": {"max_value": 240},
+            "capacity": {"max_value": 100_000},
+            "tables": {"max_value": 1_000},
+        }
+
+    MAX_DAYS = 7
+
+    def validate(self, attrs):
+        errors = {}
+        for name in ("starts_at", "ends_at", "registration_deadline"):
+            value = attrs.get(name)
+            if value is not None and not 2000 <= value.year <= 2100:
+                errors[name] = [_("Give a date between 2000 and 2100.")]
+        starts = attrs.get("starts_at", getattr(self.instance, "starts_at", None))
+        ends = attrs.get("ends_at", getattr(self.instance, "ends_at", None))
+        if not errors and starts and ends and ends - starts > timedelta(days=self.MAX_DAYS):
+            errors["ends_at"] = [_("An event lasts at most %(days)d days.") % {"days": self.MAX_DAYS}]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class RegistrationSerializer(serializers.ModelSerializer):

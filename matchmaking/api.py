@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from achievements.selectors import achievements_visible_to
-from core.api.filters import CodeMultipleChoiceFilter
+from core.api.filters import CodeMultipleChoiceFilter, StrictFilterSet
 from core.models import TechnicalField
 from enterprises.selectors import needs_visible_to
 
@@ -31,7 +31,7 @@ from .serializers import (
 )
 
 
-class MatchFilter(filters.FilterSet):
+class MatchFilter(StrictFilterSet):
     stage = filters.MultipleChoiceFilter(choices=Stage.choices)
     field = CodeMultipleChoiceFilter(relation="need__field", queryset=TechnicalField.objects.all())
     score_min = filters.NumberFilter(field_name="score", lookup_expr="gte")
@@ -151,7 +151,11 @@ class SearchView(APIView):
     @extend_schema(
         summary="Free-text search over published achievements, ranked by the hybrid ranker",
         tags=["matches"],
-        parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("limit", int, default=20)],
+        parameters=[
+            # at least one character that is not white space (the query is trimmed), 500 at most
+            OpenApiParameter("q", {"type": "string", "pattern": r"\S", "maxLength": 500}, required=True),
+            OpenApiParameter("limit", int, default=20),
+        ],
         responses=SearchResultSerializer,
     )
     def get(self, request):

@@ -368,7 +368,9 @@ class TargetViewSet(CommitteeOnly, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
 
-YEAR = OpenApiParameter("year", int, description="calendar year; default: this year")
+YEAR = OpenApiParameter(
+    "year", {"type": "integer", "minimum": 2000, "maximum": 2100}, description="calendar year; default: this year"
+)
 
 
 def _year(request) -> int:

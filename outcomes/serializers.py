@@ -184,7 +184,7 @@ class ContractSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, default=None)
     field = serializers.CharField(source="field.code", read_only=True, default=None)
     district = serializers.CharField(source="district.code", read_only=True, default=None)
-    licence = LicenceSerializer(read_only=True, default=None)
+    licence = LicenceSerializer(read_only=True, allow_null=True, default=None)
     source = serializers.SerializerMethodField()
 
     class Meta:

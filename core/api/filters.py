@@ -1,4 +1,6 @@
 import django_filters as filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -15,3 +17,51 @@ class CodeMultipleChoiceFilter(filters.ModelMultipleChoiceFilter):
 class CodeChoiceFilter(filters.ModelChoiceFilter):
     def __init__(self, *, relation: str, **kwargs):
         super().__init__(field_name=relation, to_field_name="code", **kwargs)
+
+
+class _TrueOrFalseField(forms.TypedChoiceField):
+    def __init__(self, **kwargs):
+        kwargs.pop("empty_value", None)
+        super().__init__(choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true", **kwargs)
+
+    def clean(self, value):
+        if value == "":  # `?is_high_tech=` is a value the schema does not allow, not "no filter"
+            message = self.error_messages["invalid_choice"]
+            raise forms.ValidationError(message, code="invalid_choice", params={"value": ""})
+        return super().clean(value)
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(filters.BooleanFilter):
+    """`?flag=true` or `?flag=false`; anything else is a 400 naming the parameter (django-filter's
+    BooleanFilter quietly ignores a value it cannot read, so a typo returned every row)."""
+
+    field_class = _TrueOrFalseField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, widget=forms.TextInput, **kwargs)
+
+
+class IntegerFilter(filters.NumberFilter):
+    """A whole-number filter (`?trl_min=6`): NumberFilter reads decimals, so `?trl_min=0.5` passed
+    although the schema says integer."""
+
+    field_class = forms.IntegerField
+
+
+_TEXT_FILTERS = (filters.CharFilter, filters.ModelChoiceFilter, filters.ModelMultipleChoiceFilter)
+
+
+class StrictFilterSet(filters.FilterSet):
+    """A parameter given with no value (`?updated_after=`, `?trl_min=`) is refused with a 400
+    naming it, unless the filter takes text: django-filter reads an empty value as "no filter",
+    which hid a client's mistake behind the whole list."""
+
+    def is_valid(self):
+        form = self.form
+        if form.is_bound and form.errors is not None:
+            getlist = getattr(self.data, "getlist", lambda name: [self.data.get(name)])
+            for name, declared in self.filters.items():
+                if not isinstance(declared, _TEXT_FILTERS) and "" in getlist(name) and name not in form.errors:
+                    form.add_error(name, _("Give a value, or leave the parameter out."))
+        return form.is_valid()
