@@ -122,6 +122,7 @@ class KindStore:
         self.postings_compacted = 0
         self.slots_compacted = 0
         self._stats: LexicalStats | None = None
+        self.compact_hooks: list = []  # called with the old slots kept, in order, after a compaction
 
     # -- updates ---------------------------------------------------------------------------
 
@@ -146,6 +147,8 @@ class KindStore:
             raise ValueError(f"{self.kind} {record_id} is stored already")
         if len(self.alive) + 1 > MAX_SLOTS:
             self.compact()
+            if len(self.alive) + 1 > MAX_SLOTS:
+                raise ValueError(f"the local matching index holds at most {MAX_SLOTS} records of a kind")
         term_ids = self.term_ids(tokens)
         slot = self.alive.append(True)
         self.ids.append(record_id)
@@ -250,6 +253,8 @@ class KindStore:
         self.length = Column(np.int64, self.length.view()[live])
         self.slot_of = {int(record_id): i for i, record_id in enumerate(self.ids.view().tolist())}
         self._stats = None
+        for hook in self.compact_hooks:  # slot-indexed data kept elsewhere (the vectors)
+            hook(live)
 
     # -- reads -----------------------------------------------------------------------------
 

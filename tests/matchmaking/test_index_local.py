@@ -305,7 +305,8 @@ def exact_top(vectors: dict[int, np.ndarray], query: np.ndarray, k: int, allowed
     return [ids[j] for j in np.argsort(-scores, kind="stable")[:k]]
 
 
-def test_dense_recall_against_exact_search(tmp_path, rng):
+def test_dense_recall_of_the_graph_against_exact_search(tmp_path, rng, monkeypatch):
+    monkeypatch.setattr(local, "EXACT_SEARCH_BELOW", 0)  # the graph answers, not the exact scan
     index = LocalMatchingIndex(tmp_path / "recall", snapshot_every=0)
     vectors = {i: unit(rng, 16) for i in range(local.EXACT_BELOW + 500)}
     index.upsert([IndexEntry(KIND, i, ["x"], {"m": v}) for i, v in vectors.items()])
@@ -322,11 +323,13 @@ def test_dense_recall_against_exact_search(tmp_path, rng):
     index.close()
 
 
-@pytest.mark.parametrize("exact_below", [0, local.EXACT_BELOW], ids=["graph", "exact"])
-def test_audience_and_exclude_filters_still_return_dense_k(index, rng, monkeypatch, exact_below):
+@pytest.mark.parametrize("graph", [True, False], ids=["graph", "exact"])
+def test_audience_and_exclude_filters_still_return_dense_k(index, rng, monkeypatch, graph):
     """Through the graph (oversampled until enough eligible records come back) and through the
-    exact scan used when a filter leaves few records, the same answers."""
-    monkeypatch.setattr(local, "EXACT_BELOW", exact_below)
+    exact scan (small indexes, or a filter that leaves few records), the same answers."""
+    if graph:
+        monkeypatch.setattr(local, "EXACT_SEARCH_BELOW", 0)
+        monkeypatch.setattr(local, "EXACT_BELOW", 0)
     entries = [make_entry(rng, i, audience="brokers" if i % 20 == 0 else "public") for i in range(400)]
     index.upsert(entries)
     vectors = {e.id: e.vectors["m"] for e in entries}
@@ -355,7 +358,11 @@ def test_audience_and_exclude_filters_still_return_dense_k(index, rng, monkeypat
     assert index.candidates(KIND, Query(tokens, {}), dense_k=5, lexical_k=5, audiences=["nobody"]) == []
 
 
-def test_several_models_and_records_lacking_one(index, rng):
+@pytest.mark.parametrize("graph", [True, False], ids=["graph", "exact"])
+def test_several_models_and_records_lacking_one(index, rng, monkeypatch, graph):
+    if graph:
+        monkeypatch.setattr(local, "EXACT_SEARCH_BELOW", 0)
+        monkeypatch.setattr(local, "EXACT_BELOW", 0)
     entries = [make_entry(rng, i, models=("e5", "minilm") if i % 2 else ("e5",)) for i in range(40)]
     index.upsert(entries)
     by_id = {e.id: e for e in entries}
@@ -383,7 +390,11 @@ def test_several_models_and_records_lacking_one(index, rng):
     assert set(index.score(KIND, query, [1])[0].dense) == {"e5"}
 
 
-def test_candidates_union_dense_and_lexical_and_score_agrees(index, rng):
+@pytest.mark.parametrize("graph", [True, False], ids=["graph", "exact"])
+def test_candidates_union_dense_and_lexical_and_score_agrees(index, rng, monkeypatch, graph):
+    if graph:
+        monkeypatch.setattr(local, "EXACT_SEARCH_BELOW", 0)
+        monkeypatch.setattr(local, "EXACT_BELOW", 0)
     entries = [make_entry(rng, i) for i in range(200)]
     index.upsert(entries)
     query = Query(entries[10].tokens, {"m": unit(rng, 8)})
