@@ -105,6 +105,9 @@ def test_a_brokers_only_need_becomes_a_challenge_only_with_consent_and_then_is_p
     assert created.status_code == 201
     screening = as_user("organiser").get(f"/api/v1/challenges/{created.json()['id']}/").json()
     assert (screening["need_confidentiality"], screening["public_consent"]) == ("brokers", True)
+    committee = Client()
+    committee.force_login(world.users["organiser"])
+    assert 'id="confidential-need"' in committee.get(f"/challenges/{created.json()['id']}/").content.decode()
     challenge = Challenge.objects.get()
     challenges.challenge_screen(actor=world.users["organiser"], challenge=challenge, approve=True)
     challenges.challenge_publish(actor=world.users["organiser"], challenge=challenge)
