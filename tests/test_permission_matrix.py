@@ -521,3 +521,55 @@ def test_no_page_or_answer_renders_what_the_role_may_not_see(world, planted, rol
             leaks += _leaks(address.split("@")[0], f"e-mail {message.subject!r}", message.subject + message.body)
     assert fetched > 150  # the walk really walked
     assert leaks == [], "\n".join(leaks)
+
+
+# -- who may credit whom ---------------------------------------------------------------------------
+
+MATCH_WRITES = [
+    (path, method) for path, method in OPERATIONS if path.startswith("/api/v1/matches/{id}/") and method != "GET"
+]
+
+
+@pytest.mark.django_db
+def test_no_one_but_its_broker_or_the_committee_works_a_match_or_credits_a_contract(world, private_rows):
+    """As every role that may not work the match (another broker, a broker whose agency is the
+    achievement's institution's office, the parties, organisers), every write on the match and a
+    contract recorded from it are refused, and so is a contract without a source for everyone but
+    the committee; each refusal leaves every table unchanged."""
+    from accounts.models import Agency
+
+    match = private_rows["matches"]
+    match.stage = "negotiating"
+    match.save(update_fields=["stage"])
+    TechnologyContract = apps.get_model("outcomes", "TechnologyContract")
+    TechnologyContract.objects.filter(match=match).delete()
+    others = {
+        "other_broker": UserFactory(username="other_broker", role=Role.BROKER, agency=world.agency),
+        "conflicted": UserFactory(
+            username="conflicted",
+            role=Role.BROKER,
+            agency=Agency.objects.create(name="甲大学技术转移中心", institution=world.inst_a),
+        ),
+    }
+    match.broker = others["conflicted"]  # assigned, but with a conflict of interest
+    match.save(update_fields=["broker"])
+    today = timezone.localdate().isoformat()
+    contract = {"contract_type": "transfer", "title": "合同", "amount": "10", "signed_on": today}
+    direct = {**contract, "institution": world.inst_a.pk, "enterprise": world.ent_a.pk, "direct_reason": "线下"}
+    writes = [
+        (f"POST {path}", path.replace("{id}", str(match.pk)), {"stage": "declined", "reason": "price"})
+        for path, method in MATCH_WRITES
+    ]
+    writes += [("POST /api/v1/contracts/ (match)", "/api/v1/contracts/", {**contract, "match": match.pk})]
+    checked = 0
+    for who in ["broker", "other_broker", "conflicted", "inst_a", "ent_a", "inst_b", "ent_b"]:
+        client = APIClient()
+        client.force_authenticate(others.get(who) or world.users[who])
+        cases = writes + [("POST /api/v1/contracts/ (no source)", "/api/v1/contracts/", direct)]
+        for label, url, body in cases:
+            before = fingerprint()
+            response = client.post(url, body, format="json")
+            assert response.status_code in (400, 403, 404), f"{label} as {who}: {response.status_code}"
+            assert fingerprint() == before, f"refused {label} as {who} changed the database"
+            checked += 1
+    assert checked == 7 * (len(MATCH_WRITES) + 2) and MATCH_WRITES
