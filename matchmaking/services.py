@@ -278,7 +278,9 @@ def match_transition(
     that have already decided (recording its contract, system jobs)."""
     from .selectors import may_work_match
 
-    locked = Match.objects.select_for_update().select_related("achievement", "broker__agency").get(pk=match.pk)
+    locked = (
+        Match.objects.select_for_update(of=("self",)).select_related("achievement", "broker__agency").get(pk=match.pk)
+    )
     if check_actor and actor is not None and not may_work_match(actor, locked):
         raise PermissionDenied(_("Only the broker this match is assigned to can work it."))
     if expected_version is not None and locked.version != expected_version:
