@@ -19,6 +19,11 @@ def achievements_visible_to(user) -> QuerySet[Achievement]:
     return queryset.filter(visible)
 
 
+def can_see_achievement(user, achievement: Achievement) -> bool:
+    """The per-object form of `achievements_visible_to`: the same rule, for one achievement."""
+    return achievement is not None and achievements_visible_to(user).filter(pk=achievement.pk).exists()
+
+
 def achievement_list(*, user) -> QuerySet[Achievement]:
     return (
         achievements_visible_to(user)

@@ -21,6 +21,11 @@ def needs_visible_to(user) -> QuerySet[TechnologyNeed]:
     return queryset.filter(visible)
 
 
+def can_see_need(user, need: TechnologyNeed) -> bool:
+    """The per-object form of `needs_visible_to`: the same rule, for one need."""
+    return need is not None and needs_visible_to(user).filter(pk=need.pk).exists()
+
+
 def need_list(*, user) -> QuerySet[TechnologyNeed]:
     return needs_visible_to(user).select_related("enterprise", "field", "region").prefetch_related("cooperation_modes")
 

@@ -305,7 +305,7 @@ class EventViewSet(
     )
     @action(detail=True, methods=["get"], url_path="invite-suggestions")
     def invite_suggestions(self, request, pk=None):
-        rows = services.invite_suggestions(event=self._managed())
+        rows = services.invite_suggestions(event=self._managed(), viewer=request.user)
         return Response(InviteSuggestionSerializer(rows, many=True).data)
 
     @extend_schema(
@@ -336,7 +336,7 @@ class EventViewSet(
                 Q(holder=registration) | Q(enterprise=registration), status="scheduled"
             ).select_related("holder__user__institution", "enterprise__user__enterprise")
         )
-        offers = services.what_they_bring(meetings)
+        offers = services.what_they_bring(meetings, viewer=request.user)
         rows = []
         for meeting in meetings:
             holder_side = meeting.holder_id == registration.pk
@@ -435,7 +435,7 @@ class MeetingRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.requests_visible_to(self.request.user)
 
     def create(self, request):
-        serializer = NewRequestSerializer(data=request.data)
+        serializer = NewRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         receiver = data["receiver"]

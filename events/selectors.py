@@ -39,6 +39,14 @@ def meetings_visible_to(user, event: MatchmakingEvent) -> QuerySet[Meeting]:
     return queryset.filter(Q(holder__user=user) | Q(enterprise__user=user))
 
 
+def meetings_visible_to_user(user) -> QuerySet[Meeting]:
+    """Every meeting `user` may see, across events: their own, and those of events they organise."""
+    queryset = Meeting.objects.select_related("event", "holder__user", "enterprise__user")
+    if user.is_platform_admin:
+        return queryset
+    return queryset.filter(Q(holder__user=user) | Q(enterprise__user=user) | Q(event__organiser=user))
+
+
 def requests_visible_to(user) -> QuerySet[MeetingRequest]:
     # newest first, and a stable order so that pages neither repeat nor skip a request
     queryset = MeetingRequest.objects.select_related("sender__user", "receiver__user", "event").order_by(

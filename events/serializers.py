@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.api.fields import VisiblePrimaryKeyField
 from core.models import TechnicalField
 from core.serializers import CodeRelatedField, ReferenceSerializer
 
@@ -170,10 +171,20 @@ class MeetingRequestSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "event", "sender", "status", "recommended_by", "created_at"]
 
 
+def _registrations_at_visible_events(user):
+    from .selectors import events_visible_to
+
+    return Registration.objects.filter(event__in=events_visible_to(user).values("pk")).select_related("event")
+
+
 class NewRequestSerializer(serializers.Serializer):
-    receiver = serializers.PrimaryKeyRelatedField(queryset=Registration.objects.all())
-    sender = serializers.PrimaryKeyRelatedField(
-        queryset=Registration.objects.all(), required=False, help_text="Brokers recommending a pair name both people"
+    # registrations of events the user may not see answer as missing
+    receiver = VisiblePrimaryKeyField(queryset=Registration.objects.all(), visible=_registrations_at_visible_events)
+    sender = VisiblePrimaryKeyField(
+        queryset=Registration.objects.all(),
+        visible=_registrations_at_visible_events,
+        required=False,
+        help_text="Brokers recommending a pair name both people",
     )
     message = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 

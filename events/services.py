@@ -425,11 +425,14 @@ def fill_freed_slots(*, event: MatchmakingEvent) -> list[Meeting]:
 # Whom to invite ------------------------------------------------------------------------------------
 
 
-def invite_suggestions(*, event: MatchmakingEvent, limit: int = 30) -> list[dict]:
+def invite_suggestions(*, event: MatchmakingEvent, viewer, limit: int = 30) -> list[dict]:
     """People worth inviting, from the matching engine: for each registered enterprise, the
     members of the institutions holding its needs' best-matched achievements; for each
-    registered holder, the members of the enterprises whose needs match their achievements."""
+    registered holder, the members of the enterprises whose needs match their achievements.
+    Only matches whose need and achievement `viewer` may see are used (a "brokers only" need
+    or an unpublished achievement is neither shown nor hinted at by its owner's name)."""
     from accounts.models import Role, User
+    from matchmaking.selectors import renderable_matches
 
     registered = list(event.registrations.select_related("user"))
     registered_users = {r.user_id for r in registered}
@@ -437,7 +440,7 @@ def invite_suggestions(*, event: MatchmakingEvent, limit: int = 30) -> list[dict
     institutions = {r.user.institution_id for r in registered if r.side == Side.HOLDER and r.user.institution_id}
     best: dict[tuple[str, int], dict] = {}
     matches = (
-        Match.objects.filter(rank__isnull=False)
+        renderable_matches(viewer, Match.objects.filter(rank__isnull=False))
         .filter(Q(need__enterprise_id__in=enterprises) | Q(achievement__institution_id__in=institutions))
         .select_related("need", "achievement")
     )
@@ -516,13 +519,16 @@ def rate_meeting(*, meeting: Meeting, user, rating: int, outcome: str) -> Meetin
     return locked
 
 
-def what_they_bring(meetings) -> dict[int, dict]:
+def what_they_bring(meetings, *, viewer) -> dict[int, dict]:
     """For each meeting, the best-matched achievement and need between the two organisations
-    (one query for all the meetings)."""
+    that `viewer` may see (one query for all the meetings)."""
+    from matchmaking.selectors import renderable_matches
+
     pairs = {m.pk: (m.holder.user.institution_id, m.enterprise.user.enterprise_id) for m in meetings}
     best: dict[tuple, Match] = {}
     rows = (
-        Match.objects.filter(
+        renderable_matches(viewer, Match.objects.all())
+        .filter(
             achievement__institution_id__in={i for i, _ in pairs.values()},
             need__enterprise_id__in={e for _, e in pairs.values()},
         )

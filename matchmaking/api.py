@@ -89,8 +89,8 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         match = self.get_object()
-        if not selectors.can_work_match(request.user):
-            raise PermissionDenied(_("Only brokers work matches."))
+        if not selectors.may_work_match(request.user, match):
+            raise PermissionDenied(_("Only the broker this match is assigned to can work it."))
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -306,9 +306,25 @@ def _expert_evidence(needs) -> dict[int, dict[int, float]]:
 
 @transaction.atomic
 def match_transition(
-    *, match: Match, actor, to_stage: str, reason: str = "", note: str = "", expected_version: int | None = None
+    *,
+    match: Match,
+    actor,
+    to_stage: str,
+    reason: str = "",
+    note: str = "",
+    expected_version: int | None = None,
+    check_actor: bool = True,
 ) -> Match:
-    locked = Match.objects.select_for_update().get(pk=match.pk)
+    """Move a match along the pipeline. Only someone who may work this match (its own broker,
+    without a conflict of interest, or an admin) moves it; `check_actor=False` is for callers
+    that have already decided (recording its contract, system jobs)."""
+    from .selectors import may_work_match
+
+    locked = (
+        Match.objects.select_for_update(of=("self",)).select_related("achievement", "broker__agency").get(pk=match.pk)
+    )
+    if check_actor and actor is not None and not may_work_match(actor, locked):
+        raise PermissionDenied(_("Only the broker this match is assigned to can work it."))
     if expected_version is not None and locked.version != expected_version:
         raise Conflict(
             _("Someone else changed this match meanwhile (now version %(version)s): reload and try again.")
@@ -401,6 +417,10 @@ def may_request_on_match(user, match: Match) -> bool:
 
 @transaction.atomic
 def match_add_note(*, match: Match, actor, text: str) -> MatchNote:
+    from .selectors import may_work_match
+
+    if not may_work_match(actor, match):
+        raise PermissionDenied(_("Only the broker this match is assigned to can work it."))
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Write the note first.")})

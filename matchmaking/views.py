@@ -99,6 +99,7 @@ def match_detail(request, pk):
         "broker/match.html",
         {
             "match": match,
+            "may_work": selectors.may_work_match(request.user, match),
             "terms": explanation.get("shared_terms", []),
             "reasons": render_reasons(explanation.get("reasons", [])),
             "next_stages": [
@@ -119,6 +120,8 @@ def match_detail(request, pk):
 def match_transition(request, pk):
     user = _broker(request)
     match = get_object_or_404(selectors.match_list(user=user), pk=pk)
+    if not selectors.may_work_match(user, match):
+        raise PermissionDenied
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
@@ -199,6 +202,8 @@ def search_page(request):
 def match_note(request, pk):
     user = _broker(request)
     match = get_object_or_404(selectors.match_list(user=user), pk=pk)
+    if not selectors.may_work_match(user, match):
+        raise PermissionDenied
     try:
         services.match_add_note(match=match, actor=user, text=request.POST.get("text", ""))
     except ValidationError as exc:

@@ -1,6 +1,7 @@
 """REST endpoints for challenges, bids, contracts, licences, targets and KPI reports (thin:
 the services in challenges.py / contracts.py and the queries in reports.py do the work)."""
 
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -26,6 +27,7 @@ from .models import Bid, Challenge, ProgrammeTarget, TechnologyContract, UseFirs
 from .permissions import (
     bids_visible_to,
     can_report,
+    challenge_history_visible,
     challenges_visible_to,
     contracts_visible_to,
     is_committee,
@@ -66,7 +68,7 @@ AuditSerializer = inline_serializer(
 )
 
 
-def _history(obj) -> list[dict]:
+def _history(entries) -> list[dict]:
     return [
         {
             "action": e.action,
@@ -74,7 +76,7 @@ def _history(obj) -> list[dict]:
             "detail": e.detail,
             "at": e.created_at,
         }
-        for e in audit.trail(obj)
+        for e in entries
     ]
 
 
@@ -106,7 +108,10 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if need is None:
             raise ValidationError({"need": [_("No such need.")]})
         challenge = challenges.challenge_submit(
-            actor=request.user, need=need, criteria=serializer.validated_data.get("criteria")
+            actor=request.user,
+            need=need,
+            criteria=serializer.validated_data.get("criteria"),
+            public_consent=serializer.validated_data["public_consent"],
         )
         return self._reply(challenge, status.HTTP_201_CREATED)
 
@@ -210,7 +215,7 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         challenge = self.get_object()
         if not (is_committee(request.user) or request.user.enterprise_id == challenge.need.enterprise_id):
             raise PermissionDenied(_("Only the committee and the challenge's enterprise see its history."))
-        return Response(_history(challenge))
+        return Response(_history(challenge_history_visible(request.user, challenge, audit.trail(challenge))))
 
     def _valid(self, serializer_class) -> dict:
         serializer = serializer_class(data=self.request.data)
@@ -297,7 +302,9 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         responses={201: ContractSerializer},
     )
     def create(self, request):
-        serializer = ContractCreateSerializer(data=request.data)
+        # the match, challenge or meeting is looked up among those the author may see: one
+        # they may not see answers exactly as one that does not exist
+        serializer = ContractCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         for name, model in (("institution", Institution), ("enterprise", Enterprise)):
@@ -307,8 +314,10 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                     raise ValidationError({name: [_("No such record.")]})
         if "use_first" in data:
             data["use_first"] = dict(data["use_first"])
-        contract = contracts.contract_create(actor=request.user, **data)
-        return Response(ContractSerializer(self.get_queryset().get(pk=contract.pk)).data, status=201)
+        with transaction.atomic():  # the answer is part of the write: never a recorded contract and a 500
+            contract = contracts.contract_create(actor=request.user, **data)
+            body = ContractSerializer(self.get_queryset().get(pk=contract.pk)).data
+        return Response(body, status=201)
 
 
 @extend_schema_view(

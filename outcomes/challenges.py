@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Role, User
 from core import audit
 from core.notify import email_users
-from enterprises.models import NeedStatus, TechnologyNeed
+from enterprises.models import Confidentiality, NeedStatus, TechnologyNeed
 
 from .models import (
     Bid,
@@ -69,8 +69,10 @@ def _validate_criteria(criteria) -> list[dict]:
 
 
 @transaction.atomic
-def challenge_submit(*, actor, need: TechnologyNeed, criteria=None) -> Challenge:
-    """Intake: the enterprise (or the city, for its own lists) submits a challenge need."""
+def challenge_submit(*, actor, need: TechnologyNeed, criteria=None, public_consent: bool = False) -> Challenge:
+    """Intake: the enterprise (or the city, for its own lists) submits a challenge need. A
+    published challenge is public, so a "brokers only" need needs the explicit consent to be
+    published (`public_consent`); the committee sees it when screening."""
     if not (is_committee(actor) or (actor.role == Role.ENTERPRISE and actor.enterprise_id == need.enterprise_id)):
         raise PermissionDenied(_("Only the enterprise that posted the need, or the committee, can submit it."))
     if not need.is_challenge:
@@ -79,8 +81,18 @@ def challenge_submit(*, actor, need: TechnologyNeed, criteria=None) -> Challenge
         raise ValidationError({"need": _("A closed or archived need cannot become a challenge.")})
     if Challenge.objects.filter(need=need).exists():
         raise ValidationError({"need": _("This need has already been submitted as a challenge.")})
+    if need.confidentiality == Confidentiality.BROKERS and not public_consent:
+        raise ValidationError(
+            {
+                "public_consent": _(
+                    "This need is shown to brokers only, and a published challenge is public: "
+                    "agree to publish it (public_consent), or make the need public first."
+                )
+            }
+        )
     challenge = Challenge.objects.create(
         need=need,
+        public_consent=bool(public_consent),
         award=need.challenge_award,
         closes_on=need.challenge_closes_on,
         criteria=_validate_criteria(criteria) if criteria is not None else default_criteria(),
@@ -131,10 +143,17 @@ def challenge_publish(*, actor, challenge: Challenge, award=None, closes_on=None
         challenge.closes_on = closes_on
     if challenge.closes_on <= timezone.localdate():
         raise ValidationError({"closes_on": _("The closing date must be in the future.")})
-    challenge.published_at = timezone.now()
     need = challenge.need
-    need.challenge_award, need.challenge_closes_on = challenge.award, challenge.closes_on
     fields = ["challenge_award", "challenge_closes_on", "updated_at"]
+    if need.confidentiality == Confidentiality.BROKERS:
+        if not challenge.public_consent:
+            raise ValidationError(
+                {"need": _("The need is shown to brokers only and its enterprise has not agreed to publish it.")}
+            )
+        need.confidentiality = Confidentiality.PUBLIC  # the enterprise agreed at submission
+        fields.append("confidentiality")
+    challenge.published_at = timezone.now()
+    need.challenge_award, need.challenge_closes_on = challenge.award, challenge.closes_on
     if need.status == NeedStatus.DRAFT:
         need.status, need.published_at = NeedStatus.PUBLISHED, timezone.now()
         fields += ["status", "published_at"]

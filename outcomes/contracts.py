@@ -51,16 +51,48 @@ def _source_parties(*, match, challenge, meeting) -> dict:
     return {}
 
 
-def _check_may_record(actor, *, match, challenge, meeting, parties) -> None:
-    if is_committee(actor):
-        return
-    if actor.role == Role.BROKER and (match is None or match.broker_id == actor.pk) and challenge is None:
-        return
-    if meeting is not None and match is None and challenge is None:
+SOURCE_PARTIES = ("institution", "enterprise")
+
+
+def _check_may_record(actor, *, match, challenge, meeting, parties, direct_reason: str) -> None:
+    """Who may record a contract depends on its source: from a match, the broker who works it
+    (never with a conflict of interest) or the committee; from a challenge, the committee; from
+    a meeting, its two organisations or the committee. Without a source, only the committee,
+    and it must say why."""
+    from matchmaking.selectors import may_work_match
+
+    committee = is_committee(actor)
+    if match is not None:
+        allowed = committee or may_work_match(actor, match)
+    elif challenge is not None:
+        allowed = committee
+    elif meeting is not None:
         probe = TechnologyContract(institution=parties.get("institution"), enterprise=parties.get("enterprise"))
-        if is_contract_party(actor, probe):
-            return
-    raise PermissionDenied(_("You cannot record a contract for this."))
+        allowed = committee or is_contract_party(actor, probe)
+    else:
+        if not committee:
+            raise PermissionDenied(
+                _("Only the committee records a contract without a match, challenge or meeting behind it.")
+            )
+        if not (direct_reason or "").strip():
+            raise ValidationError(
+                {"direct_reason": _("Say why this contract is recorded without a match, challenge or meeting.")}
+            )
+        return
+    if not allowed:
+        raise PermissionDenied(_("You cannot record a contract for this."))
+
+
+def _check_parties_not_overridden(parties: dict, fields: dict) -> None:
+    """A contract from a source names the source's parties; its author cannot name others."""
+    for name in SOURCE_PARTIES:
+        given = fields.get(name)
+        if given is None:
+            continue
+        if getattr(parties.get(name), "pk", None) != getattr(given, "pk", given):
+            raise ValidationError(
+                {name: _("The parties of a contract come from its match, challenge or meeting; leave this out.")}
+            )
 
 
 @transaction.atomic
@@ -75,35 +107,58 @@ def contract_create(
     challenge=None,
     meeting=None,
     use_first: dict | None = None,
+    direct_reason: str = "",
     **fields,
 ) -> TechnologyContract:
-    """Record a signed contract. From a match, the match moves to "contract signed"; from an
-    awarded challenge, the challenge to "contracted". Fields given explicitly override what the
-    source knows (e.g. a district)."""
+    """Record a signed contract. Its parties come from its source (a match, an awarded
+    challenge or a meeting) and cannot be overridden; only the committee records one without a
+    source, with a reason. From a match, the match moves to "contract signed"; from a challenge,
+    the challenge to "contracted". Everything is checked before anything is written."""
     from matchmaking.models import Match, Stage
-    from matchmaking.services import match_transition
+    from matchmaking.services import TRANSITIONS, match_transition
 
-    if sum(x is not None for x in (match, challenge)) > 1:
-        raise ValidationError({"match": _("A contract comes from a match or from a challenge, not both.")})
+    if sum(x is not None for x in (match, challenge, meeting)) > 1:
+        raise ValidationError({"match": _("A contract comes from one match, challenge or meeting, not several.")})
     if match is not None:
         match = (
             Match.objects.select_for_update(of=("self",))
             .select_related(
-                "need__enterprise__district", "need__field", "need__region", "achievement__institution", "broker"
+                "need__enterprise__district",
+                "need__field",
+                "need__region",
+                "achievement__institution",
+                "broker__agency",
             )
             .get(pk=match.pk)
         )
-        if TechnologyContract.objects.filter(match=match).exists():
-            raise ValidationError({"match": _("This match already has its contract.")})
     if challenge is not None:
         from .models import Challenge
 
         challenge = Challenge.objects.select_for_update().select_related("need__enterprise").get(pk=challenge.pk)
-        if challenge.stage != ChallengeStage.AWARDED:
-            raise ValidationError({"challenge": _("Only an awarded challenge leads to a contract.")})
+    if meeting is not None:
+        from events.models import Meeting
+
+        meeting = Meeting.objects.select_related(
+            "holder__user__institution",
+            "enterprise__user__enterprise__district",
+            "enterprise__user__enterprise__industry",
+        ).get(pk=meeting.pk)
     parties = _source_parties(match=match, challenge=challenge, meeting=meeting)
-    _check_may_record(actor, match=match, challenge=challenge, meeting=meeting, parties=parties)
-    values = {**parties, **{k: v for k, v in fields.items() if v not in (None, "")}}
+    has_source = any(x is not None for x in (match, challenge, meeting))
+    _check_may_record(
+        actor, match=match, challenge=challenge, meeting=meeting, parties=parties, direct_reason=direct_reason
+    )
+    if match is not None and TechnologyContract.objects.filter(match=match).exists():
+        raise ValidationError({"match": _("This match already has its contract.")})
+    if match is not None and Stage.CONTRACT_SIGNED not in TRANSITIONS[match.stage]:
+        raise ValidationError(
+            {"match": _("A match at stage %(stage)s cannot be signed yet.") % {"stage": Stage(match.stage).label}}
+        )
+    if challenge is not None and challenge.stage != ChallengeStage.AWARDED:
+        raise ValidationError({"challenge": _("Only an awarded challenge leads to a contract.")})
+    if has_source:
+        _check_parties_not_overridden(parties, fields)
+    values = {**parties, **{k: v for k, v in fields.items() if v not in (None, "") and k not in parties}}
     if values.get("broker") is None and actor.role == Role.BROKER:
         values["broker"] = actor
     if values.get("broker") is not None and not values.get("agency"):
@@ -119,6 +174,7 @@ def contract_create(
         challenge=challenge,
         meeting=meeting,
         created_by=actor,
+        direct_reason="" if has_source else direct_reason.strip(),
         **values,
     )
     if contract.registration_number is not None:
@@ -128,21 +184,38 @@ def contract_create(
     if not (contract.institution_id or contract.enterprise_id):
         raise ValidationError({"institution": _("Name at least one party: the institution or the enterprise.")})
     contract.full_clean()
-    contract.save()
+    licence = None
     if use_first:
         if contract_type != ContractType.LICENCE:
             raise ValidationError({"use_first": _("先使用后付费 applies to licence contracts.")})
-        licence = UseFirstLicence(contract=contract, **use_first)
+        licence = UseFirstLicence(**use_first)
         licence.full_clean(exclude=["contract"])
+    contract.save()
+    if licence is not None:
+        licence.contract = contract
         licence.save()
     if match is not None:
-        match_transition(match=match, actor=actor, to_stage=Stage.CONTRACT_SIGNED, note=f"contract {contract.pk}")
+        match_transition(
+            match=match,
+            actor=actor,
+            to_stage=Stage.CONTRACT_SIGNED,
+            note=f"contract {contract.pk}",
+            check_actor=False,  # decided above: its broker or the committee
+        )
     if challenge is not None:
         audit.record(actor, "challenge.contracted", challenge, contract=contract.pk, from_stage=challenge.stage)
         challenge.stage = ChallengeStage.CONTRACTED
         challenge.save(update_fields=["stage", "updated_at"])
-    audit.record(actor, "contract.created", contract, amount=str(contract.amount))
+    audit.record(actor, "contract.created", contract, amount=str(contract.amount), source=contract_source(contract))
     return contract
+
+
+def contract_source(contract: TechnologyContract) -> str:
+    if contract.match_id:
+        return "match"
+    if contract.challenge_id:
+        return "challenge"
+    return "meeting" if contract.meeting_id else "direct"
 
 
 def _licence_people(licence: UseFirstLicence):

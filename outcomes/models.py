@@ -44,6 +44,10 @@ class Challenge(models.Model):
     award = models.DecimalField(_("award (10k CNY)"), **AMOUNT)
     closes_on = models.DateField(_("closing date"))
     criteria = models.JSONField(_("evaluation criteria"), default=default_criteria)
+    # A published challenge is public. A "brokers only" need becomes one only with its
+    # enterprise's explicit consent, given at submission (the committee sees it when screening);
+    # publishing then makes the need public.
+    public_consent = models.BooleanField(_("enterprise agrees to publish a brokers-only need"), default=False)
     screening_note = models.TextField(_("screening note"), blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -213,6 +217,9 @@ class TechnologyContract(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A contract with no match, challenge or meeting behind it is recorded by the committee
+    # only, with the reason; the reports count such contracts separately.
+    direct_reason = models.TextField(_("reason for recording without a source"), blank=True, max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

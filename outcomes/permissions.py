@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role
+from enterprises.selectors import needs_visible_to
 
 from .models import Bid, Challenge, ChallengeStage, TechnologyContract, UseFirstLicence
 
@@ -22,10 +23,24 @@ def challenges_visible_to(user) -> QuerySet[Challenge]:
     queryset = Challenge.objects.select_related("need__enterprise", "need__field")
     if is_committee(user):
         return queryset
-    visible = Q(stage__in=PUBLIC_STAGES)
+    # public stages, and only while its need is one the reader may see (a "brokers only" need
+    # is made public when its challenge is published, with the enterprise's consent)
+    visible = Q(stage__in=PUBLIC_STAGES, need__in=needs_visible_to(user).values("pk"))
     if user.role == Role.ENTERPRISE and user.enterprise_id:
         visible |= Q(need__enterprise_id=user.enterprise_id)
     return queryset.filter(visible)
+
+
+def bidding_open(challenge: Challenge) -> bool:
+    return challenge.stage in (ChallengeStage.SUBMITTED, ChallengeStage.APPROVED, ChallengeStage.PUBLISHED)
+
+
+def challenge_history_visible(user, challenge: Challenge, entries) -> list:
+    """The challenge's audit trail: the committee sees all of it; the challenge's enterprise
+    sees it without who bid (and the bid ids) until bidding closes."""
+    if is_committee(user) or not bidding_open(challenge):
+        return list(entries)
+    return [e for e in entries if not e.action.startswith("challenge.bid")]
 
 
 def bids_visible_to(user, challenge: Challenge) -> QuerySet[Bid]:

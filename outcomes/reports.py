@@ -100,7 +100,13 @@ def actuals(year: int) -> dict:
     events = MatchmakingEvent.objects.filter(ends_at__gte=start, ends_at__lt=min(end, now)).exclude(
         status__in=[EventStatus.DRAFT, EventStatus.CANCELLED]
     )
-    contracts = _contracts(year).aggregate(count=Count("id"), value=Coalesce(Sum("amount"), ZERO))
+    direct = Q(match__isnull=True, challenge__isnull=True, meeting__isnull=True)  # no source behind them
+    contracts = _contracts(year).aggregate(
+        count=Count("id"),
+        value=Coalesce(Sum("amount"), ZERO),
+        direct_count=Count("id", filter=direct),
+        direct_value=Coalesce(Sum("amount", filter=direct), ZERO),
+    )
     introductions = _introductions(year)
     return {
         "events_held": events.count(),
@@ -118,6 +124,7 @@ def actuals(year: int) -> dict:
         ).count(),
         "contracts": contracts["count"],
         "contract_value": contracts["value"],
+        "direct_contracts": {"count": contracts["direct_count"], "value": float(contracts["direct_value"])},
     }
 
 
@@ -148,6 +155,9 @@ def kpi(year: int) -> dict:
         "contract_growth_target_pct": float(target.contract_growth_pct) if target else None,
         "contract_value_target_rule": contract_rule,
         "indicators": [i.as_dict() for i in indicators],
+        # contracts recorded by the committee without a match, challenge or meeting behind them
+        # (included in the contract figures above, and shown apart so they can be checked)
+        "direct_contracts": now["direct_contracts"],
     }
 
 

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.api.fields import VisiblePrimaryKeyField
 from events.models import Meeting
 from matchmaking.models import Match
 
@@ -7,7 +8,6 @@ from .models import (
     Bid,
     BidAttachment,
     Challenge,
-    ChallengeStage,
     ContractType,
     ProgrammeTarget,
     Review,
@@ -31,6 +31,7 @@ class ChallengeSerializer(serializers.ModelSerializer):
     field = serializers.CharField(source="need.field.code", read_only=True)
     award = serializers.DecimalField(**MONEY, read_only=True)
     criteria = CriterionSerializer(many=True, read_only=True)
+    need_confidentiality = serializers.CharField(source="need.confidentiality", read_only=True)
 
     class Meta:
         model = Challenge
@@ -40,6 +41,8 @@ class ChallengeSerializer(serializers.ModelSerializer):
             "need_title",
             "enterprise",
             "field",
+            "need_confidentiality",
+            "public_consent",
             "stage",
             "award",
             "closes_on",
@@ -55,6 +58,10 @@ class ChallengeSerializer(serializers.ModelSerializer):
 class ChallengeCreateSerializer(serializers.Serializer):
     need = serializers.IntegerField()
     criteria = CriterionSerializer(many=True, required=False, min_length=1, max_length=20)
+    public_consent = serializers.BooleanField(
+        default=False,
+        help_text="The enterprise agrees that its brokers-only need is published with the challenge (required then).",
+    )
 
 
 class ScreenSerializer(serializers.Serializer):
@@ -209,17 +216,34 @@ class ContractSerializer(serializers.ModelSerializer):
             "challenge",
             "meeting",
             "source",
+            "direct_reason",
             "licence",
             "created_at",
         ]
         read_only_fields = fields
 
     def get_source(self, contract) -> str:
-        if contract.match_id:
-            return "match"
-        if contract.challenge_id:
-            return "challenge"
-        return "meeting" if contract.meeting_id else "direct"
+        from .contracts import contract_source
+
+        return contract_source(contract)
+
+
+def _visible_matches(user):
+    from matchmaking.selectors import matches_visible_to
+
+    return matches_visible_to(user)
+
+
+def _visible_challenges(user):
+    from .permissions import challenges_visible_to
+
+    return challenges_visible_to(user)
+
+
+def _visible_meetings(user):
+    from events.selectors import meetings_visible_to_user
+
+    return meetings_visible_to_user(user)
 
 
 class ContractCreateSerializer(serializers.Serializer):
@@ -228,13 +252,22 @@ class ContractCreateSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
     signed_on = serializers.DateField()
     registration_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    match = serializers.PrimaryKeyRelatedField(queryset=Match.objects.all(), required=False)
-    challenge = serializers.PrimaryKeyRelatedField(
-        queryset=Challenge.objects.filter(stage=ChallengeStage.AWARDED), required=False
+    match = VisiblePrimaryKeyField(queryset=Match.objects.all(), visible=_visible_matches, required=False)
+    challenge = VisiblePrimaryKeyField(queryset=Challenge.objects.all(), visible=_visible_challenges, required=False)
+    meeting = VisiblePrimaryKeyField(queryset=Meeting.objects.all(), visible=_visible_meetings, required=False)
+    institution = serializers.IntegerField(
+        required=False, min_value=1, help_text="Only for a contract without a source (committee)."
     )
-    meeting = serializers.PrimaryKeyRelatedField(queryset=Meeting.objects.all(), required=False)
-    institution = serializers.IntegerField(required=False, min_value=1)
-    enterprise = serializers.IntegerField(required=False, min_value=1)
+    enterprise = serializers.IntegerField(
+        required=False, min_value=1, help_text="Only for a contract without a source (committee)."
+    )
+    direct_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        default="",
+        help_text="Why a contract is recorded without a match, challenge or meeting (committee, required then).",
+    )
     use_first = UseFirstSerializer(required=False)
 
 

@@ -93,11 +93,13 @@ def breakdown_download(request):
 @require_POST
 def record_contract(request, pk):
     """The broker records the signed contract of a match; the match moves to "contract signed"."""
-    from matchmaking.selectors import can_work_match, match_list
+    from matchmaking.selectors import can_work_match, match_list, may_work_match
 
     if not can_work_match(request.user):
         raise PermissionDenied
     match = get_object_or_404(match_list(user=request.user), pk=pk)
+    if not may_work_match(request.user, match):
+        raise PermissionDenied
     form = ContractForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()))

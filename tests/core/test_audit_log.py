@@ -29,7 +29,9 @@ def test_confidential_need_views_and_exports_are_audited(api, as_user, world):
 def test_broker_page_view_of_a_confidential_need_and_stage_changes_are_recorded(world):
     need = make_need(world.ent_a, title="保密需求", confidentiality="brokers")
     achievement = make_achievement(world.inst_a)
-    match = Match.objects.create(need=need, achievement=achievement, score=0.5, algorithm_version="t")
+    match = Match.objects.create(
+        need=need, achievement=achievement, score=0.5, algorithm_version="t", broker=world.users["broker"]
+    )
     client = Client()
     client.force_login(world.users["broker"])
     client.get(f"/broker/matches/{match.pk}/")

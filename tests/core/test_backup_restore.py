@@ -31,7 +31,9 @@ def test_backup_then_restore_into_an_empty_database_loses_nothing(world, tmp_pat
         world.inst_a, title="固态锂电池电解质", patents=[{"number": "ZL202110123456.7", "status": "granted"}]
     )
     need = make_need(world.ent_a, title="寻求固态电池技术")
-    match = Match.objects.create(need=need, achievement=achievement, score=0.7, rank=1, algorithm_version="t")
+    match = Match.objects.create(
+        need=need, achievement=achievement, score=0.7, rank=1, algorithm_version="t", broker=world.users["broker"]
+    )
     challenge_need = make_need(
         world.ent_a,
         title="揭榜：电池回收",

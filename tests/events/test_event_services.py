@@ -160,7 +160,7 @@ def test_invite_suggestions_come_from_matches(world, event):
     matching.rematch_needs([need.pk])
     register(event, world.users["ent_a"], "enterprise")
 
-    suggestions = services.invite_suggestions(event=event)
+    suggestions = services.invite_suggestions(event=event, viewer=world.users["organiser"])
 
     assert [(s["user"], s["side"], s["achievement"]) for s in suggestions] == [("inst_b", "holder", achievement.title)]
     assert suggestions[0]["need"] == need.title and 0 < suggestions[0]["score"] <= 1

@@ -138,10 +138,10 @@ def test_editing_an_achievement_reranks_the_needs_it_affects(world, corpus):
 
 
 def test_declined_pairs_are_never_suggested_again(world, corpus):
-    broker = UserFactory(role=Role.BROKER, agency=AgencyFactory())
+    UserFactory(role=Role.BROKER, agency=AgencyFactory())  # the broker the new match is assigned to
     need = make_need(world.ent_a, title="寻求固态电池电解质技术", keywords=["固态电池"])
     match = Match.objects.get(need=need, achievement=corpus[0])
-    services.match_transition(match=match, actor=broker, to_stage=Stage.DECLINED, reason="price")
+    services.match_transition(match=match, actor=match.broker, to_stage=Stage.DECLINED, reason="price")
     index_everything()
     services.rematch_needs([need.pk])
     match.refresh_from_db()
@@ -191,7 +191,7 @@ def test_stage_transitions_are_checked_logged_and_versioned(world, corpus):
     ]
     assert MatchEvent.objects.filter(match=match, actor=broker).count() == 5
     with pytest.raises(ValidationError):
-        services.match_transition(match=match, actor=broker, to_stage=Stage.DECLINED, reason="price")
+        services.match_transition(match=match, actor=match.broker, to_stage=Stage.DECLINED, reason="price")
 
 
 def test_decline_needs_a_reason_and_other_needs_text(world, corpus):

@@ -197,9 +197,15 @@ def test_contract_from_an_event_meeting_takes_the_two_registrants(api, world, as
     meeting = Meeting.objects.create(
         event=event, holder=holder, enterprise=firm, slot=0, table=1, starts_at=start, status="held"
     )
-    as_user("inst_b")  # not a party: refused
+    as_user("inst_b")  # not a party, may not see the meeting: answered exactly as a missing one
     body = _contract_body(contract_type="development", meeting=meeting.pk)
-    assert api.post("/api/v1/contracts/", body, format="json").status_code == 403
+    hidden = api.post("/api/v1/contracts/", body, format="json")
+    missing = api.post("/api/v1/contracts/", {**body, "meeting": meeting.pk + 1000}, format="json")
+    assert hidden.status_code == missing.status_code == 400
+    assert hidden.json()["error"]["fields"]["meeting"][0] == missing.json()["error"]["fields"]["meeting"][0].replace(
+        str(meeting.pk + 1000), str(meeting.pk)
+    )
+    assert not TechnologyContract.objects.exists()
     as_user("inst_a")  # a party records it
     created = api.post("/api/v1/contracts/", body, format="json")
     assert created.status_code == 201, created.json()

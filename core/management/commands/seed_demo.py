@@ -358,7 +358,8 @@ class Command(BaseCommand):
             member = need.enterprise.members.first()
             if member is None or need.challenge_closes_on is None or need.challenge_closes_on <= today:
                 continue
-            challenge = challenge_services.challenge_submit(actor=member, need=need)
+            # the demo enterprises agree to publish a "brokers only" need as a public challenge
+            challenge = challenge_services.challenge_submit(actor=member, need=need, public_consent=True)
             if n == 0:
                 continue  # waiting for screening
             challenge_services.challenge_screen(actor=organiser, challenge=challenge, approve=True)
