@@ -54,6 +54,9 @@ def test_nesting_within_the_limit_is_parsed_as_usual(as_user, world):
         ("/api/v1/achievements/?page_size=abc", "page_size"),
         ("/api/v1/achievements/?page_size=0", "page_size"),
         ("/api/v1/reports/kpi/?year=²⁰²⁶", "year"),
+        ("/api/v1/achievements/?created_after=0001-01-01T00:00:00%2B14:00", "created_after"),
+        ("/api/v1/needs/?published_after=9999-12-31T23:59:59-14:00", "published_after"),
+        ("/api/v1/needs/?deadline_before=0001-01-01", "deadline_before"),
     ],
 )
 def test_out_of_range_numbers_in_the_query_are_a_400_naming_the_parameter(as_user, world, url, parameter):

@@ -1,6 +1,8 @@
+import datetime
 from decimal import Decimal
 
 import django_filters as filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
@@ -9,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from core.ids import MAX_ID
+from core.validators import validate_plausible_date
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
@@ -25,18 +28,27 @@ class CodeChoiceFilter(filters.ModelChoiceFilter):
         super().__init__(field_name=relation, to_field_name="code", **kwargs)
 
 
-def _out_of_range(value) -> bool:
+def _problem(value) -> str | None:
+    """Why a cleaned filter value cannot go to the database, or None."""
     if isinstance(value, (list, tuple)):
-        return any(_out_of_range(item) for item in value)
+        return next((p for p in map(_problem, value) if p), None)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        try:
+            validate_plausible_date(value)
+        except DjangoValidationError as exc:
+            return exc.messages[0]
+        return None
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        return False
-    return value.is_finite() and abs(value) > MAX_ID if isinstance(value, Decimal) else abs(value) > MAX_ID
+        return None
+    if isinstance(value, Decimal) and not value.is_finite():
+        return None
+    return _("The number is out of range.") if abs(value) > MAX_ID else None
 
 
 class FilterBackend(DjangoFilterBackend):
     """django-filter's backend, plus one rule for every filter of every list: a number beyond
-    the 64-bit range of the database is a 400 naming the parameter (SQLite raises OverflowError
-    for it, which was a 500)."""
+    the 64-bit range of the database, or a date outside the plausible range (a datetime in year 1
+    or 9999 overflows when converted to UTC), is a 400 naming the parameter, not a 500."""
 
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)
@@ -44,11 +56,8 @@ class FilterBackend(DjangoFilterBackend):
             return queryset
         if not filterset.is_valid() and self.raise_exception:
             raise utils.translate_validation(filterset.errors)
-        errors = {
-            name: [_("The number is out of range.")]
-            for name, value in filterset.form.cleaned_data.items()
-            if _out_of_range(value)
-        }
+        problems = {name: _problem(value) for name, value in filterset.form.cleaned_data.items()}
+        errors = {name: [problem] for name, problem in problems.items() if problem}
         if errors:
             raise ValidationError(errors)
         return filterset.qs
