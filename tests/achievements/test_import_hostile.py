@@ -168,3 +168,15 @@ def test_hostile_uploads_keep_memory_bounded(case):
     figures = measure(case, database=False)  # refused before the importer needs the database
     assert figures["outcome"] == "refused", figures
     assert figures["growth_mb"] < 300, figures
+
+
+def test_the_web_import_refuses_an_oversized_file_before_storing_it(client, world, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.IMPORT_MAX_BYTES = 1000
+    client.force_login(world.users["inst_a"])
+    big = csv_upload([row(f"成果{i}") for i in range(50)])
+    response = client.post("/institution/import/", {"file": big, "on_duplicate": "error"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "the limit is 0.0 MB" in response.content.decode()
+    assert not (tmp_path / "imports").exists() or list((tmp_path / "imports").iterdir()) == []
+    assert Achievement.objects.count() == 0
