@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import NOTE_MAX, SINGLE_LINE, long_text
+
 
 class Role(models.TextChoices):
     INSTITUTION = "institution", _("University or institute member")
@@ -15,11 +17,11 @@ class Role(models.TextChoices):
 class Agency(models.Model):
     """A technology-transfer agency (技术转移机构); brokers are its members."""
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True, validators=SINGLE_LINE)
     district = models.ForeignKey(
         "core.District", verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, validators=long_text(NOTE_MAX))
     # A university's own transfer office is a party to that university's deals.
     institution = models.ForeignKey(
         "achievements.Institution",

@@ -2,7 +2,6 @@
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -13,6 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.models import Role
+from core.api.filters import FilterBackend
 from core.api.mixins import owner_for_write
 from core.api.search import ChineseAwareSearchFilter
 from core.exporting import EXPORT_MAX_ROWS, check_file_format, export_response
@@ -55,7 +55,7 @@ FILE_FORMAT = OpenApiParameter("file_format", str, enum=["xlsx", "csv"], default
 )
 class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = InstitutionSerializer
-    filter_backends = [DjangoFilterBackend, ChineseAwareSearchFilter, OrderingFilter]
+    filter_backends = [FilterBackend, ChineseAwareSearchFilter, OrderingFilter]
     search_title_field = search_document_field = "name"
     filterset_fields = {"kind": ["exact"], "district__code": ["exact"]}
     ordering_fields = ["name", "created_at"]
@@ -100,7 +100,7 @@ class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 )
 class ExpertViewSet(viewsets.ModelViewSet):
     serializer_class = ExpertSerializer
-    filter_backends = [DjangoFilterBackend, ChineseAwareSearchFilter, OrderingFilter]
+    filter_backends = [FilterBackend, ChineseAwareSearchFilter, OrderingFilter]
     search_title_field = "name"
     filterset_class = ExpertFilter
     ordering_fields = ["name", "created_at", "updated_at"]
@@ -161,7 +161,7 @@ class ExpertViewSet(viewsets.ModelViewSet):
 )
 class AchievementViewSet(viewsets.ModelViewSet):
     serializer_class = AchievementSerializer
-    filter_backends = [DjangoFilterBackend, ChineseAwareSearchFilter, OrderingFilter]
+    filter_backends = [FilterBackend, ChineseAwareSearchFilter, OrderingFilter]
     filterset_class = AchievementFilter
     ordering_fields = ["created_at", "updated_at", "published_at", "title", "trl", "asking_price_min"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]

@@ -86,3 +86,15 @@ class ImportForm(forms.Form):
         choices=[("error", _("stop and show them")), ("skip", _("skip them"))],
         initial="error",
     )
+
+    def clean_file(self):
+        """Refuse an over-sized file here, before it is stored for the import worker."""
+        from django.conf import settings
+
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size).1f MB; the limit is %(limit).1f MB."),
+                params={"size": upload.size / 1_048_576, "limit": settings.IMPORT_MAX_BYTES / 1_048_576},
+            )
+        return upload

@@ -12,7 +12,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -463,7 +462,7 @@ def import_achievements(
     from core.api.errors import ImportRejected
 
     try:
-        sheet = read_spreadsheet(upload, max_bytes=settings.IMPORT_MAX_BYTES, max_rows=settings.IMPORT_MAX_ROWS)
+        sheet = read_spreadsheet(upload)  # every limit from the IMPORT_* settings
     except SpreadsheetError as exc:
         raise ImportRejected(str(exc), []) from exc
     importer = AchievementImporter(institution=institution, actor=actor, on_duplicate=on_duplicate)

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import AMOUNT_RANGE, NOTE_MAX, SINGLE_LINE, long_text
+
 
 class Language(models.TextChoices):
     ZH_HANS = "zh-hans", "简体中文"
@@ -20,8 +22,8 @@ class InstitutionKind(models.TextChoices):
 class Institution(models.Model):
     """A university or research institute that owns achievements."""
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
-    short_name = models.CharField(_("short name"), max_length=60, blank=True)
+    name = models.CharField(_("name"), max_length=200, unique=True, validators=SINGLE_LINE)
+    short_name = models.CharField(_("short name"), max_length=60, blank=True, validators=SINGLE_LINE)
     kind = models.CharField(
         _("kind"), max_length=20, choices=InstitutionKind.choices, default=InstitutionKind.UNIVERSITY
     )
@@ -29,7 +31,7 @@ class Institution(models.Model):
         "core.District", verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT
     )
     website = models.URLField(_("website"), blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, validators=long_text(NOTE_MAX))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -47,12 +49,12 @@ class Expert(models.Model):
     institution = models.ForeignKey(
         Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="experts"
     )
-    name = models.CharField(_("name"), max_length=100)
-    title = models.CharField(_("professional title"), max_length=100, blank=True)
+    name = models.CharField(_("name"), max_length=100, validators=SINGLE_LINE)
+    title = models.CharField(_("professional title"), max_length=100, blank=True, validators=SINGLE_LINE)
     field = models.ForeignKey(
         "core.TechnicalField", verbose_name=_("technical field"), null=True, blank=True, on_delete=models.PROTECT
     )
-    expertise = models.TextField(_("expertise"))
+    expertise = models.TextField(_("expertise"), validators=long_text(NOTE_MAX))
     # The expert's own platform account, needed to review challenge bids.
     user = models.OneToOneField(
         "accounts.User",
@@ -113,8 +115,8 @@ class Achievement(models.Model):
     institution = models.ForeignKey(
         Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="achievements"
     )
-    title = models.CharField(_("title"), max_length=300)
-    abstract = models.TextField(_("abstract"))
+    title = models.CharField(_("title"), max_length=300, validators=SINGLE_LINE)
+    abstract = models.TextField(_("abstract"), validators=long_text())
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
     field = models.ForeignKey("core.TechnicalField", verbose_name=_("technical field"), on_delete=models.PROTECT)
     trl = models.PositiveSmallIntegerField(
@@ -128,7 +130,7 @@ class Achievement(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=AMOUNT_RANGE,
     )
     asking_price_max = models.DecimalField(
         _("asking price up to (10k CNY)"),
@@ -136,11 +138,11 @@ class Achievement(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=AMOUNT_RANGE,
     )
-    inventors = models.CharField(_("inventors / team"), max_length=500, blank=True)
+    inventors = models.CharField(_("inventors / team"), max_length=500, blank=True, validators=SINGLE_LINE)
     experts = models.ManyToManyField(Expert, verbose_name=_("experts"), blank=True, related_name="achievements")
-    contact_name = models.CharField(_("contact person"), max_length=100, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=100, blank=True, validators=SINGLE_LINE)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS)

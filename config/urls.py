@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
 
 from accounts import views as accounts_views
 from accounts.api import MeView, TokenLoginView, TokenLogoutView
 from achievements import views as achievements_views
 from achievements.api import AchievementViewSet, ExpertViewSet, InstitutionViewSet
 from core import views_jobs as core_job_views
+from core.api.routers import IdRouter  # also registers the `id` path converter used below
 from core.api.views import DistrictViewSet, TechnicalFieldViewSet, TransferModeViewSet
 from core.views import home
 from enterprises import views as enterprises_views
@@ -26,8 +26,7 @@ from matchmaking.api import (
 from outcomes import api as outcomes_api
 from outcomes import views as outcomes_views
 
-router = DefaultRouter()
-router.include_format_suffixes = False
+router = IdRouter()
 router.register("fields", TechnicalFieldViewSet, basename="field")
 router.register("districts", DistrictViewSet, basename="district")
 router.register("transfer-modes", TransferModeViewSet, basename="transfer-mode")
@@ -53,10 +52,10 @@ api_v1 = [
     path("auth/token/", TokenLoginView.as_view(), name="auth-token"),
     path("auth/logout/", TokenLogoutView.as_view(), name="auth-logout"),
     path("me/", MeView.as_view(), name="me"),
-    path("needs/<int:pk>/matches/", NeedMatchesView.as_view(), name="need-matches"),
-    path("needs/<int:pk>/experts/", NeedExpertsView.as_view(), name="need-experts"),
-    path("achievements/<int:pk>/matches/", AchievementMatchesView.as_view(), name="achievement-matches"),
-    path("achievements/<int:pk>/needs/", AchievementNeedsView.as_view(), name="achievement-needs"),
+    path("needs/<id:pk>/matches/", NeedMatchesView.as_view(), name="need-matches"),
+    path("needs/<id:pk>/experts/", NeedExpertsView.as_view(), name="need-experts"),
+    path("achievements/<id:pk>/matches/", AchievementMatchesView.as_view(), name="achievement-matches"),
+    path("achievements/<id:pk>/needs/", AchievementNeedsView.as_view(), name="achievement-needs"),
     path("search/", SearchView.as_view(), name="search"),
     path("reports/kpi/", outcomes_api.KpiView.as_view(), name="report-kpi"),
     path("reports/breakdown/", outcomes_api.BreakdownView.as_view(), name="report-breakdown"),
@@ -78,17 +77,15 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("broker/inbox/", matchmaking_views.broker_inbox, name="broker-inbox"),
     path("broker/pipeline/", matchmaking_views.pipeline_board, name="broker-pipeline"),
-    path("broker/needs/<int:pk>/experts/", matchmaking_views.need_experts, name="broker-need-experts"),
-    path("broker/matches/<int:pk>/note/", matchmaking_views.match_note, name="broker-match-note"),
-    path("broker/matches/<int:pk>/contract/", outcomes_views.record_contract, name="broker-match-contract"),
+    path("broker/needs/<id:pk>/experts/", matchmaking_views.need_experts, name="broker-need-experts"),
+    path("broker/matches/<id:pk>/note/", matchmaking_views.match_note, name="broker-match-note"),
+    path("broker/matches/<id:pk>/contract/", outcomes_views.record_contract, name="broker-match-contract"),
     path("search/", matchmaking_views.search_page, name="search"),
     path("institution/achievements/", achievements_views.my_achievements, name="institution-achievements"),
     path("institution/achievements/new/", achievements_views.achievement_create, name="institution-achievement-create"),
+    path("institution/achievements/<id:pk>/", achievements_views.achievement_edit, name="institution-achievement-edit"),
     path(
-        "institution/achievements/<int:pk>/", achievements_views.achievement_edit, name="institution-achievement-edit"
-    ),
-    path(
-        "institution/achievements/<int:pk>/enterprises/",
+        "institution/achievements/<id:pk>/enterprises/",
         achievements_views.achievement_enterprises,
         name="institution-achievement-enterprises",
     ),
@@ -96,27 +93,25 @@ urlpatterns = [
     path("institution/import/<str:job_id>/", achievements_views.import_job, name="institution-import-job"),
     path("enterprise/needs/", enterprises_views.my_needs, name="enterprise-needs"),
     path("enterprise/needs/new/", enterprises_views.need_create, name="enterprise-need-create"),
-    path("enterprise/needs/<int:pk>/", enterprises_views.need_edit, name="enterprise-need-edit"),
+    path("enterprise/needs/<id:pk>/", enterprises_views.need_edit, name="enterprise-need-edit"),
     path(
-        "enterprise/needs/<int:pk>/suggestions/", enterprises_views.need_suggestions, name="enterprise-need-suggestions"
+        "enterprise/needs/<id:pk>/suggestions/", enterprises_views.need_suggestions, name="enterprise-need-suggestions"
     ),
-    path("enterprise/matches/<int:pk>/request/", enterprises_views.match_request, name="enterprise-match-request"),
+    path("enterprise/matches/<id:pk>/request/", enterprises_views.match_request, name="enterprise-match-request"),
     path("organiser/calendar/", events_views.calendar_page, name="organiser-calendar"),
     path("dashboard/", outcomes_views.dashboard, name="dashboard"),
     path("challenges/", outcomes_views.challenge_list, name="web-challenge-list"),
-    path("challenges/<int:pk>/", outcomes_views.challenge_detail, name="web-challenge-detail"),
-    path("challenges/<int:pk>/action/", outcomes_views.challenge_action, name="web-challenge-action"),
+    path("challenges/<id:pk>/", outcomes_views.challenge_detail, name="web-challenge-detail"),
+    path("challenges/<id:pk>/action/", outcomes_views.challenge_action, name="web-challenge-action"),
     path("dashboard/download/", outcomes_views.breakdown_download, name="dashboard-download"),
     path("admin-tools/rematch/", matchmaking_views.rematch_page, name="rematch"),
     path("jobs/<str:job_id>/", core_job_views.job_page, name="job-page"),
     path("jobs/<str:job_id>/status/", core_job_views.job_status, name="job-status"),
-    path("broker/matches/<int:pk>/", matchmaking_views.match_detail, name="broker-match"),
-    path("broker/matches/<int:pk>/transition/", matchmaking_views.match_transition, name="broker-match-transition"),
-    path("organiser/events/<int:pk>/", events_views.event_page, name="organiser-event"),
-    path("organiser/events/<int:pk>/schedule/", events_views.run_scheduler, name="organiser-run-scheduler"),
-    path(
-        "organiser/events/<int:pk>/schedule/status/", events_views.scheduler_status, name="organiser-scheduler-status"
-    ),
+    path("broker/matches/<id:pk>/", matchmaking_views.match_detail, name="broker-match"),
+    path("broker/matches/<id:pk>/transition/", matchmaking_views.match_transition, name="broker-match-transition"),
+    path("organiser/events/<id:pk>/", events_views.event_page, name="organiser-event"),
+    path("organiser/events/<id:pk>/schedule/", events_views.run_scheduler, name="organiser-run-scheduler"),
+    path("organiser/events/<id:pk>/schedule/status/", events_views.scheduler_status, name="organiser-scheduler-status"),
     path("admin/password_change/", admin.site.admin_view(accounts_views.admin_password_change)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

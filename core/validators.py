@@ -1,6 +1,12 @@
-"""Validators for Chinese registration identifiers."""
+"""Validators for Chinese registration identifiers, and the plausible ranges and character
+rules of every title, text, amount and date."""
+
+import datetime
+import unicodedata
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 # GB 32100-2015: the 31 characters allowed in a unified social credit code (no I, O, S, V, Z).
@@ -38,3 +44,66 @@ def validate_uscc(value: str) -> None:
             _("The check digit of this unified social credit code is wrong: please check it for typos."),
             code="uscc_check_digit",
         )
+
+
+# -- Plausible values for what people type: one set of rules on the model fields, so the API,
+# the web forms (model forms and services call full_clean) and the spreadsheet import agree.
+
+LONG_TEXT_MAX = 20_000  # an abstract, a need's description, a proposal
+NOTE_MAX = 5_000  # notes, comments, messages, descriptions of organisations
+AMOUNT_MAX = Decimal("1000000")  # 10k CNY: 100亿元, beyond any technology contract
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
+
+# Bidirectional overrides and isolates can make a title display as something else (Trojan Source).
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _bad_character(value: str, allowed: str = "") -> str | None:
+    for char in value or "":
+        if char in allowed:
+            continue
+        if char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs"):
+            return char
+    return None
+
+
+def validate_single_line(value: str) -> None:
+    """Titles and names: no control characters at all (no line breaks, tabs, NUL or bidi overrides)."""
+    char = _bad_character(value)
+    if char is not None:
+        raise ValidationError(
+            _("Remove the control character U+%(code)04X: titles and names are one line of plain text."),
+            code="control_character",
+            params={"code": ord(char)},
+        )
+
+
+def validate_multiline_text(value: str) -> None:
+    """Longer texts may hold line breaks and tabs, but no other control character."""
+    char = _bad_character(value, allowed="\t\n\r")
+    if char is not None:
+        raise ValidationError(
+            _("Remove the control character U+%(code)04X from the text."),
+            code="control_character",
+            params={"code": ord(char)},
+        )
+
+
+def validate_plausible_date(value) -> None:
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValidationError(
+            _("Give a date between %(earliest)s and %(latest)s."),
+            code="implausible_date",
+            params={"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+        )
+
+
+SINGLE_LINE = [validate_single_line]
+DATE_RANGE = [validate_plausible_date]
+AMOUNT_RANGE = [MinValueValidator(0), MaxValueValidator(AMOUNT_MAX)]
+
+
+def long_text(max_length: int = LONG_TEXT_MAX) -> list:
+    return [MaxLengthValidator(max_length), validate_multiline_text]

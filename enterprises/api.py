@@ -1,7 +1,6 @@
 """REST endpoints for enterprises and technology needs (thin: services do the writes)."""
 
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -11,6 +10,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from accounts.models import Role
+from core.api.filters import FilterBackend
 from core.api.mixins import owner_for_write
 from core.api.search import ChineseAwareSearchFilter
 from core.exporting import EXPORT_MAX_ROWS, export_response
@@ -43,7 +43,7 @@ FILE_FORMAT = OpenApiParameter("file_format", str, enum=["xlsx", "csv"], default
 )
 class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = EnterpriseSerializer
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, OrderingFilter]
     filterset_class = EnterpriseFilter
     ordering_fields = ["name", "created_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -82,7 +82,7 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 )
 class NeedViewSet(viewsets.ModelViewSet):
     serializer_class = NeedSerializer
-    filter_backends = [DjangoFilterBackend, ChineseAwareSearchFilter, OrderingFilter]
+    filter_backends = [FilterBackend, ChineseAwareSearchFilter, OrderingFilter]
     filterset_class = NeedFilter
     ordering_fields = ["created_at", "updated_at", "published_at", "deadline", "budget_max", "title"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]

@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from achievements.models import Language
-from core.validators import validate_uscc
+from core.validators import AMOUNT_RANGE, DATE_RANGE, NOTE_MAX, SINGLE_LINE, long_text, validate_uscc
 
 
 class EnterpriseSize(models.TextChoices):
@@ -16,7 +16,7 @@ class EnterpriseSize(models.TextChoices):
 
 
 class Enterprise(models.Model):
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True, validators=SINGLE_LINE)
     credit_code = models.CharField(
         _("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc]
     )
@@ -29,7 +29,7 @@ class Enterprise(models.Model):
     size = models.CharField(_("size"), max_length=10, choices=EnterpriseSize.choices, default=EnterpriseSize.SMALL)
     is_high_tech = models.BooleanField(_("high-tech enterprise (高新技术企业)"), default=False)
     is_tech_sme = models.BooleanField(_("technology-based SME (科技型中小企业)"), default=False)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, validators=long_text(NOTE_MAX))
     website = models.URLField(_("website"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -60,8 +60,8 @@ class TechnologyNeed(models.Model):
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="needs"
     )
-    title = models.CharField(_("title"), max_length=300)
-    description = models.TextField(_("description"))
+    title = models.CharField(_("title"), max_length=300, validators=SINGLE_LINE)
+    description = models.TextField(_("description"), validators=long_text())
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
     field = models.ForeignKey("core.TechnicalField", verbose_name=_("technical field"), on_delete=models.PROTECT)
     required_trl = models.PositiveSmallIntegerField(
@@ -79,7 +79,7 @@ class TechnologyNeed(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=AMOUNT_RANGE,
     )
     budget_max = models.DecimalField(
         _("budget up to (10k CNY)"),
@@ -87,9 +87,9 @@ class TechnologyNeed(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=AMOUNT_RANGE,
     )
-    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    deadline = models.DateField(_("deadline"), null=True, blank=True, validators=DATE_RANGE)
     region = models.ForeignKey(
         "core.District", verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT
     )
@@ -103,9 +103,9 @@ class TechnologyNeed(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=AMOUNT_RANGE,
     )
-    challenge_closes_on = models.DateField(_("challenge closing date"), null=True, blank=True)
+    challenge_closes_on = models.DateField(_("challenge closing date"), null=True, blank=True, validators=DATE_RANGE)
     language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS)
     status = models.CharField(
         _("status"), max_length=20, choices=NeedStatus.choices, default=NeedStatus.DRAFT, db_index=True

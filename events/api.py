@@ -356,7 +356,7 @@ class EventViewSet(
         request=RatingSerializer,
         responses=MeetingSerializer,
     )
-    @action(detail=True, methods=["post"], url_path=r"meetings/(?P<meeting_id>[0-9]+)/rate")
+    @action(detail=True, methods=["post"], url_path="meetings/<id:meeting_id>/rate")
     def rate(self, request, pk=None, meeting_id=None):
         meeting = selectors.meetings_visible_to(request.user, self.get_object()).filter(pk=meeting_id).first()
         if meeting is None:
@@ -382,7 +382,7 @@ class EventViewSet(
         request=None,
         responses=MeetingSerializer,
     )
-    @action(detail=True, methods=["post"], url_path=r"meetings/(?P<meeting_id>[0-9]+)/cancel")
+    @action(detail=True, methods=["post"], url_path="meetings/<id:meeting_id>/cancel")
     def cancel_meeting(self, request, pk=None, meeting_id=None):
         meeting = selectors.meetings_visible_to(request.user, self.get_object()).filter(pk=meeting_id).first()
         if meeting is None:

@@ -4,11 +4,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import DATE_RANGE, NOTE_MAX, SINGLE_LINE, long_text
+
 
 class Programme(models.Model):
     """A year's series of matchmaking events with a target count and themes."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=SINGLE_LINE)
     year = models.PositiveSmallIntegerField(_("year"))
     target_events = models.PositiveIntegerField(_("target number of events"), default=400)
     organiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="programmes")
@@ -41,8 +43,8 @@ class ProgrammeTheme(models.Model):
 
 
 class PublicHoliday(models.Model):
-    date = models.DateField(_("date"), unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    date = models.DateField(_("date"), unique=True, validators=DATE_RANGE)
+    name = models.CharField(_("name"), max_length=100, validators=SINGLE_LINE)
 
     class Meta:
         ordering = ["date"]
@@ -52,8 +54,8 @@ class PublicHoliday(models.Model):
 
 
 class Venue(models.Model):
-    name = models.CharField(_("name"), max_length=200, unique=True)
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    name = models.CharField(_("name"), max_length=200, unique=True, validators=SINGLE_LINE)
+    address = models.CharField(_("address"), max_length=300, blank=True, validators=SINGLE_LINE)
     district = models.ForeignKey("core.District", null=True, blank=True, on_delete=models.PROTECT)
 
     def __str__(self) -> str:
@@ -62,7 +64,7 @@ class Venue(models.Model):
 
 class Room(models.Model):
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="rooms")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=SINGLE_LINE)
     capacity = models.PositiveIntegerField(_("capacity"), validators=[MinValueValidator(1)])
     tables = models.PositiveIntegerField(_("meeting tables"), validators=[MinValueValidator(1)])
 
@@ -78,8 +80,8 @@ class Room(models.Model):
 
 class RoomClosure(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="closures")
-    date = models.DateField(_("date"))
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    date = models.DateField(_("date"), validators=DATE_RANGE)
+    reason = models.CharField(_("reason"), max_length=200, blank=True, validators=SINGLE_LINE)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "date"], name="closure_unique_per_day")]
@@ -98,12 +100,12 @@ class EventStatus(models.TextChoices):
 
 class MatchmakingEvent(models.Model):
     programme = models.ForeignKey(Programme, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(_("title"), max_length=300, validators=SINGLE_LINE)
     fields = models.ManyToManyField("core.TechnicalField", verbose_name=_("theme fields"), blank=True)
     room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     online = models.BooleanField(_("online"), default=False)
-    starts_at = models.DateTimeField(_("starts at"))
-    ends_at = models.DateTimeField(_("ends at"))
+    starts_at = models.DateTimeField(_("starts at"), validators=DATE_RANGE)
+    ends_at = models.DateTimeField(_("ends at"), validators=DATE_RANGE)
     meeting_minutes = models.PositiveSmallIntegerField(
         _("meeting length (minutes)"), default=20, validators=[MinValueValidator(5)]
     )
@@ -111,7 +113,9 @@ class MatchmakingEvent(models.Model):
     capacity = models.PositiveIntegerField(_("capacity"), default=100)
     tables = models.PositiveIntegerField(_("meeting tables"), default=20, validators=[MinValueValidator(1)])
     organiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organised_events")
-    registration_deadline = models.DateTimeField(_("registration deadline"), null=True, blank=True)
+    registration_deadline = models.DateTimeField(
+        _("registration deadline"), null=True, blank=True, validators=DATE_RANGE
+    )
     status = models.CharField(_("status"), max_length=20, choices=EventStatus.choices, default=EventStatus.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -168,7 +172,7 @@ class MeetingRequest(models.Model):
     event = models.ForeignKey(MatchmakingEvent, on_delete=models.CASCADE, related_name="requests")
     sender = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="sent_requests")
     receiver = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="received_requests")
-    message = models.TextField(_("message"), blank=True)
+    message = models.TextField(_("message"), blank=True, validators=long_text(NOTE_MAX))
     status = models.CharField(max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING)
     recommended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

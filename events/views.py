@@ -9,6 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.ids import parse_int
+from core.validators import EARLIEST_DATE, LATEST_DATE
+
 from . import jobs, selectors, services
 from .agendas import grid_cells
 from .models import MatchmakingEvent
@@ -73,12 +76,9 @@ def calendar_page(request):
     if not selectors.is_organiser(request.user):
         raise PermissionDenied
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", today.year))
-        month = int(request.GET.get("month", today.month))
-        first = date(year, month, 1)
-    except ValueError:
-        first = today.replace(day=1)
+    year = parse_int(request.GET.get("year", str(today.year)), minimum=EARLIEST_DATE.year, maximum=LATEST_DATE.year)
+    month = parse_int(request.GET.get("month", str(today.month)), minimum=1, maximum=12)
+    first = date(year, month, 1) if year and month else today.replace(day=1)
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     events = MatchmakingEvent.objects.filter(
         starts_at__date__gte=weeks[0][0], starts_at__date__lte=weeks[-1][-1]

@@ -2,7 +2,6 @@
 
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -12,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from achievements.selectors import achievements_visible_to
-from core.api.filters import CodeMultipleChoiceFilter, StrictFilterSet
+from core.api.filters import CodeMultipleChoiceFilter, FilterBackend, StrictFilterSet
 from core.models import TechnicalField
 from enterprises.selectors import needs_visible_to
 
@@ -61,7 +60,7 @@ ASSIGNED = OpenApiParameter(
 )
 class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = MatchSerializer
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, OrderingFilter]
     filterset_class = MatchFilter
     ordering_fields = ["score", "rank", "updated_at", "created_at"]
     ordering = ["-score", "id"]

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from achievements.models import Institution
 from core import audit
+from core.ids import parse_int
 from core.spreadsheets import XLSX_CONTENT_TYPE
 from enterprises.models import Enterprise
 from enterprises.selectors import needs_visible_to
@@ -229,8 +230,6 @@ class BidViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Bid.objects.none()  # get_object looks the bid up through what the user may see
 
     def get_object(self):
-        if not str(self.kwargs["pk"]).isdigit():
-            raise Http404
         bid = get_object_or_404(Bid.objects.select_related("challenge__need"), pk=self.kwargs["pk"])
         if not challenges_visible_to(self.request.user).filter(pk=bid.challenge_id).exists():
             raise Http404
@@ -262,7 +261,7 @@ class BidViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         tags=["challenges"],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
-    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>[0-9]+)")
+    @action(detail=True, methods=["get"], url_path="attachments/<id:attachment_id>")
     def attachment(self, request, pk=None, attachment_id=None):
         attachment = get_object_or_404(self.get_object().attachments, pk=attachment_id)
         audit.record(request.user, "bid.attachment_downloaded", attachment.bid, name=attachment.name)
@@ -384,9 +383,10 @@ YEAR = OpenApiParameter(
 
 def _year(request) -> int:
     raw = request.query_params.get("year") or str(timezone.localdate().year)
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+    year = parse_int(raw, minimum=2000, maximum=2100)
+    if year is None:
         raise ValidationError({"year": [_("Give a year between 2000 and 2100.")]})
-    return int(raw)
+    return year
 
 
 class KpiView(CommitteeOnly, APIView):

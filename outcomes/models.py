@@ -9,7 +9,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-AMOUNT = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(0)]}
+from core.validators import AMOUNT_RANGE, DATE_RANGE, NOTE_MAX, SINGLE_LINE, long_text
+
+AMOUNT = {"max_digits": 14, "decimal_places": 2, "validators": AMOUNT_RANGE}
 
 
 class ChallengeStage(models.TextChoices):
@@ -42,13 +44,13 @@ class Challenge(models.Model):
         _("stage"), max_length=20, choices=ChallengeStage.choices, default=ChallengeStage.SUBMITTED, db_index=True
     )
     award = models.DecimalField(_("award (10k CNY)"), **AMOUNT)
-    closes_on = models.DateField(_("closing date"))
+    closes_on = models.DateField(_("closing date"), validators=DATE_RANGE)
     criteria = models.JSONField(_("evaluation criteria"), default=default_criteria)
     # A published challenge is public. A "brokers only" need becomes one only with its
     # enterprise's explicit consent, given at submission (the committee sees it when screening);
     # publishing then makes the need public.
     public_consent = models.BooleanField(_("enterprise agrees to publish a brokers-only need"), default=False)
-    screening_note = models.TextField(_("screening note"), blank=True)
+    screening_note = models.TextField(_("screening note"), blank=True, validators=long_text(NOTE_MAX))
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -80,9 +82,9 @@ class Bid(models.Model):
     institution = models.ForeignKey(
         "achievements.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="bids"
     )
-    team_name = models.CharField(_("team"), max_length=200)
+    team_name = models.CharField(_("team"), max_length=200, validators=SINGLE_LINE)
     team_members = models.JSONField(_("team members"), default=list, blank=True)
-    proposal = models.TextField(_("proposal"))
+    proposal = models.TextField(_("proposal"), validators=long_text())
     budget = models.DecimalField(_("budget (10k CNY)"), **AMOUNT)
     timeline_months = models.PositiveSmallIntegerField(
         _("timeline (months)"), validators=[MinValueValidator(1), MaxValueValidator(120)]
@@ -145,7 +147,7 @@ class Review(models.Model):
     bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="reviews")
     scores = models.JSONField(_("scores per criterion (0-10)"))
     total = models.FloatField(_("weighted score (0-100)"))
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, validators=long_text(NOTE_MAX))
     submitted_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -168,9 +170,9 @@ class TechnologyContract(models.Model):
     """A signed technology contract and what it came from: a match, a challenge or a meeting."""
 
     contract_type = models.CharField(_("type"), max_length=20, choices=ContractType.choices)
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(_("title"), max_length=300, validators=SINGLE_LINE)
     amount = models.DecimalField(_("amount (10k CNY)"), **AMOUNT)
-    signed_on = models.DateField(_("signing date"), db_index=True)
+    signed_on = models.DateField(_("signing date"), db_index=True, validators=DATE_RANGE)
     registration_number = models.CharField(
         _("registration number (登记编号)"), max_length=40, null=True, blank=True, unique=True
     )
@@ -252,14 +254,14 @@ class UseFirstLicence(models.Model):
     then pays (or hands it back)."""
 
     contract = models.OneToOneField(TechnologyContract, on_delete=models.CASCADE, related_name="licence")
-    free_use_from = models.DateField(_("free use from"))
-    free_use_until = models.DateField(_("free use until"), db_index=True)
+    free_use_from = models.DateField(_("free use from"), validators=DATE_RANGE)
+    free_use_until = models.DateField(_("free use until"), db_index=True, validators=DATE_RANGE)
     status = models.CharField(_("status"), max_length=20, choices=LicenceStatus.choices, default=LicenceStatus.FREE_USE)
-    evaluation = models.TextField(_("evaluation"), blank=True)
+    evaluation = models.TextField(_("evaluation"), blank=True, validators=long_text(NOTE_MAX))
     evaluated_at = models.DateTimeField(null=True, blank=True)
     payment_amount = models.DecimalField(_("payment (10k CNY)"), null=True, blank=True, **AMOUNT)
-    payment_due_on = models.DateField(_("payment due"), null=True, blank=True)
-    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    payment_due_on = models.DateField(_("payment due"), null=True, blank=True, validators=DATE_RANGE)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True, validators=DATE_RANGE)
     reminded_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exporting import EXPORT_FORMATS, export_response
+from core.ids import parse_id, parse_int
 
 from . import reports
 from .charts import horizontal_bars, vertical_bars
@@ -20,8 +21,8 @@ from .permissions import can_report
 
 
 def _year(request) -> int:
-    raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdigit() else timezone.localdate().year
+    year = parse_int(request.GET.get("year", ""), minimum=-(10**18), maximum=10**18)
+    year = timezone.localdate().year if year is None else year
     return min(max(year, 2000), 2100)
 
 
@@ -152,8 +153,8 @@ def challenge_detail(request, pk):
 
 
 def _posted_bid(challenge, post):
-    bid_id = post.get("bid", "")
-    if not bid_id.isdigit():
+    bid_id = parse_id(post.get("bid", ""))
+    if bid_id is None:
         raise ValidationError(_("Choose a bid of this challenge that is still in the running."))
     return get_object_or_404(challenge.bids, pk=bid_id)
 

@@ -8,6 +8,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -46,8 +47,32 @@ def _flatten_fields(detail):
     return str(detail)
 
 
+def _used_by(exc) -> list[dict]:
+    """What keeps a record from being deleted, as kinds and counts (never the titles: the
+    user may not be allowed to see the records that use it)."""
+    objects = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", None) or ()
+    counts: dict = {}
+    for obj in objects:
+        counts[obj._meta] = counts.get(obj._meta, 0) + 1
+    return [
+        {
+            "kind": meta.label_lower,
+            "name": str(meta.verbose_name if count == 1 else meta.verbose_name_plural),
+            "count": count,
+        }
+        for meta, count in sorted(counts.items(), key=lambda item: item[0].label_lower)
+    ]
+
+
 def api_exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    extra = {}
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        # A delete that would orphan other records (on_delete=PROTECT / RESTRICT), wherever it
+        # is raised: 409 with what uses the record.
+        extra["used_by"] = _used_by(exc)
+        uses = ", ".join(f"{u['count']} {u['name']}" for u in extra["used_by"])
+        exc = Conflict(_("This cannot be deleted while other records use it: %(uses)s.") % {"uses": uses}, "in_use")
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -58,7 +83,6 @@ def api_exception_handler(exc, context):
     if response is None:
         return None
 
-    extra = {}
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         fields = _flatten_fields(detail)
