@@ -12,6 +12,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 CELERY_TASK_ALWAYS_EAGER = True
 # A tiny deterministic encoder; tests of the real model ask for it explicitly.
 EMBEDDING_MODEL = "hash:64"
+EMBEDDING_EXTRA_MODELS = []
 MATCHING_ON_SAVE = False
 # Uploads go to a throw-away directory, not the checkout.
 import tempfile  # noqa: E402

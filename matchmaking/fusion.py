@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .index.base import Candidate, LexicalStats, Query, bm25_ceiling, query_terms
-from .structured import structured_score
 
 FEATURES = ("dense", "dense_en", "has_dense_en", "lexical", "structured", "has_structured")
 
@@ -82,6 +81,8 @@ def feature_matrix(query: Query, candidates: Sequence[Candidate], stats: Lexical
             x[row, 2] = 1.0
         x[row, 3] = min(c.bm25 / ceiling, 1.0)
         if query.attrs:
+            from .structured import structured_score  # the structured fit (being written with the index)
+
             value = structured_score(query.attrs, c.attrs)
             if value is not None:
                 x[row, 4] = value
@@ -112,8 +113,6 @@ def score_candidates(
     """The candidates as scored pairs, best first (ties by id, so the order is stable)."""
     x = feature_matrix(query, candidates, stats, specialists)
     probabilities = fuse(x, model)
-    pairs = [
-        Pair(c, x[i], round(float(probabilities[i]), 4), component_view(x[i])) for i, c in enumerate(candidates)
-    ]
+    pairs = [Pair(c, x[i], round(float(probabilities[i]), 4), component_view(x[i])) for i, c in enumerate(candidates)]
     pairs.sort(key=lambda p: (-p.score, p.candidate.id))
     return pairs
