@@ -26,7 +26,24 @@ import numpy as np
 
 from .index.base import Candidate, LexicalStats, Query, bm25_ceiling, query_terms
 
-FEATURES = ("dense", "dense_en", "has_dense_en", "lexical", "structured", "has_structured")
+# The per-pair signals, computed from the candidate; every feature is one of them or a fixed
+# function of them (DERIVED), so the fit (bench/fit_fusion.py) can try features from dumped signals.
+SIGNALS = ("dense", "dense_en", "has_dense_en", "lexical", "structured", "has_structured")
+DERIVED = {
+    "lexical_sqrt": lambda s: np.sqrt(s["lexical"]),
+    "dense_sq": lambda s: s["dense"] ** 2,
+    "dense_en_sq": lambda s: s["dense_en"] ** 2,
+    "dense_x_lexical": lambda s: s["dense"] * s["lexical"],
+    "dense_en_x_lexical": lambda s: s["dense_en"] * s["lexical"],
+    "dense_x_has_en": lambda s: s["dense"] * s["has_dense_en"],
+}
+FEATURES = SIGNALS
+
+
+def derive(signals: np.ndarray, names: Sequence[str] = FEATURES) -> np.ndarray:
+    """Rows of SIGNALS -> rows of the named features."""
+    by_name = {name: signals[:, i] for i, name in enumerate(SIGNALS)}
+    return np.column_stack([by_name[n] if n in by_name else DERIVED[n](by_name) for n in names])
 
 
 @dataclass(frozen=True)
@@ -67,9 +84,9 @@ class Pair:
 def feature_matrix(query: Query, candidates: Sequence[Candidate], stats: LexicalStats, specialists: dict) -> np.ndarray:
     """Candidates x FEATURES. `specialists` maps a model name to True when it reads English only."""
     n = len(candidates)
-    x = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    x = np.zeros((n, len(SIGNALS)), dtype=np.float64)
     if not n:
-        return x
+        return np.zeros((0, len(FEATURES)), dtype=np.float64)
     multilingual = [m for m in query.vectors if not specialists.get(m)]
     english = [m for m in query.vectors if specialists.get(m)]
     ceiling = bm25_ceiling(query_terms(query.tokens, stats), stats) or 1.0
@@ -87,7 +104,7 @@ def feature_matrix(query: Query, candidates: Sequence[Candidate], stats: Lexical
             if value is not None:
                 x[row, 4] = value
                 x[row, 5] = 1.0
-    return x
+    return x if FEATURES == SIGNALS else derive(x)
 
 
 def fuse(x: np.ndarray, model: FusionModel) -> np.ndarray:
