@@ -63,7 +63,7 @@ bench: $(STAMP)
 	mkdir -p bench/results
 	$(BIN)/python bench/import_bench.py --json bench/results/import.json
 	$(BIN)/python bench/embedding_bench.py --json bench/results/embedding.json
-	$(BIN)/python bench/ranking_bench.py --json bench/results/ranking.json
+	$(BIN)/python bench/matching_scale_bench.py --n 100000 --backend all --json bench/results/matching-scale.json
 	$(BIN)/python bench/kpi_bench.py --json bench/results/kpi.json
 	$(BIN)/python bench/load_bench.py --json bench/results/load.json
 

@@ -109,11 +109,13 @@ def achievement_enterprises(request, pk):
     from matchmaking.services import rank_needs_for_achievement
 
     achievement = _own(request, pk)
-    results = []
+    results, preparing = [], False
     if achievement.status == AchievementStatus.PUBLISHED:
         needs = needs_visible_to(request.user).filter(confidentiality=Confidentiality.PUBLIC)
         results = rank_needs_for_achievement(achievement, needs, limit=20)
-    return render(request, "institution/enterprises.html", {"achievement": achievement, "results": results})
+        preparing = results is None
+    context = {"achievement": achievement, "results": results or [], "preparing": preparing}
+    return render(request, "institution/enterprises.html", context)
 
 
 @login_required

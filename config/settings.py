@@ -184,6 +184,9 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker, tasks run in one background thread of the process that queued them (so a web
+# request never waits for a model or a batch); off, they run in the caller's thread.
+INPROCESS_TASK_THREAD = env.bool("INPROCESS_TASK_THREAD", default=True)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -203,6 +206,14 @@ EMBEDDING_EXTRA_MODELS = env.list("EMBEDDING_EXTRA_MODELS", default=["bundled:al
 EMBEDDING_MULTILINGUAL = env.bool("EMBEDDING_MULTILINGUAL", default=False)
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
 MATCH_TOP_K = env.int("MATCH_TOP_K", default=20)
+# The stored matching index: "local" (embedded: usearch + an in-process lexical index under
+# MATCHING_INDEX_DIR) or "postgres" (pgvector + full-text search at MATCHING_INDEX_URL).
+MATCHING_INDEX = env.str("MATCHING_INDEX", default="local")
+# Two-stage ranking: candidates from the index (dense top-N per model, lexical top-N), then fusion.
+MATCHING_DENSE_CANDIDATES = env.int("MATCHING_DENSE_CANDIDATES", default=100)
+MATCHING_LEXICAL_CANDIDATES = env.int("MATCHING_LEXICAL_CANDIDATES", default=100)
+# Needs looked at when an achievement changes (the achievement as a query against the needs).
+MATCHING_REVERSE_CANDIDATES = env.int("MATCHING_REVERSE_CANDIDATES", default=100)
 # Saving a record queues its embedding and re-matching (off only in tests that do not need it).
 MATCHING_ON_SAVE = env.bool("MATCHING_ON_SAVE", default=True)
 CELERY_TASK_ROUTES = {"matchmaking.embed_records": {"queue": "embeddings"}}

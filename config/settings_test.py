@@ -10,10 +10,12 @@ from .settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ALWAYS_EAGER = True
+INPROCESS_TASK_THREAD = False  # tasks run where they are queued, so tests see their effects
 # A tiny deterministic encoder; tests of the real model ask for it explicitly.
 EMBEDDING_MODEL = "hash:64"
 EMBEDDING_EXTRA_MODELS = []
 MATCHING_ON_SAVE = False
+MATCHING_INDEX = "exact"
 # Uploads go to a throw-away directory, not the checkout.
 import tempfile  # noqa: E402
 

@@ -3,11 +3,16 @@ then sent to the broker after the commit. If the broker (Redis) is down, the row
 relay (`manage.py relay_outbox`, the `core.relay_outbox` beat task, or the next successful send)
 delivers it when the broker is back. Sending twice is harmless: tasks are idempotent.
 
-With no broker configured (the embedded default) tasks run in-process after the commit, as before."""
+With no broker configured (the embedded default) tasks run in-process after the commit: in one
+background thread (`INPROCESS_TASK_THREAD`, on by default), so that a web request never waits
+for a model to load or a batch to embed; in the caller's thread when it is off (the tests)."""
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
-from django.db import transaction
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
 
 from .models import OutboxMessage
 
@@ -21,9 +26,47 @@ def _eager() -> bool:
     return bool(app.conf.task_always_eager)
 
 
+_background: ThreadPoolExecutor | None = None
+_pending = 0
+_idle = threading.Condition()
+
+
+def _run_in_background(task, kwargs) -> None:
+    global _background, _pending
+    if _background is None:
+        _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inprocess-tasks")
+
+    def run():
+        global _pending
+        close_old_connections()
+        try:
+            task.delay(**kwargs)
+        except Exception:  # noqa: BLE001 - recorded like a worker's failure, never lost silently
+            logger.exception("in-process task %s failed", task.name)
+        finally:
+            connection.close()
+            with _idle:
+                _pending -= 1
+                _idle.notify_all()
+
+    with _idle:
+        _pending += 1
+    _background.submit(run)
+
+
+def wait_for_inprocess_tasks(timeout: float | None = None) -> bool:
+    """Block until the background thread has run every queued task, including those the tasks
+    queued themselves (a command that needs their results, e.g. seed_demo). True when idle."""
+    with _idle:
+        return _idle.wait_for(lambda: _pending == 0, timeout=timeout)
+
+
 def enqueue(task, **kwargs) -> None:
     if _eager():
-        transaction.on_commit(lambda: task.delay(**kwargs))
+        if settings.INPROCESS_TASK_THREAD:
+            transaction.on_commit(lambda: _run_in_background(task, kwargs))
+        else:
+            transaction.on_commit(lambda: task.delay(**kwargs))
         return
     message = OutboxMessage.objects.create(task=task.name, kwargs=kwargs)
     transaction.on_commit(lambda: relay(first=message.pk))

@@ -23,9 +23,11 @@ from .serializers import (
     ExpertSuggestionSerializer,
     MatchDetailSerializer,
     MatchSerializer,
+    PreparingSerializer,
     RankedNeedSerializer,
-    SearchHitSerializer,
+    SearchResultSerializer,
     TransitionSerializer,
+    preparing,
 )
 
 
@@ -125,12 +127,14 @@ class AchievementNeedsView(APIView):
         summary="Needs an achievement fits best (ranked now, from the needs you may see)",
         tags=["matches"],
         parameters=[OpenApiParameter("limit", int, default=20)],
-        responses=RankedNeedSerializer(many=True),
+        responses={200: RankedNeedSerializer(many=True), 202: PreparingSerializer},
     )
     def get(self, request, pk):
         achievement = _get_or_404(achievements_visible_to(request.user), pk)
         limit = _limit(request)
         rows = services.rank_needs_for_achievement(achievement, needs_visible_to(request.user), limit=limit)
+        if rows is None:
+            return Response(preparing(), status=202, headers={"Retry-After": "30"})
         return Response(RankedNeedSerializer(rows, many=True).data)
 
 
@@ -148,7 +152,7 @@ class SearchView(APIView):
         summary="Free-text search over published achievements, ranked by the hybrid ranker",
         tags=["matches"],
         parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("limit", int, default=20)],
-        responses=SearchHitSerializer(many=True),
+        responses=SearchResultSerializer,
     )
     def get(self, request):
         query = (request.query_params.get("q") or "").strip()
@@ -156,7 +160,8 @@ class SearchView(APIView):
             raise ValidationError({"q": [_("Type what you are looking for.")]})
         if len(query) > 500:
             raise ValidationError({"q": [_("The query is too long (500 characters at most).")]})
-        return Response(SearchHitSerializer(search_achievements(query, limit=_limit(request)), many=True).data)
+        found = search_achievements(query, limit=_limit(request))
+        return Response(SearchResultSerializer(found).data)
 
 
 def _limit(request) -> int:

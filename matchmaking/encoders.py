@@ -61,7 +61,7 @@ class SentenceTransformerEncoder(Encoder):
         self.model = SentenceTransformer(path, device="cpu")
         self.dim = self.model.get_embedding_dimension()
         lowered = name.lower()
-        self.multilingual = settings.EMBEDDING_MULTILINGUAL or "multilingual" in lowered or "e5" in lowered
+        self.multilingual = is_multilingual(name)
         if "e5" in lowered:
             self.query_prefix, self.passage_prefix = "query: ", "passage: "
 
@@ -103,6 +103,35 @@ class HashingEncoder(Encoder):
         return vectors / np.where(norms == 0, 1, norms)
 
 
+def is_multilingual(name: str) -> bool:
+    """Whether a configured model reads Chinese, known from its name without loading it."""
+    lowered = name.lower()
+    return name.startswith("hash:") or settings.EMBEDDING_MULTILINGUAL or "multilingual" in lowered or "e5" in lowered
+
+
+def model_names() -> list[str]:
+    """Every configured model, the primary one first (nothing is loaded)."""
+    return [settings.EMBEDDING_MODEL, *[n for n in settings.EMBEDDING_EXTRA_MODELS if n != settings.EMBEDDING_MODEL]]
+
+
+def specialists() -> dict[str, bool]:
+    """Model name -> True for an English-only model (it scores English pairs only)."""
+    return {name: not is_multilingual(name) for name in model_names()}
+
+
+def loaded_encoders() -> list[Encoder] | None:
+    """The configured encoders if this process has already loaded them all, else None: a web
+    request uses this, so that it never waits for a model to load."""
+    names = model_names()
+    if not all(name in _loaded or name.startswith("hash:") for name in names):  # hashing costs nothing
+        return None
+    with _lock:
+        return [_cached(name) for name in names]
+
+
+_loaded: set[str] = set()
+
+
 def build_encoder(name: str) -> Encoder:
     if name.startswith("hash:"):
         return HashingEncoder(int(name.split(":", 1)[1]))
@@ -111,7 +140,9 @@ def build_encoder(name: str) -> Encoder:
 
 @lru_cache(maxsize=4)
 def _cached(name: str) -> Encoder:
-    return build_encoder(name)
+    encoder = build_encoder(name)
+    _loaded.add(name)
+    return encoder
 
 
 def get_encoder() -> Encoder:
@@ -122,6 +153,5 @@ def get_encoder() -> Encoder:
 
 def get_encoders() -> list[Encoder]:
     """Every configured encoder: the primary one first, then EMBEDDING_EXTRA_MODELS."""
-    names = [settings.EMBEDDING_MODEL, *[n for n in settings.EMBEDDING_EXTRA_MODELS if n != settings.EMBEDDING_MODEL]]
     with _lock:
-        return [_cached(name) for name in names]
+        return [_cached(name) for name in model_names()]

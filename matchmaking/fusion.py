@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 
 from .index.base import Candidate, LexicalStats, Query, bm25_ceiling, query_terms
 
@@ -44,6 +45,16 @@ def derive(signals: np.ndarray, names: Sequence[str] = FEATURES) -> np.ndarray:
     """Rows of SIGNALS -> rows of the named features."""
     by_name = {name: signals[:, i] for i, name in enumerate(SIGNALS)}
     return np.column_stack([by_name[n] if n in by_name else DERIVED[n](by_name) for n in names])
+
+
+COMPONENT_LABELS = {
+    "dense": _("Meaning (multilingual model)"),
+    "dense_en": _("Meaning (English model)"),
+    "lexical": _("Shared words"),
+    "structured": _("Field, maturity, modes, price, region"),
+    "profile": _("Profile"),
+    "achievements": _("Achievements"),
+}
 
 
 @dataclass(frozen=True)
@@ -133,3 +144,14 @@ def score_candidates(
     pairs = [Pair(c, x[i], round(float(probabilities[i]), 4), component_view(x[i])) for i, c in enumerate(candidates)]
     pairs.sort(key=lambda p: (-p.score, p.candidate.id))
     return pairs
+
+
+def features_from_components(components: dict) -> np.ndarray:
+    """The feature vector of a stored match (its `components`), for weight learning."""
+    x = np.zeros(len(FEATURES), dtype=np.float64)
+    named = dict.fromkeys(FEATURES, 0.0)
+    named.update({k: float(v) for k, v in components.items() if k in named})
+    named["has_dense_en"] = 1.0 if "dense_en" in components else 0.0
+    named["has_structured"] = 1.0 if "structured" in components else 0.0
+    x[:] = [named[name] for name in FEATURES]
+    return x

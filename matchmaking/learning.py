@@ -1,10 +1,11 @@
-"""Re-fitting the fusion weights from broker decisions.
+"""Re-fitting the fusion from broker decisions.
 
 Positive: a match a broker moved forward (shortlisted ... contract signed). Negative: a
-declined match. Features: the stored score components. A logistic regression with an L2
-penalty is fitted on needs in the training split; its non-negative coefficients become the
-new weights, which are adopted only if they rank the held-out needs' labels better (mean
-within-need ROC AUC) than the active weights."""
+declined match. Features: the stored match's fusion features (its `components`), the same
+features `fusion.fuse` scores. The same logistic model is re-fitted (L2-regularised, signal
+weights non-negative) on the needs of a training split. It is adopted only if it ranks the held-out
+needs' decisions better (mean within-need ROC AUC) and neither language's worse. Its output
+is again a probability: that a broker moves the match forward."""
 
 import hashlib
 from dataclasses import dataclass
@@ -13,9 +14,12 @@ import numpy as np
 from django.db import transaction
 from scipy.optimize import minimize
 
-from .engine import COMPONENTS
+from .fusion import FEATURES, FusionModel, features_from_components, fuse
 from .models import Match, RankingModel, Stage
-from .ranking import active_weights
+from .retrieval import fusion_model
+
+# Flags (has_*) may take any sign; the signals themselves only count for a pair.
+NON_NEGATIVE = tuple(not name.startswith("has_") for name in FEATURES)
 
 POSITIVE = (Stage.SHORTLISTED, Stage.INTRODUCED, Stage.MEETING, Stage.NEGOTIATING, Stage.CONTRACT_SIGNED)
 NEGATIVE = (Stage.DECLINED,)
@@ -37,25 +41,16 @@ def labelled_matches() -> Labelled:
     need_ids, features, labels, languages = [], [], [], []
     for need_id, components, stage, language in rows.iterator(chunk_size=5000):
         need_ids.append(need_id)
-        features.append([components.get(name, np.nan) for name in COMPONENTS])
+        features.append(features_from_components(components or {}))
         labels.append(1.0 if stage in POSITIVE else 0.0)
         languages.append(language)
-    matrix = np.array(features, dtype=np.float64).reshape(-1, len(COMPONENTS))
+    matrix = np.array(features, dtype=np.float64).reshape(-1, len(FEATURES))
     return Labelled(np.array(need_ids), matrix, np.array(labels), np.array(languages))
 
 
 def is_held_out(need_id: int) -> bool:
     """A stable 30% of needs, by hash, for validation."""
     return hashlib.blake2b(str(need_id).encode(), digest_size=2).digest()[0] < 77
-
-
-def fused(features: np.ndarray, weights: dict) -> np.ndarray:
-    w = np.array([weights[name] for name in COMPONENTS])
-    present = ~np.isnan(features)
-    values = np.nan_to_num(features)
-    denominator = (present * w).sum(axis=1)
-    denominator[denominator == 0] = 1.0
-    return (values * w).sum(axis=1) / denominator
 
 
 def mean_within_need_auc(need_ids, scores, labels) -> float:
@@ -72,29 +67,26 @@ def mean_within_need_auc(need_ids, scores, labels) -> float:
     return float(np.mean(aucs)) if aucs else float("nan")
 
 
-def fit_weights(features: np.ndarray, labels: np.ndarray, l2: float = 1.0) -> dict:
-    """Non-negative weights from an L2-regularised logistic regression on the components."""
-    x = np.nan_to_num(features)
-    y = labels
+def fit_model(features: np.ndarray, labels: np.ndarray, prior: FusionModel, l2: float = 1.0) -> FusionModel:
+    """A logistic regression on the fusion features (L2-regularised), started from `prior`."""
+    x, y = features, labels
+    w0 = np.asarray(prior.weights)
+    centre = np.zeros_like(w0)
 
     def loss(theta):
         w, b = theta[:-1], theta[-1]
         z = x @ w + b
-        # log(1 + e^z) - y z, computed stably
-        nll = np.logaddexp(0, z) - y * z
-        grad_z = 1 / (1 + np.exp(-z)) - y
-        value = nll.mean() + l2 * (w @ w) / (2 * len(y))
-        gradient = np.append(x.T @ grad_z / len(y) + l2 * w / len(y), grad_z.mean())
+        nll = np.logaddexp(0, z) - y * z  # log(1 + e^z) - y z, computed stably
+        grad_z = 1 / (1 + np.exp(-np.clip(z, -50, 50))) - y
+        d = w - centre
+        value = nll.mean() + l2 * (d @ d) / (2 * len(y))
+        gradient = np.append(x.T @ grad_z / len(y) + l2 * d / len(y), grad_z.mean())
         return value, gradient
 
-    theta0 = np.zeros(x.shape[1] + 1)
-    bounds = [(0, None)] * x.shape[1] + [(None, None)]
+    theta0 = np.append(w0, prior.intercept)
+    bounds = [(0, None) if keep else (None, None) for keep in NON_NEGATIVE] + [(None, None)]
     result = minimize(loss, theta0, jac=True, method="L-BFGS-B", bounds=bounds)
-    raw = np.maximum(result.x[:-1], 0)
-    if raw.sum() == 0:
-        raw = np.ones_like(raw)
-    raw = raw / raw.sum()
-    return {name: round(float(value), 4) for name, value in zip(COMPONENTS, raw, strict=True)}
+    return FusionModel(tuple(round(float(v), 4) for v in result.x[:-1]), round(float(result.x[-1]), 4), "proposed")
 
 
 @dataclass
@@ -111,7 +103,7 @@ class LearningResult:
 
 def learn_weights(*, min_labels: int = MIN_LABELS, margin: float = 0.005) -> LearningResult:
     data = labelled_matches()
-    current = active_weights()
+    current = fusion_model()
     current_dict = current.as_dict()
     if len(data.labels) < min_labels or len(np.unique(data.labels)) < 2:
         return LearningResult(
@@ -125,11 +117,11 @@ def learn_weights(*, min_labels: int = MIN_LABELS, margin: float = 0.005) -> Lea
         return LearningResult(
             False, "the decisions cover too few needs to hold some out", len(data.labels), current_dict
         )
-    proposed = fit_weights(data.features[~held], data.labels[~held])
-    current_auc = mean_within_need_auc(data.need_ids[held], fused(data.features[held], current_dict), data.labels[held])
-    proposed_auc = mean_within_need_auc(data.need_ids[held], fused(data.features[held], proposed), data.labels[held])
+    proposed = fit_model(data.features[~held], data.labels[~held], current)
+    current_auc = mean_within_need_auc(data.need_ids[held], fuse(data.features[held], current), data.labels[held])
+    proposed_auc = mean_within_need_auc(data.need_ids[held], fuse(data.features[held], proposed), data.labels[held])
     result = LearningResult(
-        False, "", len(data.labels), current_dict, proposed, round(current_auc, 4), round(proposed_auc, 4)
+        False, "", len(data.labels), current_dict, proposed.as_dict(), round(current_auc, 4), round(proposed_auc, 4)
     )
     if np.isnan(proposed_auc) or np.isnan(current_auc):
         result.reason = "held-out needs have no decisions of both kinds"
@@ -139,8 +131,8 @@ def learn_weights(*, min_labels: int = MIN_LABELS, margin: float = 0.005) -> Lea
         return result
     for language in np.unique(data.languages[held]):
         part = held & (data.languages == language)
-        before = mean_within_need_auc(data.need_ids[part], fused(data.features[part], current_dict), data.labels[part])
-        after = mean_within_need_auc(data.need_ids[part], fused(data.features[part], proposed), data.labels[part])
+        before = mean_within_need_auc(data.need_ids[part], fuse(data.features[part], current), data.labels[part])
+        after = mean_within_need_auc(data.need_ids[part], fuse(data.features[part], proposed), data.labels[part])
         if not np.isnan(before) and not np.isnan(after) and after < before - margin:
             result.reason = (
                 f"the re-fitted weights rank held-out {language} decisions worse ({after:.3f} < {before:.3f})"
@@ -151,7 +143,7 @@ def learn_weights(*, min_labels: int = MIN_LABELS, margin: float = 0.005) -> Lea
         RankingModel.objects.filter(is_active=True).update(is_active=False)
         RankingModel.objects.create(
             version=version,
-            weights=proposed,
+            weights=proposed.as_dict(),
             is_active=True,
             metrics={
                 "labels": len(data.labels),

@@ -1,38 +1,64 @@
-"""Free-text search over published achievements with the production ranker."""
+"""Free-text search over published achievements: the same index and fusion as the matches.
 
-from .embeddings import encode_query_spaces
-from .engine import Record
-from .ranking import achievement_ranker
+A web request never loads a model: when this process has not loaded the encoders yet, the
+search runs on words alone and says that meaning-based search is being prepared (the
+encoders load in the background, see `warm_up_encoders`)."""
+
+import threading
+
+from achievements.models import Achievement
+
+from .encoders import get_encoders, loaded_encoders
+from .indexing import text_query
+from .models import RecordKind
+from .retrieval import rank, shown_terms
+
+_warming = threading.Lock()
 
 
-def _language(text: str) -> str:
-    han = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
-    return "zh-hans" if han else "en"
+def warm_up_encoders() -> None:
+    """Load the encoders in a background thread (once per process)."""
+    if loaded_encoders() is not None or not _warming.acquire(blocking=False):
+        return
+
+    def load():
+        try:
+            get_encoders()
+        finally:
+            _warming.release()
+
+    threading.Thread(target=load, name="encoder-warm-up", daemon=True).start()
 
 
-def search_achievements(query: str, *, limit: int = 20) -> list[dict]:
-    ranker = achievement_ranker()
-    if not ranker.ids:
-        return []
-    record = Record(id=None, body=query, language=_language(query))
-    vectors = encode_query_spaces([query])
-    hits = ranker.rank([record], query_vectors=vectors, top_k=limit)[0]
+def search_achievements(query: str, *, limit: int = 20) -> dict:
+    """{"semantic": whether meaning was used, "results": [...]} best first."""
+    encoders = loaded_encoders()
+    if encoders is None:
+        warm_up_encoders()
+        vectors = {}
+    else:
+        vectors = {e.name: e.encode_queries([query])[0] for e in encoders}
+    pairs = rank(RecordKind.ACHIEVEMENT, text_query(query, vectors), top_k=limit)
+    pairs = [p for p in pairs if p.candidate.bm25 > 0 or p.score >= 0.5]  # nothing in common with the query
+    achievements = Achievement.objects.select_related("institution", "field").in_bulk([p.candidate.id for p in pairs])
     results = []
-    for hit in hits:
-        if hit.components.get("lexical", 0) == 0 and hit.components.get("dense", 0) < 0.3:
-            continue  # nothing in common with the query
-        document = ranker.documents[hit.index]
+    for pair in pairs:
+        a = achievements.get(pair.candidate.id)
+        if a is None:
+            continue
         results.append(
             {
-                "score": hit.score,
-                "components": hit.components,
-                "shared_terms": ranker.shared_terms(record, hit.index),
+                "score": pair.score,
+                "components": pair.components,
+                "shared_terms": shown_terms(pair),
                 "achievement": {
-                    "id": document.id,
-                    "title": document.title,
-                    "field": document.attrs.get("field"),
-                    "trl": document.attrs.get("trl"),
+                    "id": a.pk,
+                    "title": a.title,
+                    "field": a.field.code if a.field_id else None,
+                    "trl": a.trl,
+                    "institution": a.institution.name,
+                    "abstract": a.abstract[:200],
                 },
             }
         )
-    return results
+    return {"semantic": bool(vectors), "results": results}

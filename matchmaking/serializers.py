@@ -103,6 +103,24 @@ class SearchHitSerializer(serializers.Serializer):
     achievement = serializers.DictField()
 
 
+class PreparingSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["preparing"])
+    message = serializers.CharField()
+
+
+def preparing() -> dict:
+    """The answer while a record's vectors and index entry are being prepared."""
+    return {
+        "state": "preparing",
+        "message": _("This record is still being prepared for matching; try again in a minute."),
+    }
+
+
+class SearchResultSerializer(serializers.Serializer):
+    semantic = serializers.BooleanField(help_text="False while meaning-based search is being prepared (words only).")
+    results = SearchHitSerializer(many=True)
+
+
 class RankedNeedSerializer(serializers.Serializer):
     need = MatchNeedSerializer()
     score = serializers.FloatField()

@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -15,10 +16,27 @@ from core.api.errors import Conflict
 from core.notify import email_users
 from enterprises.models import NeedStatus, TechnologyNeed
 
-from .engine import Hit
-from .models import DeclineReason, ExpertSuggestion, Match, MatchEvent, MatchNote, NoteKind, Stage
-from .ranking import achievement_ranker, algorithm_version, expert_ranker, need_record, need_vectors, top_k
+from .index import get_index
+from .indexing import entry_query, need_queries
+from .models import DeclineReason, ExpertSuggestion, Match, MatchEvent, MatchNote, NoteKind, RecordKind, Stage
+from .retrieval import fusion_model, rank, score_pairs, shown_terms
 from .structured import reasons
+
+
+def top_k() -> int:
+    return settings.MATCH_TOP_K
+
+
+def algorithm_version(model) -> str:
+    from .encoders import model_names
+
+    models = "+".join(name.rstrip("/").rsplit("/", 1)[-1] for name in model_names())
+    return f"two-stage-2/{model.version}/{models}"[:60]
+
+
+def published_achievements():
+    return Achievement.objects.filter(status=AchievementStatus.PUBLISHED).order_by("pk")
+
 
 OPEN_STAGES = (Stage.SUGGESTED, Stage.SHORTLISTED, Stage.INTRODUCED, Stage.MEETING, Stage.NEGOTIATING)
 TRANSITIONS = {
@@ -73,13 +91,17 @@ class BrokerPool:
         return broker
 
 
-def explanation_for(ranker, query, hit) -> dict:
-    document = ranker.documents[hit.index]
+def explanation_for(query, pair) -> dict:
+    attrs = pair.candidate.attrs
     return {
-        "shared_terms": ranker.shared_terms(query, hit.index),
-        "field_match": bool(query.attrs.get("field")) and query.attrs.get("field") == document.attrs.get("field"),
-        "reasons": reasons(query.attrs, document.attrs),
+        "shared_terms": shown_terms(pair),
+        "field_match": bool(query.attrs.get("field")) and query.attrs.get("field") == attrs.get("field"),
+        "reasons": reasons(query.attrs, attrs) if query.attrs else [],
     }
+
+
+def _excluded(existing: dict) -> set[int]:
+    return {a for a, m in existing.items() if m.stage in (Stage.DECLINED, Stage.WITHDRAWN)}
 
 
 def rematch_needs(need_ids) -> int:
@@ -88,44 +110,46 @@ def rematch_needs(need_ids) -> int:
     needs = _needs_for_matching(need_ids)
     if not needs:
         return 0
-    ranker = achievement_ranker()
-    version = algorithm_version(ranker.weights)
-    queries = [need_record(n) for n in needs]
+    model = fusion_model()
+    version = algorithm_version(model)
     existing: dict[int, dict[int, Match]] = {}
     for match in Match.objects.filter(need__in=needs):
         existing.setdefault(match.need_id, {})[match.achievement_id] = match
-    excluded = [
-        {a for a, m in existing.get(n.pk, {}).items() if m.stage in (Stage.DECLINED, Stage.WITHDRAWN)} for n in needs
-    ]
-    all_hits = ranker.rank(queries, query_vectors=need_vectors(needs), top_k=top_k(), exclude=excluded)
-    achievements = Achievement.objects.in_bulk({h.id for hits in all_hits for h in hits})
+    ranked = []
+    for need, query in zip(needs, need_queries(needs), strict=True):
+        current = existing.get(need.pk, {})
+        pairs = rank(RecordKind.ACHIEVEMENT, query, top_k=top_k(), exclude=_excluded(current), model=model)
+        ranked.append((need, query, pairs, current))
+    achievements = Achievement.objects.in_bulk({p.candidate.id for _, _, pairs, _ in ranked for p in pairs})
     pool = BrokerPool()
-    for need, query, hits in zip(needs, queries, all_hits, strict=True):
-        _store_need_matches(need, query, hits, existing.get(need.pk, {}), ranker, version, achievements, pool)
+    for need, query, pairs, current in ranked:
+        pairs = [p for p in pairs if p.candidate.id in achievements]  # deleted since it was indexed
+        _store_need_matches(need, query, pairs, current, version, achievements, pool)
     return len(needs)
 
 
 @transaction.atomic
-def _store_need_matches(need, query, hits, current, ranker, version, achievements, pool) -> None:
+def _store_need_matches(need, query, pairs, current, version, achievements, pool) -> None:
     now = timezone.now()  # bulk_update does not touch auto_now fields
     kept = set()
     usual_broker = Counter(m.broker_id for m in current.values() if m.broker_id).most_common(1)
     preferred = usual_broker[0][0] if usual_broker else None
     new_rows, changed = [], []
-    for hit in hits:
-        kept.add(hit.id)
+    for rank_number, pair in enumerate(pairs, start=1):
+        achievement_id = pair.candidate.id
+        kept.add(achievement_id)
         values = {
-            "rank": hit.rank,
-            "score": min(max(hit.score, 0.0), 1.0),
-            "components": hit.components,
-            "explanation": explanation_for(ranker, query, hit),
+            "rank": rank_number,
+            "score": min(max(pair.score, 0.0), 1.0),
+            "components": pair.components,
+            "explanation": explanation_for(query, pair),
             "algorithm_version": version,
         }
-        match = current.get(hit.id)
+        match = current.get(achievement_id)
         if match is None:
-            broker = pool.choose(achievements[hit.id], preferred)
+            broker = pool.choose(achievements[achievement_id], preferred)
             preferred = preferred or (broker.pk if broker else None)
-            new_rows.append(Match(need=need, achievement_id=hit.id, broker=broker, **values))
+            new_rows.append(Match(need=need, achievement_id=achievement_id, broker=broker, **values))
         else:
             for name, value in values.items():
                 setattr(match, name, value)
@@ -142,52 +166,74 @@ def _store_need_matches(need, query, hits, current, ranker, version, achievement
 
 
 def needs_affected_by_achievements(achievement_ids) -> list[int]:
-    """Needs whose top K may change because these achievements changed: those already
-    matched to them, and those for which one of them now scores above the K-th match."""
+    """Needs whose top K may change because these achievements changed: those already matched
+    to them, and those for which one of them now scores above the K-th match. The second kind
+    is found through the index (each achievement as a query against the needs), then each
+    candidate pair is scored by the same fusion as the matches: no need outside the
+    achievement's neighbourhood is scored at all."""
     ids = set(achievement_ids)
     affected = set(Match.objects.filter(achievement_id__in=ids).values_list("need_id", flat=True))
-    needs = _needs_for_matching(TechnologyNeed.objects.filter(status=NeedStatus.PUBLISHED).values_list("pk", flat=True))
-    if not needs:
+    index = get_index()
+    model = fusion_model()
+    candidates: set[int] = set()
+    for achievement_id in ids:
+        entry = index.entry(RecordKind.ACHIEVEMENT, achievement_id)
+        if entry is None:
+            continue  # not published (any matches it had are in `affected` already)
+        found = index.candidates(
+            RecordKind.NEED,
+            entry_query(entry),
+            dense_k=settings.MATCHING_REVERSE_CANDIDATES,
+            lexical_k=settings.MATCHING_REVERSE_CANDIDATES,
+        )
+        candidates.update(c.id for c in found)
+    candidates -= affected
+    if not candidates:
         return sorted(affected)
-    ranker = achievement_ranker()
-    columns = [i for i, doc_id in enumerate(ranker.ids) if doc_id in ids]
-    if columns:
-        thresholds = {}
-        for need_id, score in Match.objects.filter(need__in=needs, rank=top_k()).values_list("need_id", "score"):
-            thresholds[need_id] = score
-        for start in range(0, len(needs), 256):
-            batch = needs[start : start + 256]
-            components = ranker.components([need_record(n) for n in batch], need_vectors(batch))
-            fused = ranker.fuse(components)[:, columns]
-            for row, need in enumerate(batch):
-                if fused[row].max() > thresholds.get(need.pk, 0.0):
-                    affected.add(need.pk)
+    needs = _needs_for_matching(candidates)
+    kth = dict(Match.objects.filter(need__in=needs, rank=top_k()).values_list("need_id", "score"))
+    full = set(
+        Match.objects.filter(need__in=needs, rank__isnull=False)
+        .values("need_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=top_k())
+        .values_list("need_id", flat=True)
+    )
+    for need, query in zip(needs, need_queries(needs), strict=True):
+        if need.pk not in full:
+            affected.add(need.pk)  # fewer than K matches: any new achievement may enter
+            continue
+        pairs = score_pairs(RecordKind.ACHIEVEMENT, query, ids, index=index, model=model)
+        if any(p.score > kth.get(need.pk, 0.0) for p in pairs):
+            affected.add(need.pk)
     return sorted(affected)
 
 
-def rank_needs_for_achievement(achievement: Achievement, needs, *, limit: int = 20) -> list[dict]:
+def rank_needs_for_achievement(achievement: Achievement, needs, *, limit: int = 20) -> list[dict] | None:
     """The needs (from `needs`, already filtered to what the reader may see) that this
-    published achievement fits best, scored by the same ranker as the matches."""
-    needs = _needs_for_matching(needs.values_list("pk", flat=True))
-    ranker = achievement_ranker()
-    if not needs or achievement.pk not in ranker.ids:
-        return []
-    column = ranker.ids.index(achievement.pk)
+    published achievement fits best, scored by the same fusion as the matches (each need as
+    the query). None while the achievement is not in the index yet (being prepared)."""
+    index = get_index()
+    entry = index.entry(RecordKind.ACHIEVEMENT, achievement.pk)
+    if entry is None:
+        return None
+    found = index.candidates(
+        RecordKind.NEED,
+        entry_query(entry),
+        dense_k=settings.MATCHING_REVERSE_CANDIDATES,
+        lexical_k=settings.MATCHING_REVERSE_CANDIDATES,
+    )
+    visible = _needs_for_matching(needs.filter(pk__in=[c.id for c in found]).values_list("pk", flat=True))
+    model = fusion_model()
     results = []
-    for start in range(0, len(needs), 256):
-        batch = needs[start : start + 256]
-        queries = [need_record(n) for n in batch]
-        components = ranker.components(queries, need_vectors(batch))
-        fused = ranker.fuse(components)[:, column]
-        for row, (need, query) in enumerate(zip(batch, queries, strict=True)):
-            parts = {name: round(float(m[0][row, column]), 4) for name, m in components.items() if m[1][row, column]}
-            hit = Hit(achievement.pk, 0, round(float(fused[row]), 4), parts, column)
+    for need, query in zip(visible, need_queries(visible), strict=True):
+        for pair in score_pairs(RecordKind.ACHIEVEMENT, query, [achievement.pk], index=index, model=model):
             results.append(
                 {
                     "need": need,
-                    "score": hit.score,
-                    "components": parts,
-                    "explanation": explanation_for(ranker, query, hit),
+                    "score": pair.score,
+                    "components": pair.components,
+                    "explanation": explanation_for(query, pair),
                 }
             )
     results.sort(key=lambda r: (-r["score"], r["need"].pk))
@@ -205,27 +251,22 @@ def drop_unpublished_suggestions() -> int:
 
 
 def suggest_experts(need_ids, limit: int = 10) -> int:
-    """A researcher's score: their profile, plus evidence from their institution's
-    achievements that they are named on."""
+    """A researcher's score: their profile (ranked by the same index and fusion as the
+    matches), plus evidence from their institution's achievements that they are named on."""
     needs = _needs_for_matching(need_ids)
     if not needs:
         return 0
-    ranker = expert_ranker()
-    if not ranker.ids:
-        return 0
-    version = algorithm_version(ranker.weights)
-    queries = [need_record(n) for n in needs]
-    for query in queries:
-        query.attrs = {}  # profiles carry no structured attributes
-    profile = ranker.fuse(ranker.components(queries, need_vectors(needs)))
+    model = fusion_model()
+    version = algorithm_version(model)
     evidence = _expert_evidence(needs)
-    for row, (need, query) in enumerate(zip(needs, queries, strict=True)):
-        scores = {expert_id: 0.7 * float(profile[row, i]) for i, expert_id in enumerate(ranker.ids)}
+    for need, query in zip(needs, need_queries(needs), strict=True):
+        query.attrs = {}  # profiles carry no structured attributes
+        pairs = {p.candidate.id: p for p in rank(RecordKind.EXPERT, query, top_k=limit * 3, model=model)}
+        scores = {expert_id: 0.7 * p.score for expert_id, p in pairs.items()}
         for expert_id, score in evidence.get(need.pk, {}).items():
             if expert_id in scores:
                 scores[expert_id] += 0.3 * min(score, 1.0)
-        best = sorted(scores.items(), key=lambda pair: -pair[1])[:limit]
-        index = {doc_id: i for i, doc_id in enumerate(ranker.ids)}
+        best = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))[:limit]
         with transaction.atomic():
             ExpertSuggestion.objects.filter(need=need).delete()
             ExpertSuggestion.objects.bulk_create(
@@ -233,16 +274,16 @@ def suggest_experts(need_ids, limit: int = 10) -> int:
                     ExpertSuggestion(
                         need=need,
                         expert_id=expert_id,
-                        rank=rank,
+                        rank=rank_number,
                         score=round(min(score, 1.0), 4),
                         components={
-                            "profile": round(float(profile[row, index[expert_id]]), 4),
+                            "profile": pairs[expert_id].score,
                             "achievements": round(evidence.get(need.pk, {}).get(expert_id, 0.0), 4),
                         },
-                        explanation={"shared_terms": ranker.shared_terms(query, index[expert_id])},
+                        explanation={"shared_terms": shown_terms(pairs[expert_id])},
                         algorithm_version=version,
                     )
-                    for rank, (expert_id, score) in enumerate(best, start=1)
+                    for rank_number, (expert_id, score) in enumerate(best, start=1)
                 ]
             )
     return len(needs)

@@ -91,3 +91,16 @@ def reasons(need_attrs: dict, doc_attrs: dict) -> list[dict]:
     if need_attrs.get("district") and doc_attrs.get("district") == need_attrs.get("district"):
         result.append({"code": "same_district", "for": True, "params": {"district": need_attrs["district"]}})
     return result
+
+
+def structured_score(need_attrs: dict, doc_attrs: dict) -> float | None:
+    """The structured fit of one pair, in [0, 1], or None when either side has no attributes."""
+    if not need_attrs or not doc_attrs:
+        return None
+    scorer = StructuredScorer([_AttrsOnly(doc_attrs)])
+    return float(scorer(_AttrsOnly(need_attrs))[0])
+
+
+class _AttrsOnly:
+    def __init__(self, attrs: dict):
+        self.attrs = attrs

@@ -18,9 +18,10 @@ RETRY = {
 
 @shared_task(name="matchmaking.embed_records", **RETRY)
 def embed_records(*, kind: str, ids: list[int]) -> int:
-    from . import embeddings, services
+    from . import embeddings, indexing, services
 
     encoded = embeddings.embed_records(kind=kind, ids=ids)
+    indexing.index_records(kind=kind, ids=ids)
     if kind == RecordKind.NEED:
         enqueue(rematch_needs, need_ids=ids)
     elif kind == RecordKind.ACHIEVEMENT:

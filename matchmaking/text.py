@@ -70,3 +70,31 @@ def weighted_document(
     title and keywords count more than body text."""
     keyword_text = " ".join(keywords) if not isinstance(keywords, str) else keywords
     return (tokenize(title) * title_weight) + (tokenize(keyword_text) * keyword_weight) + tokenize(body)
+
+
+_LATIN_WORD = re.compile(r"^[a-z][a-z\-]*[a-z]$")
+# Words too generic to explain a match, beyond the stop-words the ranker already drops.
+GENERIC_TERMS = frozenset(
+    """面向 完成 可 能 新 新型 一种 系统 装置 方法 设备 产品 项目 企业 需求 成果 平台 开发 工艺 材料 设计 性能 提升
+    降低 以上 以下 万元 要求 合作 产业化 国内 国际 行业 市场 工程 有限公司 大学 学院 研究院 ability system
+    method device product project high low""".split()
+)
+
+
+def informative_terms(terms, *, limit: int = 8) -> list[str]:
+    """Shared terms worth showing: whole English words of two letters or more, Chinese words of
+    two characters or more, no stop-words, digits, bigram fragments or generic words, and no
+    term that is part of a longer term also shown. `terms` come most informative first."""
+    kept: list[str] = []
+    for term in terms:
+        if term.startswith(BIGRAM_MARK) or term in ZH_STOPWORDS or term in EN_STOPWORDS or term in GENERIC_TERMS:
+            continue
+        if _HAN.search(term):
+            if len(term) < 2 or not all(_HAN.match(ch) for ch in term):
+                continue
+        elif not _LATIN_WORD.match(term):
+            continue
+        kept.append(term)
+    longest_first = sorted(kept, key=len, reverse=True)
+    whole = [t for t in kept if not any(t != other and t in other for other in longest_first)]
+    return whole[:limit]

@@ -190,8 +190,8 @@ def search_page(request):
     from .search import search_achievements
 
     query = request.GET.get("q", "").strip()[:500]
-    results = search_achievements(query, limit=30) if query else []
-    return render(request, "search.html", {"query": query, "results": results})
+    found = search_achievements(query, limit=30) if query else {"semantic": True, "results": []}
+    return render(request, "search.html", {"query": query, "results": found["results"], "semantic": found["semantic"]})
 
 
 @login_required

@@ -58,6 +58,17 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_matching_index():
+    """Each test starts with an empty matching index (the in-memory reference backend unless a
+    test chooses another)."""
+    from matchmaking.index import reset_index
+
+    reset_index()
+    yield
+    reset_index()
+
+
 @pytest.fixture
 def api():
     return APIClient()

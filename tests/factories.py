@@ -111,3 +111,17 @@ def make_need(enterprise=None, *, title=None, status="published", **fields) -> T
     defaults.update(fields)
     title = title or f"寻求固态电池技术{TechnologyNeed.objects.count() + 1}"
     return enterprise_services.need_create(actor=None, enterprise=enterprise, title=title, status=status, **defaults)
+
+
+def index_everything() -> None:
+    """What the embedding task does after each save, for every record at once: tests that build
+    rows with factories (matching off) call this before ranking."""
+    from achievements.models import Achievement, Expert
+    from enterprises.models import TechnologyNeed
+    from matchmaking.embeddings import embed_records
+    from matchmaking.indexing import index_records
+
+    for kind, model in (("achievement", Achievement), ("need", TechnologyNeed), ("expert", Expert)):
+        ids = list(model.objects.values_list("pk", flat=True))
+        embed_records(kind=kind, ids=ids)
+        index_records(kind=kind, ids=ids)

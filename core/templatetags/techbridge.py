@@ -24,3 +24,11 @@ def percent(value):
         return max(0, min(100, round(float(value) * 100)))
     except (TypeError, ValueError):
         return 0
+
+
+@register.filter
+def component_label(name):
+    """A score component's name as a broker reads it, in their language."""
+    from matchmaking.fusion import COMPONENT_LABELS
+
+    return COMPONENT_LABELS.get(name, name)

@@ -18,6 +18,8 @@ __all__ = ["Candidate", "IndexEntry", "MatchingIndex", "Query", "get_index", "re
 BACKENDS = {
     "local": "matchmaking.index.local.LocalMatchingIndex",
     "postgres": "matchmaking.index.postgres.PostgresMatchingIndex",
+    # The whole corpus scored on every query: the reference for tests and evaluation only.
+    "exact": "matchmaking.index.exact.ExactMatchingIndex",
 }
 _lock = threading.Lock()
 _index: MatchingIndex | None = None

@@ -18,7 +18,7 @@ from events.models import (
     Venue,
 )
 
-from ..factories import UserFactory, technical_field
+from ..factories import UserFactory, index_everything, technical_field
 
 
 def at(hour, minute=0):
@@ -156,6 +156,7 @@ def test_invite_suggestions_come_from_matches(world, event):
 
     achievement = make_achievement(world.inst_b, title="固态锂电池电解质", keywords=["固态电池"])
     need = make_need(world.ent_a, title="寻求固态电池技术", keywords=["固态电池"])
+    index_everything()
     matching.rematch_needs([need.pk])
     register(event, world.users["ent_a"], "enterprise")
 

@@ -167,10 +167,11 @@ def test_agenda_grid_and_the_day(api, world, open_event):
 def test_printable_agenda_names_partner_and_what_they_bring_and_rating(api, world, open_event):
     from matchmaking import services as matching
 
-    from ..factories import make_achievement, make_need
+    from ..factories import index_everything, make_achievement, make_need
 
     make_achievement(world.inst_a, title="固态锂电池电解质", keywords=["固态电池"])
     need = make_need(world.ent_a, title="寻求固态电池技术", keywords=["固态电池"])
+    index_everything()
     matching.rematch_needs([need.pk])
 
     def client(name):

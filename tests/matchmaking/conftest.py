@@ -1,14 +1,5 @@
 import pytest
 
-from matchmaking import ranking
-
-
-@pytest.fixture(autouse=True)
-def _fresh_ranker_cache():
-    ranking._cache.clear()
-    yield
-    ranking._cache.clear()
-
 
 @pytest.fixture
 def live_matching(settings):

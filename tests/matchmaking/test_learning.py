@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from matchmaking.learning import learn_weights
 from matchmaking.models import Match, RankingModel, Stage
-from matchmaking.ranking import active_weights
+from matchmaking.retrieval import fusion_model
 
 from ..factories import make_achievement, make_need
 
@@ -28,7 +28,7 @@ def simulate_decisions(pairs, rule, seed=0):
         for achievement in achievements:
             components = {
                 "lexical": float(rng.uniform(0.3, 1)),
-                "topic": float(rng.uniform(0.3, 1)),
+                "dense": float(rng.uniform(0.3, 1)),
                 "structured": float(rng.uniform(0, 1)),
             }
             stage = Stage.INTRODUCED if rule(components) else Stage.DECLINED
@@ -51,9 +51,11 @@ def test_learning_adopts_weights_that_rank_held_out_decisions_better(pairs):
     result = learn_weights()
     assert result.adopted, result.reason
     assert result.proposed_auc > result.current_auc + 0.1
-    assert result.proposed["structured"] > result.current["structured"] / sum(result.current.values())
+    assert result.proposed["weights"]["structured"] > result.current["weights"]["structured"]
     active = RankingModel.objects.get(is_active=True)
-    assert active.version == result.version == active_weights().version
+    # the ranker now scores with the adopted model: the same fusion function, new weights
+    assert active.version == result.version == fusion_model().version
+    assert fusion_model().as_dict() == result.proposed
     assert active.metrics["held_out_auc"] == result.proposed_auc
 
 
@@ -84,7 +86,7 @@ def test_learn_weights_command_reports(pairs, capsys):
 
 
 def test_learning_refuses_weights_that_hurt_one_language(pairs, monkeypatch):
-    """Chinese decisions follow fit, English ones follow topic: weights fitted to the Chinese
+    """Chinese decisions follow fit, English ones follow meaning: weights fitted to the Chinese
     majority are refused when they rank the held-out English decisions worse."""
     from matchmaking import learning
 
@@ -96,7 +98,7 @@ def test_learning_refuses_weights_that_hurt_one_language(pairs, monkeypatch):
     monkeypatch.setattr(learning, "is_held_out", lambda need_id: need_id % 2 == 0)
     simulate_decisions(pairs, lambda c: c["structured"] > 0.6)
     for match in Match.objects.filter(need_id__in=english):
-        match.stage = Stage.INTRODUCED if match.components["topic"] > 0.65 else Stage.DECLINED
+        match.stage = Stage.INTRODUCED if match.components["dense"] > 0.65 else Stage.DECLINED
         match.save(update_fields=["stage"])
 
     result = learn_weights()

@@ -3,7 +3,7 @@ import pytest
 from matchmaking import services
 from matchmaking.models import Match, MatchEvent, Stage
 
-from ..factories import make_achievement, make_need
+from ..factories import index_everything, make_achievement, make_need
 
 
 @pytest.fixture
@@ -13,6 +13,7 @@ def matched(world):
     other = make_achievement(world.inst_b, title="固态电池回收", keywords=["固态电池"])
     public_need = make_need(world.ent_a, title="寻求固态电池技术", keywords=["固态电池"])
     secret_need = make_need(world.ent_b, title="寻求固态电池保密方案", keywords=["固态电池"], confidentiality="brokers")
+    index_everything()
     services.rematch_needs([public_need.pk, secret_need.pk])
     return {
         "public_achievement": public_achievement,
@@ -111,11 +112,12 @@ def test_search_endpoint_ranks_chinese_and_english(as_user, world, matched):
         keywords=["photovoltaic"],
         field_code="new-energy",
     )
+    index_everything()
     client = as_user("ent_a")
-    chinese = client.get("/api/v1/search/?q=固态电池电解质").json()
+    chinese = client.get("/api/v1/search/?q=固态电池电解质").json()["results"]
     assert chinese[0]["achievement"]["id"] == matched["public_achievement"].pk
     assert matched["draft"].pk not in [h["achievement"]["id"] for h in chinese]
-    english = client.get("/api/v1/search/?q=perovskite").json()
+    english = client.get("/api/v1/search/?q=perovskite").json()["results"]
     assert english[0]["achievement"]["title"] == "Perovskite solar cell"
     assert client.get("/api/v1/search/").status_code == 400
 
@@ -124,6 +126,7 @@ def test_expert_suggestions_endpoint(as_user, world, matched):
     from ..factories import ExpertFactory
 
     ExpertFactory(institution=world.inst_a, expertise="固态电池电解质研究")
+    index_everything()
     services.suggest_experts([matched["public_need"].pk])
     rows = as_user("ent_a").get(f"/api/v1/needs/{matched['public_need'].pk}/experts/").json()
     assert rows[0]["expert"]["expertise"] == "固态电池电解质研究"
@@ -133,6 +136,7 @@ def test_expert_suggestions_endpoint(as_user, world, matched):
 def test_match_list_query_count_is_constant(as_user, world, django_assert_num_queries, needs):
     make_achievement(world.inst_a, title="固态锂电池电解质", keywords=["固态电池"])
     made = [make_need(world.ent_a, title=f"寻求固态电池技术{i}", keywords=["固态电池"]) for i in range(needs)]
+    index_everything()
     services.rematch_needs([n.pk for n in made])
     client = as_user("broker")
     with django_assert_num_queries(2):

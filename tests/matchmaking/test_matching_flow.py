@@ -14,7 +14,7 @@ from matchmaking import services
 from matchmaking.models import Embedding, ExpertSuggestion, Match, MatchEvent, Stage
 from outcomes.contracts import contract_create
 
-from ..factories import AgencyFactory, ExpertFactory, UserFactory, make_achievement, make_need
+from ..factories import AgencyFactory, ExpertFactory, UserFactory, index_everything, make_achievement, make_need
 
 # Matching runs when transactions commit, so these tests commit for real.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -62,7 +62,7 @@ def test_saving_records_embeds_them_and_matches_appear(world, corpus):
     assert "固态" in top.explanation["shared_terms"] or "电解质" in top.explanation["shared_terms"]
     assert top.explanation["field_match"] is True
     assert {r["code"] for r in top.explanation["reasons"]} >= {"same_field", "maturity_ok"}
-    assert top.algorithm_version.startswith("hybrid-1/default-2/hash:64")
+    assert top.algorithm_version.startswith("two-stage-2/fusion-1/hash:64")
     assert top.stage == Stage.SUGGESTED and top.broker == world.users["broker"]
 
 
@@ -142,6 +142,7 @@ def test_declined_pairs_are_never_suggested_again(world, corpus):
     need = make_need(world.ent_a, title="寻求固态电池电解质技术", keywords=["固态电池"])
     match = Match.objects.get(need=need, achievement=corpus[0])
     services.match_transition(match=match, actor=broker, to_stage=Stage.DECLINED, reason="price")
+    index_everything()
     services.rematch_needs([need.pk])
     match.refresh_from_db()
     assert match.stage == Stage.DECLINED and match.rank is None
@@ -219,6 +220,7 @@ def test_experts_are_suggested_from_profile_and_achievements(world, corpus):
     ExpertFactory(institution=world.inst_b, name="李研究员", expertise="水稻分子育种")
     corpus[0].experts.add(battery)
     need = make_need(world.ent_a, title="寻求固态电池电解质技术", keywords=["固态电池"])
+    index_everything()
     services.suggest_experts([need.pk])
     suggestions = list(ExpertSuggestion.objects.filter(need=need).order_by("rank"))
     assert suggestions[0].expert == battery

@@ -11,7 +11,7 @@ from accounts.models import Role
 from core.models import AuditEntry
 from outcomes.challenges import close_due_challenges
 from outcomes.models import Bid, BidStatus, Challenge, ChallengeStage, TechnologyContract
-from tests.factories import ExpertFactory, InstitutionFactory, UserFactory, make_need
+from tests.factories import ExpertFactory, InstitutionFactory, UserFactory, index_everything, make_need
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,9 @@ def _challenge_need(world, **extra):
 
 def _reviewer(institution, name="评审专家"):
     user = UserFactory(role=Role.INSTITUTION, institution=institution, email=f"{name}@example.org")
-    return ExpertFactory(institution=institution, name=name, expertise="固态电池电解质材料与安全", user=user)
+    expert = ExpertFactory(institution=institution, name=name, expertise="固态电池电解质材料与安全", user=user)
+    index_everything()
+    return expert
 
 
 def _published(api, world, as_user):
@@ -137,6 +139,7 @@ def test_bids_reviews_award_and_contract(api, world, as_user, django_capture_on_
     conflicted = _reviewer(world.inst_b, "乙专家")
     fair = _reviewer(neutral, "丙专家")
     ExpertFactory(institution=neutral, name="无账号专家")
+    index_everything()
     as_user("organiser")
     named = api.post(f"/api/v1/challenges/{challenge.pk}/reviewers/", {"expert_ids": [conflicted.pk]}, format="json")
     assert named.status_code == 400

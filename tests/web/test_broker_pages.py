@@ -6,7 +6,7 @@ from django.test import Client
 from matchmaking import services
 from matchmaking.models import Match, MatchEvent
 
-from ..factories import make_achievement, make_need
+from ..factories import index_everything, make_achievement, make_need
 
 
 @pytest.fixture
@@ -20,6 +20,7 @@ def matched(world):
     need = make_need(
         world.ent_a, title="寻求固态电池技术", keywords=["固态电池"], description="储能柜需要更安全的电池。"
     )
+    index_everything()
     services.rematch_needs([need.pk])
     return need
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Role
 from outcomes.models import Bid, Challenge
 
-from ..factories import ExpertFactory, InstitutionFactory, UserFactory, make_need
+from ..factories import ExpertFactory, InstitutionFactory, UserFactory, index_everything, make_need
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +76,7 @@ def test_the_whole_challenge_in_the_browser_forms(world, django_capture_on_commi
 
     reviewer_user = UserFactory(role=Role.INSTITUTION, institution=InstitutionFactory(name="丙大学"))
     ExpertFactory(institution=reviewer_user.institution, name="丙专家", expertise="固态电池电解质", user=reviewer_user)
+    index_everything()
     committee.post(action, {"action": "reviewers"})
     committee.post(action, {"action": "close"})
     assert "丙专家" in text(committee.get(url))

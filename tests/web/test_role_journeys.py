@@ -16,7 +16,7 @@ from matchmaking import services
 from matchmaking.models import Match, MatchNote
 from outcomes.models import TechnologyContract
 
-from ..factories import make_achievement, make_need
+from ..factories import index_everything, make_achievement, make_need
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 SCREENSHOTS = os.environ.get("README_SCREENSHOTS")  # set to a folder to refresh the README's pictures
@@ -83,6 +83,7 @@ def test_institution_uploads_a_file_with_a_bad_row_then_lists_an_achievement(liv
 def test_enterprise_posts_a_need_and_asks_for_an_introduction(live_server, page, world):
     achievement = make_achievement(world.inst_a, title="固态锂电池电解质", keywords=["固态电池"])
     need = make_need(world.ent_a, title="寻求固态电池技术", keywords=["固态电池"])
+    index_everything()
     services.rematch_needs([need.pk])
     sign_in(page, live_server, "ent_a")
     page.wait_for_url("**/enterprise/needs/")
@@ -131,6 +132,7 @@ def test_organiser_sees_calendar_and_dashboard(live_server, page, world):
 def test_broker_pipeline_screenshot(live_server, page, world):
     achievement = make_achievement(world.inst_a, title="固态锂电池电解质", keywords=["固态电池"])
     need = make_need(world.ent_a, title="寻求固态电池技术", keywords=["固态电池"])
+    index_everything()
     services.rematch_needs([need.pk])
     Match.objects.filter(need=need, achievement=achievement).update(broker=world.users["broker"])
     sign_in(page, live_server, "broker")

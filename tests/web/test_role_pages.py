@@ -18,7 +18,7 @@ from matchmaking import services
 from matchmaking.models import Match, MatchNote, Stage
 from outcomes.models import Challenge, TechnologyContract
 
-from ..factories import make_achievement, make_need, technical_field
+from ..factories import index_everything, make_achievement, make_need, technical_field
 
 
 def text(response) -> str:
@@ -40,6 +40,7 @@ def matched(world):
     need = make_need(
         world.ent_a, title="寻求固态电池技术", keywords=["固态电池"], description="储能柜需要更安全的电池。"
     )
+    index_everything()
     services.rematch_needs([need.pk])
     match = Match.objects.get(need=need, achievement=achievement)
     Match.objects.filter(pk=match.pk).update(broker=world.users["broker"])
@@ -228,6 +229,7 @@ def test_expert_suggestions_and_search_pages(world, matched):
     from ..factories import ExpertFactory
 
     ExpertFactory(institution=world.inst_a, name="张教授", expertise="固态电池电解质材料")
+    index_everything()
     client = client_for(world.users["broker"])
     assert "张教授" in client.get(f"/broker/needs/{matched.need_id}/experts/").content.decode()
     results = client_for(world.users["ent_a"]).get("/search/", {"q": "固态电池"})

@@ -28,6 +28,7 @@ from core.demo.topics import (
     TOPICS,
 )
 from core.models import District, TechnicalField, TransferMode
+from core.outbox import wait_for_inprocess_tasks
 from core.validators import USCC_ALPHABET, uscc_check_char
 from enterprises import services as enterprise_services
 from enterprises.models import Confidentiality, EnterpriseSize, NeedStatus, TechnologyNeed
@@ -62,7 +63,8 @@ class Command(BaseCommand):
             enterprises = self.make_enterprises(options["enterprises"])
             self.make_needs(enterprises, options["needs"])
             self.make_events()
-        # After the commit above: saving records queued the matching, which has run by now.
+        # After the commit above: saving records queued the matching; outcomes need its matches.
+        wait_for_inprocess_tasks()
         # Demo data e-mails nobody.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
             self.make_outcomes()

@@ -1,12 +1,15 @@
-"""Embed every achievement, need and expert profile with the configured model.
+"""Embed every achievement, need and expert profile with the configured models, then bring the
+stored matching index up to date.
 
-Resumable and safe to run twice: records whose text is unchanged under this model are skipped."""
+Resumable and safe to run twice: records whose text is unchanged under a model are not encoded
+again, and writing an index entry that is already there changes nothing."""
 
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from matchmaking.embeddings import SOURCES, embed_records
 from matchmaking.encoders import get_encoders
+from matchmaking.indexing import index_records
 
 
 class Command(BaseCommand):
@@ -29,3 +32,13 @@ class Command(BaseCommand):
                         total += embed_records(kind=kind, ids=chunk, encoder=encoder)
                         bar.update(len(chunk))
             self.stdout.write(f"{total} records embedded with {encoder.name}; the rest were up to date.")
+        for kind in options["kind"] or list(SOURCES):
+            model, _ = SOURCES[kind]
+            ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
+            written = 0
+            with tqdm(total=len(ids), desc=f"index {kind}", unit="rec", disable=options["verbosity"] == 0) as bar:
+                for start in range(0, len(ids), options["batch_size"]):
+                    chunk = ids[start : start + options["batch_size"]]
+                    written += index_records(kind=kind, ids=chunk)
+                    bar.update(len(chunk))
+            self.stdout.write(f"{written} {kind} entries in the matching index.")

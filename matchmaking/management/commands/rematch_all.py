@@ -10,7 +10,8 @@ from tqdm import tqdm
 from enterprises.models import NeedStatus, TechnologyNeed
 from matchmaking import services
 from matchmaking.models import Embedding, Match
-from matchmaking.ranking import achievement_ranker, algorithm_version, published_achievements
+from matchmaking.retrieval import fusion_model
+from matchmaking.services import algorithm_version, published_achievements
 
 
 class Command(BaseCommand):
@@ -22,8 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         services.drop_unpublished_suggestions()
-        ranker = achievement_ranker()
-        version = algorithm_version(ranker.weights)
+        version = algorithm_version(fusion_model())
         needs = TechnologyNeed.objects.filter(status=NeedStatus.PUBLISHED).order_by("pk")
         ids = list(needs.values_list("pk", flat=True))
         if not options["force"]:

@@ -1,0 +1,239 @@
+"""Matching at scale, on the code path production runs, per index backend.
+
+Generated Chinese achievements and needs (real jieba tokens from a technical vocabulary,
+random unit vectors) go into a throw-away database and the configured index backend:
+
+- index_build_s: every achievement upserted into the index in batches of 1,000 (what
+  `embed_all` / the embedding task do after encoding);
+- update_one_ms: one edited achievement, as the embedding task handles it after encoding:
+  `indexing.index_records` + `services.needs_affected_by_achievements` + `services.rematch_needs`
+  of what it affects (median over several edits);
+- query_p50_ms / query_p95_ms: top-20 for one need as `services.rematch_needs` computes it:
+  the need as a query (its stored vectors), candidates from the index, fusion, explanation;
+- bare_numpy_p50_ms: exact dense top-20 over the same vectors with one numpy product and a
+  partial sort, same run (the baseline);
+- recall_at_20_vs_exact: the index's dense top-20 against that exact top-20.
+
+    python bench/matching_scale_bench.py --n 100000 [--backend local|postgres|all] [--json FILE]
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+
+from _db import print_table, scratch_database, write_json  # noqa: E402
+
+DIM = 384
+MODEL = "bench:random-384"
+VOCABULARY = """固态电池 电解质 储能 锂离子 正极材料 负极 隔膜 热管理 光伏 钙钛矿 硅片 逆变器
+氢能 燃料电池 电解槽 催化剂
+风电 叶片 齿轮箱 变流器 功率半导体 碳化硅 氮化镓 芯片 封装 晶圆 光刻 传感器 激光雷达 毫米波 机器人 减速器 伺服电机
+控制器 视觉检测 深度学习 大模型 知识图谱 语音识别 图像分割 边缘计算 工业互联网 数字孪生 区块链 网络安全 密码 无人机
+卫星 导航 遥感 航空发动机 复合材料 钛合金 高温合金 增材制造 焊接 涂层 纳米材料 石墨烯 碳纤维 陶瓷 高分子 生物医药
+抗体 疫苗 基因编辑 细胞治疗 医疗器械 影像 诊断试剂 中药 制剂 农业 育种 水稻 土壤修复 污水处理 固废 脱硫 碳捕集
+节能 建筑 装配式 轨道交通 新能源汽车 电驱动 自动驾驶 充电桩 氢燃料 智能电网 特高压 储热 地热 页岩气 油气 矿山
+安全监测 应急 消防 食品检测 冷链 包装 纺织 印染 皮革 造纸 家具 白酒 茶叶 川菜
+调味品 文创 游戏 动漫 虚拟现实""".split()
+PHRASES = """提高 降低 实现 开发 优化 检测 制备 设计 集成 应用 效率 成本 寿命 安全性 精度 稳定性
+工艺 系统 装置 方法""".split()
+
+
+def text(rng, words: int) -> str:
+    parts = []
+    for _ in range(words):
+        parts.append(VOCABULARY[int(rng.integers(len(VOCABULARY)))])
+        parts.append(PHRASES[int(rng.integers(len(PHRASES)))])
+    return "，".join("".join(parts[i : i + 3]) for i in range(0, len(parts), 3)) + "。"
+
+
+def unit(rng, rows: int):
+    import numpy as np
+
+    vectors = rng.standard_normal((rows, DIM)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def run(backend: str, n: int, needs: int, queries: int, edits: int, seed: int = 7) -> dict:
+    import numpy as np
+    from django.conf import settings
+
+    settings.MATCHING_INDEX = backend
+    settings.EMBEDDING_MODEL, settings.EMBEDDING_EXTRA_MODELS = MODEL, []
+    settings.EMBEDDING_MULTILINGUAL = True
+    settings.MATCHING_INDEX_DIR = Path(tempfile.mkdtemp(prefix="bench-index-"))
+    from achievements.models import Achievement, AchievementStatus
+    from core.models import TechnicalField
+    from core.text import fold_title
+    from enterprises.models import NeedStatus, TechnologyNeed
+    from matchmaking import services
+    from matchmaking.index import IndexEntry, get_index, reset_index
+    from matchmaking.indexing import achievement_attrs, index_records, need_queries
+    from matchmaking.models import Embedding, RecordKind
+    from matchmaking.retrieval import rank
+    from matchmaking.text import weighted_document
+    from tests.factories import EnterpriseFactory, InstitutionFactory
+
+    reset_index()
+    rng = np.random.default_rng(seed)
+    field = TechnicalField.objects.order_by("pk").first()
+    institution = InstitutionFactory()
+    enterprise = EnterpriseFactory()
+    print(f"[{backend}] creating {n:,} achievements and {needs:,} needs ...", flush=True)
+    titles = [f"{text(rng, 2)[:50]}-{i}" for i in range(n)]
+    rows = [
+        Achievement(
+            institution=institution,
+            title=titles[i],
+            title_key=fold_title(titles[i]),
+            abstract=text(rng, 40),
+            keywords=[VOCABULARY[int(rng.integers(len(VOCABULARY)))] for _ in range(3)],
+            field=field,
+            trl=int(rng.integers(1, 10)),
+            status=AchievementStatus.PUBLISHED,
+        )
+        for i in range(n)
+    ]
+    Achievement.objects.bulk_create(rows, batch_size=2000)
+    ids = list(Achievement.objects.order_by("pk").values_list("pk", flat=True))
+    vectors = unit(rng, n)
+    need_rows = [
+        TechnologyNeed(
+            enterprise=enterprise,
+            title=f"{text(rng, 2)[:50]}-{i}",
+            description=text(rng, 25),
+            keywords=[VOCABULARY[int(rng.integers(len(VOCABULARY)))]],
+            field=field,
+            status=NeedStatus.PUBLISHED,
+        )
+        for i in range(needs)
+    ]
+    TechnologyNeed.objects.bulk_create(need_rows, batch_size=2000)
+    need_list = list(TechnologyNeed.objects.order_by("pk").select_related("field", "region"))
+    need_vectors = unit(rng, needs)
+    Embedding.objects.bulk_create(
+        [
+            Embedding(
+                kind=RecordKind.NEED, object_id=need.pk, model_name=MODEL, text_hash="-", dim=DIM, vector=v.tobytes()
+            )
+            for need, v in zip(need_list, need_vectors, strict=True)
+        ],
+        batch_size=2000,
+    )
+
+    index = get_index()
+    achievements = Achievement.objects.order_by("pk").select_related("field", "institution__district")
+    started = time.perf_counter()
+    for start in range(0, n, 1000):
+        batch = list(achievements.filter(pk__in=ids[start : start + 1000]).prefetch_related("transfer_modes"))
+        index.upsert(
+            [
+                IndexEntry(
+                    RecordKind.ACHIEVEMENT,
+                    a.pk,
+                    weighted_document(a.title, a.keywords, a.abstract),
+                    {MODEL: vectors[start + i]},
+                    a.language,
+                    a.institution_id,
+                    "public",
+                    achievement_attrs(a),
+                )
+                for i, a in enumerate(batch)
+            ]
+        )
+    index_build_s = time.perf_counter() - started
+    index_records(kind=RecordKind.NEED, ids=[need.pk for need in need_list])
+    print(f"[{backend}] index built in {index_build_s:.1f} s; matching {needs} needs ...", flush=True)
+    services.rematch_needs([need.pk for need in need_list])
+
+    # Queries: one need at a time, as rematch_needs ranks it.
+    timings = []
+    sample = need_list[:queries]
+    for need in sample:
+        t0 = time.perf_counter()
+        query = need_queries([need])[0]
+        pairs = rank(RecordKind.ACHIEVEMENT, query, top_k=20)
+        for pair in pairs:
+            services.explanation_for(query, pair)
+        timings.append((time.perf_counter() - t0) * 1000)
+
+    # Baseline and recall: exact dense top-20 over the same vectors.
+    bare, hits = [], []
+    for need, q in zip(sample, need_vectors[:queries], strict=True):
+        t0 = time.perf_counter()
+        scores = vectors @ q
+        top = np.argpartition(-scores, 19)[:20]
+        top = top[np.argsort(-scores[top])]
+        bare.append((time.perf_counter() - t0) * 1000)
+        exact = {ids[i] for i in top}
+        query = need_queries([need])[0]
+        query.tokens = []  # dense candidates only
+        found = index.candidates(RecordKind.ACHIEVEMENT, query, dense_k=20, lexical_k=0)
+        dense = sorted(found, key=lambda c: -c.dense[MODEL])[:20]
+        hits.append(len(exact & {c.id for c in dense}) / 20)
+
+    # One edited achievement at a time: the embedding task's work after encoding.
+    updates = []
+    for i in range(edits):
+        achievement = Achievement.objects.get(pk=ids[(i * 7919) % n])
+        Achievement.objects.filter(pk=achievement.pk).update(abstract=text(rng, 40))
+        new_vector = unit(rng, 1)[0]
+        Embedding.objects.update_or_create(
+            kind=RecordKind.ACHIEVEMENT,
+            object_id=achievement.pk,
+            model_name=MODEL,
+            defaults={"text_hash": f"edit-{i}", "dim": DIM, "vector": new_vector.tobytes()},
+        )
+        t0 = time.perf_counter()
+        index_records(kind=RecordKind.ACHIEVEMENT, ids=[achievement.pk])
+        affected = services.needs_affected_by_achievements([achievement.pk])
+        services.rematch_needs(affected)
+        updates.append((time.perf_counter() - t0) * 1000)
+
+    query_p50 = statistics.median(timings)
+    bare_p50 = statistics.median(bare)
+    figures = {
+        "n": n,
+        "backend": backend,
+        "needs": needs,
+        "index_build_s": round(index_build_s, 2),
+        "update_one_ms": round(statistics.median(updates), 1),
+        "update_one_max_ms": round(max(updates), 1),
+        "query_p50_ms": round(query_p50, 2),
+        "query_p95_ms": round(float(np.percentile(timings, 95)), 2),
+        "bare_numpy_p50_ms": round(bare_p50, 2),
+        "query_vs_bare_ratio": round(query_p50 / bare_p50, 2),
+        "recall_at_20_vs_exact": round(float(np.mean(hits)), 4),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
+    }
+    reset_index()
+    return figures
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--needs", type=int, default=2_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--edits", type=int, default=20)
+    parser.add_argument("--backend", choices=["local", "postgres", "exact", "all"], default="local")
+    parser.add_argument("--json", dest="json_path")
+    args = parser.parse_args()
+    backends = ["local", "postgres"] if args.backend == "all" else [args.backend]
+    results = []
+    for backend in backends:
+        with scratch_database():
+            results.append(run(backend, args.n, args.needs, args.queries, args.edits))
+        print_table(f"Matching at {args.n:,} achievements, {backend} backend", results[-1])
+    write_json(args.json_path, results[0] if len(results) == 1 else {"runs": results})
+
+
+if __name__ == "__main__":
+    main()
