@@ -100,7 +100,10 @@ def report(sets, transform, names_out, weights, intercept, select):
         p = 1 / (1 + np.exp(-np.clip(z, -50, 50)))
         q, g = d["query"][rows], d["label"][rows]
         shown = top_k_mask(p, q)
-        figures[name] = {"fused": round(ndcg10(p, g, q), 4), "ece_top20": round(ece(p[shown], (g[shown] > 0) * 1.0), 4)}
+        figures[name] = {
+            "fused": round(float(ndcg10(p, g, q)), 4),
+            "ece_top20": round(ece(p[shown], (g[shown] > 0) * 1.0), 4),
+        }
     return figures
 
 
@@ -137,10 +140,10 @@ def main():
     print(f"{'set':<16}{'fused':>8}{'held-out':>10}{'ECE@20':>8}  alone (whole corpus)")
     for name in names:
         d = sets[name]
-        alone = {"dense": round(ndcg10(d["signals"][:, 0], d["label"], d["query"]), 4)}
+        alone = {"dense": round(float(ndcg10(d["signals"][:, 0], d["label"], d["query"])), 4)}
         if d["signals"][:, 2].any():
-            alone["dense_en"] = round(ndcg10(d["signals"][:, 1], d["label"], d["query"]), 4)
-        alone["lexical"] = round(ndcg10(d["signals"][:, 3], d["label"], d["query"]), 4)
+            alone["dense_en"] = round(float(ndcg10(d["signals"][:, 1], d["label"], d["query"])), 4)
+        alone["lexical"] = round(float(ndcg10(d["signals"][:, 3], d["label"], d["query"])), 4)
         row = {**in_sample[name], "held_out": round(float(np.mean(held[name])), 4), "alone": alone}
         best = max(alone.values())
         row["fused_minus_best"] = round(row["fused"] - best, 4)
