@@ -115,6 +115,9 @@ def main():
     parser.add_argument("--features", default=",".join(FEATURES), help="feature names (fusion.SIGNALS, DERIVED)")
     parser.add_argument("--json")
     parser.add_argument("--c", type=float, default=1.0)
+    parser.add_argument(
+        "--top", type=int, default=20, help="fit on the pairs in a query's top N by any single signal (0: all)"
+    )
     args = parser.parse_args()
     names_f = args.features.split(",")
     sets = load(Path(args.features_dir))
@@ -124,13 +127,21 @@ def main():
         columns = [dumped.index(signal) for signal in SIGNALS]
         sets[name]["signals"] = sets[name]["x"][:, columns]
         sets[name]["x"] = derive(sets[name]["signals"], names_f)
+        contested = np.zeros(len(sets[name]["label"]), dtype=bool)
+        for column in (0, 1, 3):
+            if args.top and sets[name]["signals"][:, column].any():
+                contested |= top_k_mask(sets[name]["signals"][:, column], sets[name]["query"], args.top)
+        # The pairs the ranking is decided on: a query's top N under any single signal (the easy
+        # negatives far down every list would otherwise dominate the fit); scored on all candidates.
+        sets[name]["fit_rows"] = sets[name]["two_stage"] & (contested if args.top else True)
     transform = lambda x: x  # noqa: E731
     in_two_stage = lambda d: d["two_stage"]  # noqa: E731
-    weights, intercept = fit(sets, names, transform, in_two_stage, args.c)
+    fit_rows = lambda d: d["fit_rows"]  # noqa: E731
+    weights, intercept = fit(sets, names, transform, fit_rows, args.c)
     in_sample = report(sets, transform, names, weights, intercept, in_two_stage)
     held = {n: [] for n in names}
     for half in (0, 1):
-        train = lambda d, h=half: d["two_stage"] & (d["query"] % 2 == h)  # noqa: E731
+        train = lambda d, h=half: d["fit_rows"] & (d["query"] % 2 == h)  # noqa: E731
         test = lambda d, h=half: d["two_stage"] & (d["query"] % 2 != h)  # noqa: E731
         w, b = fit(sets, names, transform, train, args.c)
         for name, f in report(sets, transform, names, w, b, test).items():

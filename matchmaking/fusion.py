@@ -37,8 +37,11 @@ DERIVED = {
     "dense_x_lexical": lambda s: s["dense"] * s["lexical"],
     "dense_en_x_lexical": lambda s: s["dense_en"] * s["lexical"],
     "dense_x_has_en": lambda s: s["dense"] * s["has_dense_en"],
+    # the same signals on pairs without an English specialist (Chinese and cross-language pairs)
+    "dense_sq_no_en": lambda s: s["dense"] ** 2 * (1 - s["has_dense_en"]),
+    "lexical_no_en": lambda s: s["lexical"] * (1 - s["has_dense_en"]),
 }
-FEATURES = SIGNALS
+FEATURES = (*SIGNALS, "dense_sq", "dense_en_sq", "dense_sq_no_en")
 
 
 def derive(signals: np.ndarray, names: Sequence[str] = FEATURES) -> np.ndarray:
@@ -75,10 +78,11 @@ class FusionModel:
 
 
 # Placeholder defaults; refitted on every dev set (see README "Evaluation").
+# Fitted by bench/fit_fusion.py --top 20 on every dev set (bench/results/fusion-fit.json).
 DEFAULT_MODEL = FusionModel(
-    weights=(14.0, 14.0, -8.0, 8.0, 1.0, -0.5),
-    intercept=-16.0,
-    version="fusion-1",
+    weights=(-0.7828, 3.7841, 3.3598, 6.3236, 0.0000, 0.0000, 8.3279, -0.0037, 5.4013),
+    intercept=-13.0703,
+    version="fusion-2",
 )
 
 
