@@ -216,3 +216,18 @@ def reliability(probabilities: np.ndarray, labels: np.ndarray, bins: int = 10) -
         )
     total = len(probabilities)
     return {"ece": round(error / total, 4) if total else 0.0, "pairs": total, "table": table}
+
+
+def owner_scores(hits_scores: np.ndarray, owners: list, top: int = 3) -> dict:
+    """Score each owner (an expert) from their documents: best document plus a little
+    credit for further strong documents."""
+    by_owner: dict = {}
+    for score, owner in zip(hits_scores, owners, strict=True):
+        if owner is None:
+            continue
+        by_owner.setdefault(owner, []).append(float(score))
+    result = {}
+    for owner, scores in by_owner.items():
+        scores.sort(reverse=True)
+        result[owner] = scores[0] + 0.1 * sum(scores[1:top])
+    return result

@@ -17,11 +17,11 @@ from django.test import override_settings
 
 from matchmaking import fusion, retrieval
 from matchmaking.encoders import get_encoders
-from matchmaking.engine import owner_scores
 from matchmaking.evaluation import (
     METRIC_KEYS,
     Corpus,
     metrics,
+    owner_scores,
     read_jsonl,
     read_qrels,
     reliability,
