@@ -26,6 +26,7 @@ import numpy as np
 from django.utils.translation import gettext_lazy as _
 
 from .index.base import Candidate, LexicalStats, Query, bm25_ceiling, query_terms
+from .structured import structured_score
 
 # The per-pair signals, computed from the candidate; every feature is one of them or a fixed
 # function of them (DERIVED), so the fit (bench/fit_fusion.py) can try features from dumped signals.
@@ -80,7 +81,9 @@ class FusionModel:
 # Placeholder defaults; refitted on every dev set (see README "Evaluation").
 # Fitted by bench/fit_fusion.py --top 20 on every dev set (bench/results/fusion-fit.json).
 DEFAULT_MODEL = FusionModel(
-    weights=(-0.7828, 3.7841, 3.3598, 6.3236, 0.0000, 0.0000, 8.3279, -0.0037, 5.4013),
+    # structured / has_structured are not fitted (no dev set has a need's attributes): a perfect fit
+    # adds one logit, a poor one takes about one off; broker decisions re-fit them (learning.py).
+    weights=(-0.7828, 3.7841, 3.3598, 6.3236, 2.0000, -1.0000, 8.3279, -0.0037, 5.4013),
     intercept=-13.0703,
     version="fusion-2",
 )
@@ -113,8 +116,6 @@ def feature_matrix(query: Query, candidates: Sequence[Candidate], stats: Lexical
             x[row, 2] = 1.0
         x[row, 3] = min(c.bm25 / ceiling, 1.0)
         if query.attrs:
-            from .structured import structured_score  # the structured fit (being written with the index)
-
             value = structured_score(query.attrs, c.attrs)
             if value is not None:
                 x[row, 4] = value
@@ -152,10 +153,8 @@ def score_candidates(
 
 def features_from_components(components: dict) -> np.ndarray:
     """The feature vector of a stored match (its `components`), for weight learning."""
-    x = np.zeros(len(FEATURES), dtype=np.float64)
-    named = dict.fromkeys(FEATURES, 0.0)
+    named = dict.fromkeys(SIGNALS, 0.0)
     named.update({k: float(v) for k, v in components.items() if k in named})
     named["has_dense_en"] = 1.0 if "dense_en" in components else 0.0
     named["has_structured"] = 1.0 if "structured" in components else 0.0
-    x[:] = [named[name] for name in FEATURES]
-    return x
+    return derive(np.array([[named[name] for name in SIGNALS]], dtype=np.float64))[0]

@@ -18,8 +18,9 @@ from .fusion import FEATURES, FusionModel, features_from_components, fuse
 from .models import Match, RankingModel, Stage
 from .retrieval import fusion_model
 
-# Flags (has_*) may take any sign; the signals themselves only count for a pair.
-NON_NEGATIVE = tuple(not name.startswith("has_") for name in FEATURES)
+# More shared words or a better structured fit never counts against a pair; the dense terms
+# (linear and squared) and the flags may take any sign.
+NON_NEGATIVE = tuple(name in ("lexical", "structured") for name in FEATURES)
 
 POSITIVE = (Stage.SHORTLISTED, Stage.INTRODUCED, Stage.MEETING, Stage.NEGOTIATING, Stage.CONTRACT_SIGNED)
 NEGATIVE = (Stage.DECLINED,)

@@ -67,7 +67,9 @@ def test_a_pair_scores_the_same_whatever_else_is_in_the_candidate_set():
 
 
 def test_scores_are_probabilities_and_not_divided_by_the_best():
-    x = np.array([[0.9, 0, 0, 0.8, 0, 0], [0.2, 0, 0, 0.0, 0, 0]], dtype=float)
+    from matchmaking.fusion import derive
+
+    x = derive(np.array([[0.9, 0, 0, 0.8, 0, 0], [0.2, 0, 0, 0.0, 0, 0]], dtype=float))
     p = fuse(x, DEFAULT_MODEL)
     assert 0 <= p[1] < p[0] <= 1
     assert p[0] < 0.999  # a strong pair is not stretched to the top of the scale
