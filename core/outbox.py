@@ -51,7 +51,10 @@ def _run_in_background(task, kwargs) -> None:
 
     with _idle:
         _pending += 1
-    _background.submit(run)
+    try:
+        _background.submit(run)
+    except RuntimeError:  # the interpreter is shutting down: finish the work here rather than lose it
+        run()
 
 
 def wait_for_inprocess_tasks(timeout: float | None = None) -> bool:

@@ -68,6 +68,7 @@ class Command(BaseCommand):
         # Demo data e-mails nobody.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
             self.make_outcomes()
+        wait_for_inprocess_tasks()  # the matching that the outcomes' saves queued
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data created. Sign in as admin, broker01, inst01 or ent01 with password '{DEMO_PASSWORD}'."
