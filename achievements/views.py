@@ -103,6 +103,9 @@ def achievement_edit(request, pk):
     )
 
 
+WEAK_MATCH = 0.2
+
+
 @login_required
 def achievement_enterprises(request, pk):
     """Enterprises whose public needs this achievement fits (never a broker-only need)."""
@@ -114,6 +117,8 @@ def achievement_enterprises(request, pk):
         needs = needs_visible_to(request.user).filter(confidentiality=Confidentiality.PUBLIC)
         results = rank_needs_for_achievement(achievement, needs, limit=20)
         preparing = results is None
+        # a long tail of unrelated needs tells an institution nothing
+        results = [r for r in results or [] if r["score"] >= WEAK_MATCH]
     context = {"achievement": achievement, "results": results or [], "preparing": preparing}
     return render(request, "institution/enterprises.html", context)
 

@@ -14,6 +14,7 @@ from .models import RecordKind
 from .retrieval import rank, shown_terms
 
 _warming = threading.Lock()
+MIN_MEANING_SCORE = 0.05
 
 
 def warm_up_encoders() -> None:
@@ -39,7 +40,9 @@ def search_achievements(query: str, *, limit: int = 20) -> dict:
     else:
         vectors = {e.name: e.encode_queries([query])[0] for e in encoders}
     pairs = rank(RecordKind.ACHIEVEMENT, text_query(query, vectors), top_k=limit)
-    pairs = [p for p in pairs if p.candidate.bm25 > 0 or p.score >= 0.5]  # nothing in common with the query
+    # Drop only what has neither a word nor much meaning in common with the query: a Chinese
+    # achievement found by meaning alone for an English query stays.
+    pairs = [p for p in pairs if p.candidate.bm25 > 0 or p.score >= MIN_MEANING_SCORE]
     achievements = Achievement.objects.select_related("institution", "field").in_bulk([p.candidate.id for p in pairs])
     results = []
     for pair in pairs:
