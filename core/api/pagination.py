@@ -4,6 +4,8 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from core.ids import MAX_ID
+
 WHOLE_NUMBER = re.compile(r"[0-9]+")  # ASCII digits only ("²".isdigit() is true, int("²") fails)
 
 
@@ -21,7 +23,7 @@ class StandardPagination(PageNumberPagination):
         values = request.query_params.getlist(name)
         if not values:
             return None
-        if len(values) > 1 or not WHOLE_NUMBER.fullmatch(values[0]) or int(values[0]) < 1:
+        if len(values) > 1 or not WHOLE_NUMBER.fullmatch(values[0]) or not 1 <= int(values[0]) <= MAX_ID:
             raise ValidationError({name: [_("A whole number of at least 1, please.")]})
         return int(values[0])
 
