@@ -111,7 +111,8 @@ def is_multilingual(name: str) -> bool:
 
 def model_names() -> list[str]:
     """Every configured model, the primary one first (nothing is loaded)."""
-    return [settings.EMBEDDING_MODEL, *[n for n in settings.EMBEDDING_EXTRA_MODELS if n != settings.EMBEDDING_MODEL]]
+    extra = [n for n in settings.EMBEDDING_EXTRA_MODELS if n and n != settings.EMBEDDING_MODEL]
+    return [settings.EMBEDDING_MODEL, *extra]
 
 
 def specialists() -> dict[str, bool]:

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,6 +28,10 @@ def database_url() -> str:
     return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+# The processes' own matching index (never the checkout's var/), shared by the worker and relay.
+MATCHING_INDEX_DIR = tempfile.mkdtemp(prefix="techbridge-test-index-")
+
+
 def process_env(redis_url: str) -> dict:
     return {
         **os.environ,
@@ -37,6 +42,8 @@ def process_env(redis_url: str) -> dict:
         "CELERY_RESULT_BACKEND": "",
         "REDIS_URL": redis_url,
         "EMBEDDING_MODEL": "hash:64",
+        "EMBEDDING_EXTRA_MODELS": "",
+        "MATCHING_INDEX_DIR": MATCHING_INDEX_DIR,
         "CELERY_VISIBILITY_TIMEOUT": "4",
     }
 

@@ -35,12 +35,15 @@ def race(calls) -> list:
     return results
 
 
-def test_two_brokers_change_one_match_at_once(world):
-    from tests.factories import AgencyFactory, UserFactory
-
-    other = UserFactory(role="broker", agency=AgencyFactory())
+def test_two_people_change_one_match_at_once(world):
+    """The match's own broker and an admin (the only others who may work it) at the same moment."""
+    other = world.users["admin"]
     match = Match.objects.create(
-        need=make_need(world.ent_a), achievement=make_achievement(world.inst_a), score=0.5, algorithm_version="t"
+        need=make_need(world.ent_a),
+        achievement=make_achievement(world.inst_a),
+        score=0.5,
+        algorithm_version="t",
+        broker=world.users["broker"],
     )
 
     def transition(user, stage):

@@ -8,7 +8,7 @@ from django.db.models import Count
 from core.models import OutboxMessage, TaskFailure
 from matchmaking.models import Embedding, Match
 
-from ..factories import make_achievement, make_need
+from ..factories import index_everything, make_achievement, make_need
 from ..processes import wait_for
 
 pytestmark = [
@@ -23,9 +23,24 @@ def _output(process) -> str:
     return process.communicate(timeout=20)[0][-3000:]
 
 
+@pytest.fixture(autouse=True)
+def shared_index(settings, tmp_path):
+    """A fresh matching index shared with the worker processes this test starts (the local backend
+    is shared through its directory), so that what this test indexes is what they rank."""
+    from matchmaking.index import reset_index
+
+    from .. import processes as started
+
+    started.MATCHING_INDEX_DIR = settings.MATCHING_INDEX_DIR = str(tmp_path / "index")
+    reset_index()
+    yield
+    reset_index()
+
+
 def test_redis_outage_keeps_the_api_up_and_loses_no_work(api, as_user, world, own_redis, publisher, processes):
     achievement = make_achievement(world.inst_a, title="固态锂电池电解质", keywords=["固态电池"])
     assert OutboxMessage.objects.count() == 0  # sent at once while Redis is up
+    index_everything()  # no worker ran yet: index it here, as a worker would have
 
     own_redis.stop()
     as_user("ent_a")
