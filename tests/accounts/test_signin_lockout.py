@@ -58,7 +58,7 @@ def test_right_password_after_web_lockout_is_refused(world):
     assert blocked.status_code == 429
     assert "registration/locked_out.html" in [t.name for t in blocked.templates]
     page = blocked.content.decode()
-    assert LOCKED_ZH in page and "锁定针对该账号和该网络地址" in page
+    assert LOCKED_ZH in page and "该账号或该网络地址的失败尝试过多" in page
     assert SESSION_KEY not in client.session
 
 
