@@ -36,7 +36,7 @@ def _run_in_background(task, kwargs) -> None:
     if _background is None:
         _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inprocess-tasks")
 
-    def run():
+    def run():  # already after the commit: _run_in_background is itself an on_commit callback
         global _pending
         close_old_connections()
         try:
