@@ -20,6 +20,7 @@ from .index import get_index
 from .indexing import entry_query, need_queries
 from .models import DeclineReason, ExpertSuggestion, Match, MatchEvent, MatchNote, NoteKind, RecordKind, Stage
 from .retrieval import fusion_model, rank, score_entry_for_queries, shown_terms
+from .selectors import has_conflict
 from .structured import reasons
 
 
@@ -74,12 +75,7 @@ class BrokerPool:
         self.load = Counter({b.pk: b.open for b in self.brokers})
 
     def conflicted(self, broker, achievement: Achievement) -> bool:
-        agency = broker.agency
-        return (
-            agency is not None
-            and agency.institution_id is not None
-            and (agency.institution_id == achievement.institution_id)
-        )
+        return has_conflict(broker, achievement)  # the one rule, as for working a match
 
     def choose(self, achievement: Achievement, preferred_id=None):
         candidates = [b for b in self.brokers if not self.conflicted(b, achievement)]
