@@ -50,7 +50,6 @@ def test_nesting_within_the_limit_is_parsed_as_usual(as_user, world):
         (f"/api/v1/matches/?need={BIG}", "need"),
         (f"/api/v1/matches/?achievement=-{BIG}", "achievement"),
         (f"/api/v1/experts/?institution={BIG}", "institution"),
-        (f"/api/v1/achievements/?page_size={BIG}", "page_size"),
         ("/api/v1/achievements/?page_size=abc", "page_size"),
         ("/api/v1/achievements/?page_size=0", "page_size"),
         ("/api/v1/reports/kpi/?year=²⁰²⁶", "year"),
@@ -66,11 +65,18 @@ def test_out_of_range_numbers_in_the_query_are_a_400_naming_the_parameter(as_use
     assert list(error["fields"]) == [parameter]
 
 
-def test_a_page_size_above_the_maximum_is_cut_to_it(as_user, world):
+@pytest.mark.parametrize("size", ["100000", BIG])
+def test_a_page_size_above_the_maximum_is_cut_to_it(as_user, world, size):
     for i in range(3):
         make_achievement(world.inst_a, title=f"成果{i}")
-    body = as_user("admin").get("/api/v1/achievements/?page_size=100000").json()
+    body = as_user("admin").get(f"/api/v1/achievements/?page_size={size}").json()
     assert (body["count"], len(body["results"])) == (3, 3)
+
+
+def test_a_page_beyond_the_last_is_a_404_however_large(as_user, world):
+    make_achievement(world.inst_a)
+    for page in ("2", BIG):
+        assert as_user("admin").get(f"/api/v1/achievements/?page={page}").status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,6 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
-from core.ids import MAX_ID
-
 WHOLE_NUMBER = re.compile(r"[0-9]+")  # ASCII digits only ("²".isdigit() is true, int("²") fails)
 
 
@@ -13,7 +11,8 @@ class StandardPagination(PageNumberPagination):
     """Page-number pagination that refuses what it cannot read (`page_size=abc`, `page=`,
     the parameter given twice) with a 400 naming the parameter, instead of quietly using the
     default: the schema says both are positive integers, and a client that sent something else
-    should hear so. A page size above `max_page_size` is capped, as documented."""
+    should hear so. A page size above `max_page_size` is capped, as documented, and a page
+    beyond the last is a 404, however large the number: neither reaches the database."""
 
     page_size = 20
     page_size_query_param = "page_size"
@@ -23,7 +22,7 @@ class StandardPagination(PageNumberPagination):
         values = request.query_params.getlist(name)
         if not values:
             return None
-        if len(values) > 1 or not WHOLE_NUMBER.fullmatch(values[0]) or not 1 <= int(values[0]) <= MAX_ID:
+        if len(values) > 1 or not WHOLE_NUMBER.fullmatch(values[0]) or int(values[0]) < 1:
             raise ValidationError({name: [_("A whole number of at least 1, please.")]})
         return int(values[0])
 
