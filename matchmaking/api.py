@@ -163,7 +163,7 @@ class SearchView(APIView):
             raise ValidationError({"q": [_("Type what you are looking for.")]})
         if len(query) > 500:
             raise ValidationError({"q": [_("The query is too long (500 characters at most).")]})
-        found = search_achievements(query, limit=_limit(request))
+        found = search_achievements(query, user=request.user, limit=_limit(request))
         return Response(SearchResultSerializer(found).data)
 
 

@@ -97,6 +97,21 @@ def entries_for(kind: str, ids) -> tuple[list[IndexEntry], list[int]]:
     return entries, [pk for pk in ids if pk not in found]
 
 
+def unindex_unpublished(*, kind: str, ids) -> int:
+    """Remove from the index those of these records that are no longer published (or are gone),
+    without waiting for any model: an archived record must leave search and matching at once."""
+    ids = list(ids)
+    model = {RecordKind.ACHIEVEMENT: Achievement, RecordKind.NEED: TechnologyNeed}.get(kind)
+    if model is None:
+        return 0
+    published = {AchievementStatus.PUBLISHED, NeedStatus.PUBLISHED}
+    kept = set(model.objects.filter(pk__in=ids, status__in=published).values_list("pk", flat=True))
+    gone = [pk for pk in ids if pk not in kept]
+    if gone:
+        get_index().delete(kind, gone)
+    return len(gone)
+
+
 def index_records(*, kind: str, ids) -> int:
     """Bring these records' index entries up to date. Idempotent. Returns entries written."""
     entries, gone = entries_for(kind, ids)

@@ -6,7 +6,8 @@ encoders load in the background, see `warm_up_encoders`)."""
 
 import threading
 
-from achievements.models import Achievement
+from achievements.models import AchievementStatus
+from achievements.selectors import achievements_visible_to
 
 from .encoders import get_encoders, loaded_encoders
 from .indexing import text_query
@@ -31,8 +32,9 @@ def warm_up_encoders() -> None:
     threading.Thread(target=load, name="encoder-warm-up", daemon=True).start()
 
 
-def search_achievements(query: str, *, limit: int = 20) -> dict:
-    """{"semantic": whether meaning was used, "results": [...]} best first."""
+def search_achievements(query: str, *, user, limit: int = 20) -> dict:
+    """{"semantic": whether meaning was used, "results": [...]} best first, published achievements
+    the user may see only (the index can lag behind an archiving until its task has run)."""
     encoders = loaded_encoders()
     if encoders is None:
         warm_up_encoders()
@@ -43,7 +45,12 @@ def search_achievements(query: str, *, limit: int = 20) -> dict:
     # Drop only what has neither a word nor much meaning in common with the query: a Chinese
     # achievement found by meaning alone for an English query stays.
     pairs = [p for p in pairs if p.candidate.bm25 > 0 or p.score >= MIN_MEANING_SCORE]
-    achievements = Achievement.objects.select_related("institution", "field").in_bulk([p.candidate.id for p in pairs])
+    achievements = (
+        achievements_visible_to(user)
+        .filter(status=AchievementStatus.PUBLISHED)
+        .select_related("institution", "field")
+        .in_bulk([p.candidate.id for p in pairs])
+    )
     results = []
     for pair in pairs:
         a = achievements.get(pair.candidate.id)

@@ -20,6 +20,7 @@ RETRY = {
 def embed_records(*, kind: str, ids: list[int]) -> int:
     from . import embeddings, indexing, services
 
+    indexing.unindex_unpublished(kind=kind, ids=ids)  # before loading any model
     encoded = embeddings.embed_records(kind=kind, ids=ids)
     indexing.index_records(kind=kind, ids=ids)
     if kind == RecordKind.NEED:

@@ -193,7 +193,7 @@ def search_page(request):
     from .search import search_achievements
 
     query = request.GET.get("q", "").strip()[:500]
-    found = search_achievements(query, limit=30) if query else {"semantic": True, "results": []}
+    found = search_achievements(query, user=request.user, limit=30) if query else {"semantic": True, "results": []}
     return render(request, "search.html", {"query": query, "results": found["results"], "semantic": found["semantic"]})
 
 

@@ -153,3 +153,39 @@ def test_needs_for_an_achievement_are_ranked_directly_and_respect_visibility(as_
     institution_rows = as_user("inst_a").get(url).json()
     assert [r["need"]["id"] for r in institution_rows] == [matched["public_need"].pk]
     assert as_user("inst_b").get(f"/api/v1/achievements/{matched['draft'].pk}/needs/").status_code == 404
+
+
+def test_search_never_shows_an_achievement_archived_before_its_index_entry_is_removed(as_user, world, matched):
+    """The index can lag behind the database (a worker down, a model not yet loaded): the
+    visibility rule is applied to what the index returns, in the web page and the API."""
+    from achievements.models import Achievement
+
+    public = matched["public_achievement"]
+    index_everything()
+    before = as_user("ent_a").get("/api/v1/search/?q=固态电池电解质").json()["results"]
+    assert public.pk in [h["achievement"]["id"] for h in before]
+    Achievement.objects.filter(pk=public.pk).update(status="archived")  # no task runs
+    found = as_user("ent_a").get("/api/v1/search/?q=固态电池电解质").json()["results"]
+    assert public.pk not in [h["achievement"]["id"] for h in found]
+    page = as_user("ent_a").get("/search/?q=固态电池电解质")
+    assert public.title not in page.content.decode()
+
+
+def test_the_embedding_task_unindexes_an_archived_record_without_loading_a_model(world, matched, monkeypatch):
+    from achievements.models import Achievement
+    from matchmaking import embeddings, tasks
+    from matchmaking.index import get_index
+
+    public = matched["public_achievement"]
+    index_everything()
+    assert get_index().entry("achievement", public.pk) is not None
+    Achievement.objects.filter(pk=public.pk).update(status="archived")
+
+    def no_model(**kwargs):
+        assert get_index().entry("achievement", public.pk) is None  # already gone
+        raise ConnectionError("encoder unavailable")
+
+    monkeypatch.setattr(embeddings, "embed_records", no_model)
+    with pytest.raises(ConnectionError):
+        tasks.embed_records.run(kind="achievement", ids=[public.pk])
+    assert get_index().entry("achievement", public.pk) is None
