@@ -22,9 +22,11 @@ class StandardPagination(PageNumberPagination):
         values = request.query_params.getlist(name)
         if not values:
             return None
-        if len(values) > 1 or not WHOLE_NUMBER.fullmatch(values[0]) or int(values[0]) < 1:
+        digits = values[0].lstrip("0") if len(values) == 1 else ""
+        if len(values) > 1 or not WHOLE_NUMBER.fullmatch(values[0]) or not digits:
             raise ValidationError({name: [_("A whole number of at least 1, please.")]})
-        return int(values[0])
+        # past 20 digits the number only needs to be "huge" (int() refuses 4,300+ digits)
+        return int(digits) if len(digits) <= 20 else 10**20
 
     def get_page_size(self, request):
         size = self._positive(request, self.page_size_query_param)
