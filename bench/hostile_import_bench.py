@@ -33,6 +33,8 @@ def cases() -> dict:
         "far-cell-XFD1048576": ("far.xlsx", h.far_cell_sheet),
         "one-row-1m-cells": ("wide.xlsx", lambda: h.wide_row_sheet(1_000_000)),
         "500k-shared-strings": ("strings.xlsx", lambda: h.many_strings(500_000)),
+        "1m-shared-strings-renamed-part": ("renamed.xlsx", lambda: h.many_strings(1_000_000, strings_part="s.bin")),
+        "inline-cell-200m-chars": ("inline.xlsx", lambda: h.giant_inline_cell(200_000_000)),
         "csv-9mb-of-commas": ("commas.csv", lambda: h.huge_csv_line(9 * 1024 * 1024)),
         "csv-gbk-9mb-long-abstracts": ("long.csv", lambda: h.long_abstract_csv(9 * 1024 * 1024)),
         "20k-full-rows": ("full.xlsx", h.full_rows),

@@ -107,8 +107,7 @@ def check_xlsx_archive(archive: zipfile.ZipFile, limits: ReadLimits) -> None:
                     "max": limits.max_ratio,
                 }
             )
-        parsed_whole = member.filename.lower().endswith((".xml", ".rels")) and not _CELL_PART.fullmatch(member.filename)
-        if parsed_whole and member.file_size > limits.max_part_bytes:
+        if member.filename == _CONTENT_TYPES and member.file_size > limits.max_part_bytes:
             raise SpreadsheetError(
                 _("The Excel workbook's part %(name)s is %(size)s unpacked; at most %(max)s are allowed.")
                 % {"name": member.filename[:100], "size": _mb(member.file_size), "max": _mb(limits.max_part_bytes)}
@@ -118,6 +117,73 @@ def check_xlsx_archive(archive: zipfile.ZipFile, limits: ReadLimits) -> None:
             _("The Excel workbook is %(size)s unpacked; at most %(max)s are allowed.")
             % {"size": _mb(total), "max": _mb(limits.max_uncompressed_bytes)}
         )
+    kinds = part_kinds(archive, limits)
+    for member in members:
+        if kinds.get(member.filename) == "whole" and member.file_size > limits.max_part_bytes:
+            raise SpreadsheetError(
+                _("The Excel workbook's part %(name)s is %(size)s unpacked; at most %(max)s are allowed.")
+                % {"name": member.filename[:100], "size": _mb(member.file_size), "max": _mb(limits.max_part_bytes)}
+            )
+
+
+_CONTENT_TYPES = "[Content_Types].xml"
+_CELL_TYPES = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+)
+
+
+def _declared_types(archive: zipfile.ZipFile) -> tuple[dict, dict]:
+    """([Content_Types].xml's defaults by extension, overrides by part name), read as a stream
+    without a DTD. openpyxl finds the worksheets and shared strings by these types, whatever the
+    parts are called, so the checks must classify parts the same way."""
+    from xml.parsers import expat
+
+    defaults, overrides = {}, {}
+    if _CONTENT_TYPES not in archive.namelist():
+        return defaults, overrides
+
+    def start(tag, attrs):
+        if tag.endswith("Default") and "Extension" in attrs:
+            defaults[attrs["Extension"].lower()] = attrs.get("ContentType", "")
+        elif tag.endswith("Override") and "PartName" in attrs:
+            overrides[attrs["PartName"].lstrip("/")] = attrs.get("ContentType", "")
+
+    def no_dtd(*_args):
+        raise _Refused(
+            _("The Excel workbook's part %(name)s declares a DTD, which is not allowed.") % {"name": _CONTENT_TYPES}
+        )
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = no_dtd
+    parser.EntityDeclHandler = no_dtd
+    try:
+        parser.Parse(archive.read(_CONTENT_TYPES), True)
+    except _Refused as exc:
+        raise SpreadsheetError(str(exc)) from None
+    except (expat.ExpatError, zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+        raise SpreadsheetError(_("The Excel workbook cannot be read: it may be damaged.")) from exc
+    return defaults, overrides
+
+
+def part_kinds(archive: zipfile.ZipFile, limits: ReadLimits) -> dict[str, str]:
+    """Each member as "cells" (a worksheet or the shared strings, read a row or a string at a
+    time), "whole" (other XML, which openpyxl parses into a tree) or "other" (images, binaries:
+    openpyxl does not parse them)."""
+    defaults, overrides = _declared_types(archive)
+    kinds = {}
+    for member in archive.infolist():
+        name = member.filename
+        declared = overrides.get(name) or defaults.get(name.rsplit(".", 1)[-1].lower(), "")
+        if declared in _CELL_TYPES or _CELL_PART.fullmatch(name):
+            kinds[name] = "cells"
+        elif declared.endswith("xml") or name.lower().endswith((".xml", ".rels")):
+            kinds[name] = "whole"
+        else:
+            kinds[name] = "other"
+    return kinds
 
 
 # Structure any real workbook stays far inside: Excel has 16,384 columns and 64,000 cell formats.
@@ -149,14 +215,13 @@ def _column(reference) -> int:
     return number
 
 
-def _scan_xml_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: ReadLimits) -> None:
+def _scan_xml_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: ReadLimits, cell_part: bool) -> None:
     """Read one XML part as a stream (expat, no tree) and refuse what would make openpyxl's
     parsers hold too much: a DTD (entity expansion), nesting deeper than any workbook, an element
     with more children than Excel can produce, more rows or shared strings than the limits, or,
     in a part that openpyxl parses whole, more elements than the limit."""
     from xml.parsers import expat
 
-    cell_part = bool(_CELL_PART.fullmatch(member.filename))
     parser = expat.ParserCreate(namespace_separator=" ")
     children = [0]
     names: list[str] = []
@@ -216,7 +281,7 @@ def _scan_xml_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Re
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    if member.filename.lower() == "xl/sharedstrings.xml":
+    if cell_part:  # shared strings and inline strings alike, whatever the part is called
         parser.CharacterDataHandler = text
     parser.StartDoctypeDeclHandler = no_dtd
     parser.EntityDeclHandler = no_dtd
@@ -232,9 +297,10 @@ def _scan_xml_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Re
 
 
 def check_xlsx_parts(archive: zipfile.ZipFile, limits: ReadLimits) -> None:
+    kinds = part_kinds(archive, limits)
     for member in archive.infolist():
-        if member.filename.lower().endswith((".xml", ".rels")):
-            _scan_xml_part(archive, member, limits)
+        if kinds[member.filename] != "other":
+            _scan_xml_part(archive, member, limits, cell_part=kinds[member.filename] == "cells")
 
 
 def _read_shared_strings(xml_source) -> list:

@@ -59,17 +59,19 @@ def _header_sheet() -> bytes:
     )
 
 
-def build_xlsx(*, shared_strings=None, sheet=None) -> bytes:
-    """A minimal workbook; `shared_strings` / `sheet` are bytes or a function streaming the part."""
+def build_xlsx(*, shared_strings=None, sheet=None, strings_part="sharedStrings.xml") -> bytes:
+    """A minimal workbook; `shared_strings` / `sheet` are bytes or a function streaming the part;
+    `strings_part` names the shared strings (openpyxl finds them by content type, whatever the name)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        renamed = strings_part.encode()
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES.replace(b"/xl/sharedStrings.xml", b"/xl/" + renamed))
         archive.writestr("_rels/.rels", ROOT_RELS)
         archive.writestr("xl/workbook.xml", WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.replace(b'"sharedStrings.xml"', b'"%s"' % renamed))
         for name, part in (
             ("xl/worksheets/sheet1.xml", sheet or _header_sheet()),
-            ("xl/sharedStrings.xml", shared_strings or b'<sst xmlns="%s"><si><t>x</t></si></sst>' % MAIN),
+            ("xl/" + strings_part, shared_strings or b'<sst xmlns="%s"><si><t>x</t></si></sst>' % MAIN),
         ):
             info = zipfile.ZipInfo(name)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -150,7 +152,27 @@ def lying_bomb(size: int = 64 * 1024 * 1024, claimed: int = 1000) -> bytes:
     return bytes(data)
 
 
-def many_strings(count: int) -> bytes:
+def giant_inline_cell(chars: int) -> bytes:
+    """A worksheet whose second row holds one inline string of `chars` characters (no shared
+    strings involved): the text is in the worksheet part itself. Each 64 KB block starts with a
+    few KB of random letters, so the part expands about 40 times: inside the ratio limit."""
+    import random
+
+    rng = random.Random(0)
+
+    def write(handle):
+        header = b"".join(b'<c t="inlineStr"><is><t>%s</t></is></c>' % h.encode() for h in HEADERS)
+        handle.write(b'<?xml version="1.0"?><worksheet xmlns="%s"><sheetData><row r="1">%s</row>' % (MAIN, header))
+        handle.write(b'<row r="2"><c t="inlineStr"><is><t>')
+        for _ in range(chars // 65536):
+            noise = bytes(rng.choice(b"abcdefghijklmnop") for _ in range(2600))
+            handle.write(noise + b"A" * (65536 - len(noise)))
+        handle.write(b"A" * (chars % 65536) + b"</t></is></c></row></sheetData></worksheet>")
+
+    return build_xlsx(sheet=write)
+
+
+def many_strings(count: int, *, strings_part: str = "sharedStrings.xml") -> bytes:
     """A workbook whose shared-string table holds `count` different short strings (admitted by
     the size and ratio checks when count is moderate: the most objects per byte an upload gives)."""
 
@@ -160,7 +182,7 @@ def many_strings(count: int) -> bytes:
             handle.write(b"<si><t>%d</t></si>" % i)
         handle.write(b"</sst>")
 
-    return build_xlsx(shared_strings=write)
+    return build_xlsx(shared_strings=write, strings_part=strings_part)
 
 
 def wide_row_sheet(cells: int, *, values: bool = True) -> bytes:

@@ -100,9 +100,24 @@ def test_empty_rows_count_against_the_row_limit(api, world, settings):
     assert post(api, world, "gaps.csv", csv).json() == {"created": 1, "dry_run": True, "skipped": [], "ids": []}
 
 
-def test_too_many_shared_strings_are_refused(api, world, settings):
+@pytest.mark.parametrize("part", ["sharedStrings.xml", "strings.bin", "Shared.XML"])
+def test_too_many_shared_strings_are_refused_whatever_the_part_is_called(api, world, settings, part):
+    """openpyxl finds the shared strings by their content type: so do the checks."""
     settings.IMPORT_XLSX_MAX_SHARED_STRINGS = 500
-    refused(post(api, world, "strings.xlsx", h.many_strings(501)), "more than 500 different texts")
+    refused(post(api, world, "strings.xlsx", h.many_strings(501, strings_part=part)), "more than 500 different texts")
+
+
+def test_a_renamed_shared_strings_part_is_read_as_usual_when_within_the_limits(api, world):
+    usual = post(api, world, "a.xlsx", h.many_strings(10)).json()
+    assert post(api, world, "b.xlsx", h.many_strings(10, strings_part="strings.bin")).json() == usual
+    assert usual["error"]["code"] == "import_invalid" and usual["error"]["rows"]  # its rows were read
+
+
+def test_inline_text_in_a_worksheet_counts_against_the_text_limit_while_streaming(api, world, settings):
+    """Text need not be in the shared strings: a worksheet's inline strings count the same."""
+    settings.IMPORT_MAX_TEXT_CHARS = 100_000
+    settings.IMPORT_XLSX_MAX_RATIO = 10_000  # so that the text check, not the ratio check, refuses it
+    refused(post(api, world, "cell.xlsx", h.giant_inline_cell(200_000)), "more than 100000 characters of text")
 
 
 def test_a_row_with_more_cells_than_excel_allows_is_refused_while_streaming(api, world):
@@ -157,7 +172,15 @@ def test_control_characters_in_a_title_are_a_row_error(api, world):
 
 
 @pytest.mark.parametrize(
-    "case", ["zip-bomb-1gb-shared-strings", "far-cell-XFD1048576", "one-row-1m-cells", "csv-9mb-of-commas"]
+    "case",
+    [
+        "zip-bomb-1gb-shared-strings",
+        "far-cell-XFD1048576",
+        "one-row-1m-cells",
+        "csv-9mb-of-commas",
+        "1m-shared-strings-renamed-part",
+        "inline-cell-200m-chars",
+    ],
 )
 def test_hostile_uploads_keep_memory_bounded(case):
     """The import runs in a fresh process; its peak resident set may grow at most 300 MB above
