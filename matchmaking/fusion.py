@@ -36,13 +36,14 @@ DERIVED = {
     "dense_sq": lambda s: s["dense"] ** 2,
     "dense_en_sq": lambda s: s["dense_en"] ** 2,
     "dense_x_lexical": lambda s: s["dense"] * s["lexical"],
-    "dense_en_x_lexical": lambda s: s["dense_en"] * s["lexical"],
+    # English-English pairs (scored by the English specialist too) get their own mix of the signals:
+    # with these, the logit is one linear mix for them and another for every other pair
     "dense_x_has_en": lambda s: s["dense"] * s["has_dense_en"],
-    # the same signals on pairs without an English specialist (Chinese and cross-language pairs)
+    "lexical_x_has_en": lambda s: s["lexical"] * s["has_dense_en"],
     "dense_sq_no_en": lambda s: s["dense"] ** 2 * (1 - s["has_dense_en"]),
     "lexical_no_en": lambda s: s["lexical"] * (1 - s["has_dense_en"]),
 }
-FEATURES = (*SIGNALS, "dense_sq", "dense_en_sq", "dense_sq_no_en")
+FEATURES = (*SIGNALS, "dense_x_has_en", "lexical_x_has_en")
 
 
 def derive(signals: np.ndarray, names: Sequence[str] = FEATURES) -> np.ndarray:
@@ -78,14 +79,18 @@ class FusionModel:
         return cls(tuple(float(weights.get(name, 0.0)) for name in FEATURES), float(data["intercept"]), version)
 
 
-# Placeholder defaults; refitted on every dev set (see README "Evaluation").
-# Fitted by bench/fit_fusion.py --top 20 on every dev set (bench/results/fusion-fit.json).
+# Fitted by bench/fit_fusion.py on every dev set (bench/results/fusion-fit.json): for each group of
+# pairs, the mix of signals that keeps every set of the group at or above its best single signal
+# (a grid over the mix, checked set by set), then one logistic (Platt) scale and offset per group
+# on the top-20 pairs, so the score is a probability. Groups: English-English pairs, where
+# MiniLM + 2 e5 + 0.7 lexical; every other pair (Chinese, mixed, cross-language), e5 + 0.08 lexical.
+# structured / has_structured stay 0: no dev set has a need's attributes, so any value would move
+# every production score away from the calibration measured here; broker decisions fit them
+# (learning.py).
 DEFAULT_MODEL = FusionModel(
-    # structured / has_structured are not fitted (no dev set has a need's attributes): a perfect fit
-    # adds one logit, a poor one takes about one off; broker decisions re-fit them (learning.py).
-    weights=(-0.7828, 3.7841, 3.3598, 6.3236, 2.0000, -1.0000, 8.3279, -0.0037, 5.4013),
-    intercept=-13.0703,
-    version="fusion-2",
+    weights=(45.2535, 4.1648, 31.8095, 3.6203, 0.0, 0.0, -36.9239, -0.7049),
+    intercept=-42.7451,
+    version="fusion-3",
 )
 
 
@@ -146,9 +151,9 @@ def score_candidates(
     """The candidates as scored pairs, best first (ties by id, so the order is stable)."""
     x = feature_matrix(query, candidates, stats, specialists)
     probabilities = fuse(x, model)
-    pairs = [Pair(c, x[i], round(float(probabilities[i]), 4), component_view(x[i])) for i, c in enumerate(candidates)]
-    pairs.sort(key=lambda p: (-p.score, p.candidate.id))
-    return pairs
+    # ordered by the logit, not the rounded probability: far below 0.5 many pairs round alike
+    order = sorted(range(len(candidates)), key=lambda i: (-float(x[i] @ np.asarray(model.weights)), candidates[i].id))
+    return [Pair(candidates[i], x[i], round(float(probabilities[i]), 4), component_view(x[i])) for i in order]
 
 
 def features_from_components(components: dict) -> np.ndarray:

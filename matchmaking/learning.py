@@ -36,7 +36,8 @@ class Labelled:
 
 
 def labelled_matches() -> Labelled:
-    rows = Match.objects.filter(stage__in=POSITIVE + NEGATIVE).values_list(
+    # only matches scored by the two-stage engine: older ones keep components of another meaning
+    rows = Match.objects.filter(stage__in=POSITIVE + NEGATIVE, algorithm_version__startswith="two-stage-").values_list(
         "need_id", "components", "stage", "need__language"
     )
     need_ids, features, labels, languages = [], [], [], []

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 
 from .encoders import specialists
-from .fusion import DEFAULT_MODEL, FusionModel, Pair, score_candidates
+from .fusion import DEFAULT_MODEL, FEATURES, FusionModel, Pair, score_candidates
 from .index import MatchingIndex, Query, get_index
 from .text import informative_terms
 
@@ -17,7 +17,8 @@ def fusion_model() -> FusionModel:
     from .models import RankingModel
 
     active = RankingModel.objects.filter(is_active=True).only("version", "weights").first()
-    if active is not None and "intercept" in (active.weights or {}):
+    # a model learned over other features (an older fusion) would be read with the wrong columns
+    if active is not None and set((active.weights or {}).get("weights", {})) == set(FEATURES):
         return FusionModel.from_dict(active.weights, active.version)
     return DEFAULT_MODEL
 

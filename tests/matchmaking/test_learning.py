@@ -19,7 +19,7 @@ def pairs(world):
     return achievements, needs
 
 
-def simulate_decisions(pairs, rule, seed=0):
+def simulate_decisions(pairs, rule, seed=0, version="two-stage-2/fusion-3/test"):
     """Brokers decide by a rule the default weights do not know."""
     rng = np.random.default_rng(seed)
     achievements, needs = pairs
@@ -39,7 +39,7 @@ def simulate_decisions(pairs, rule, seed=0):
                     score=0.5,
                     components=components,
                     stage=stage,
-                    algorithm_version="test",
+                    algorithm_version=version,
                     decline_reason="price" if stage == Stage.DECLINED else "",
                 )
             )
@@ -106,3 +106,10 @@ def test_learning_refuses_weights_that_hurt_one_language(pairs, monkeypatch):
     assert not result.adopted
     assert "en decisions worse" in result.reason
     assert RankingModel.objects.count() == 0
+
+
+def test_decisions_on_matches_of_the_old_engine_are_not_learned_from(pairs):
+    """Their components (topic, old lexical scale) mean something else than today's features."""
+    simulate_decisions(pairs, lambda c: c["structured"] > 0.6, version="hybrid-1/minilm")
+    result = learn_weights()
+    assert (result.adopted, result.labels) == (False, 0)

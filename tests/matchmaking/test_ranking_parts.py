@@ -49,7 +49,8 @@ def test_lexical_ranking_finds_chinese_without_spaces():
         model=DEFAULT_MODEL,
     )
     assert pairs[0].candidate.id == 1
-    assert 0 < pairs[0].score < 1 and set(pairs[0].components) == {"dense", "lexical"}
+    # no vectors here, so no meaning: the probability is tiny, but the words still order the list
+    assert 0 <= pairs[0].score < 1 and set(pairs[0].components) == {"dense", "lexical"}
 
 
 def test_excluded_documents_are_never_returned():
