@@ -138,7 +138,7 @@ def contract_create(
     if meeting is not None:
         from events.models import Meeting
 
-        meeting = Meeting.objects.select_related(
+        meeting = Meeting.objects.select_for_update(of=("self",)).select_related(
             "holder__user__institution",
             "enterprise__user__enterprise__district",
             "enterprise__user__enterprise__industry",
@@ -154,6 +154,15 @@ def contract_create(
         raise ValidationError(
             {"match": _("A match at stage %(stage)s cannot be signed yet.") % {"stage": Stage(match.stage).label}}
         )
+    if meeting is not None:
+        from events.models import MeetingStatus
+
+        if meeting.status != MeetingStatus.HELD:
+            raise ValidationError({"meeting": _("A contract comes from a meeting that took place (marked as held).")})
+        # one party's word credits the other: once per meeting; further contracts from the same
+        # talks are the committee's to record (without a source, with a reason)
+        if TechnologyContract.objects.filter(meeting=meeting).exists():
+            raise ValidationError({"meeting": _("This meeting already has its contract.")})
     if challenge is not None and challenge.stage != ChallengeStage.AWARDED:
         raise ValidationError({"challenge": _("Only an awarded challenge leads to a contract.")})
     if has_source:

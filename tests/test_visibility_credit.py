@@ -196,6 +196,7 @@ def test_a_meeting_request_to_a_registration_of_a_hidden_event_answers_as_missin
 
 def test_a_meeting_party_cannot_name_other_parties_and_nothing_is_written(world, as_user):
     meeting = _meeting(_event(world), world.users["inst_a"], world.users["ent_a"])
+    Meeting.objects.filter(pk=meeting.pk).update(status="held")
     body = {
         "contract_type": "development",
         "title": "合同",
@@ -297,3 +298,28 @@ def test_the_assigned_broker_works_the_match(world, as_user):
     match = _match(make_need(world.ent_a), make_achievement(world.inst_a), broker=world.users["broker"])
     moved = as_user("broker").post(f"/api/v1/matches/{match.pk}/transition/", {"stage": "shortlisted"})
     assert moved.status_code == 200 and moved.json()["stage"] == "shortlisted"
+
+
+def test_a_meeting_credits_one_contract_once_it_was_held(world, as_user):
+    """A party's word credits the other organisation: not for a meeting that never took place,
+    and not again and again for the same meeting (each would count in the KPI figures)."""
+    meeting = _meeting(_event(world), world.users["inst_a"], world.users["ent_a"])
+    body = {
+        "contract_type": "development",
+        "title": "合同",
+        "amount": "10",
+        "signed_on": timezone.localdate().isoformat(),
+        "meeting": meeting.pk,
+    }
+    api = as_user("inst_a")
+    before = fingerprint()
+    scheduled = api.post("/api/v1/contracts/", body, format="json")
+    assert scheduled.status_code == 400 and set(scheduled.json()["error"]["fields"]) == {"meeting"}
+    assert fingerprint() == before
+    Meeting.objects.filter(pk=meeting.pk).update(status="held")
+    assert api.post("/api/v1/contracts/", body, format="json").status_code == 201
+    after_first = fingerprint()
+    again = as_user("ent_a").post("/api/v1/contracts/", body, format="json")
+    assert again.status_code == 400 and set(again.json()["error"]["fields"]) == {"meeting"}
+    assert fingerprint() == after_first
+    assert TechnologyContract.objects.filter(meeting=meeting).count() == 1
