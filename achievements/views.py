@@ -115,7 +115,7 @@ def achievement_enterprises(request, pk):
     results, preparing = [], False
     if achievement.status == AchievementStatus.PUBLISHED:
         needs = needs_visible_to(request.user).filter(confidentiality=Confidentiality.PUBLIC)
-        results = rank_needs_for_achievement(achievement, needs, limit=20)
+        results = rank_needs_for_achievement(achievement, needs, limit=20, audiences=(Confidentiality.PUBLIC,))
         preparing = results is None
         # a long tail of unrelated needs tells an institution nothing
         results = [r for r in results or [] if r["score"] >= WEAK_MATCH]

@@ -21,6 +21,15 @@ def needs_visible_to(user) -> QuerySet[TechnologyNeed]:
     return queryset.filter(visible)
 
 
+def need_audiences_for(user) -> tuple[str, ...] | None:
+    """The confidentiality levels to ask the matching index for (None: all), so that needs the
+    reader may not see do not take the candidates' places. A pre-filter only, never narrower than
+    `needs_visible_to`, which still decides."""
+    if user.is_platform_admin or user.role in (Role.BROKER, Role.ENTERPRISE):
+        return None
+    return (Confidentiality.PUBLIC,)
+
+
 def can_see_need(user, need: TechnologyNeed) -> bool:
     """The per-object form of `needs_visible_to`: the same rule, for one need."""
     return need is not None and needs_visible_to(user).filter(pk=need.pk).exists()

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from achievements.selectors import achievements_visible_to
 from core.api.filters import CodeMultipleChoiceFilter, FilterBackend, StrictFilterSet
 from core.models import TechnicalField
-from enterprises.selectors import needs_visible_to
+from enterprises.selectors import need_audiences_for, needs_visible_to
 
 from . import selectors, services
 from .models import Match, Stage
@@ -131,7 +131,9 @@ class AchievementNeedsView(APIView):
     def get(self, request, pk):
         achievement = _get_or_404(achievements_visible_to(request.user), pk)
         limit = _limit(request)
-        rows = services.rank_needs_for_achievement(achievement, needs_visible_to(request.user), limit=limit)
+        rows = services.rank_needs_for_achievement(
+            achievement, needs_visible_to(request.user), limit=limit, audiences=need_audiences_for(request.user)
+        )
         if rows is None:
             return Response(preparing(), status=202, headers={"Retry-After": "30"})
         return Response(RankedNeedSerializer(rows, many=True).data)

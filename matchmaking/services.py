@@ -1,6 +1,7 @@
 """Writes of the matching engine: stored matches, expert suggestions, broker pipeline."""
 
 from collections import Counter
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -207,10 +208,13 @@ def needs_affected_by_achievements(achievement_ids) -> list[int]:
     return sorted(affected)
 
 
-def rank_needs_for_achievement(achievement: Achievement, needs, *, limit: int = 20) -> list[dict] | None:
+def rank_needs_for_achievement(
+    achievement: Achievement, needs, *, limit: int = 20, audiences: Sequence[str] | None = None
+) -> list[dict] | None:
     """The needs (from `needs`, already filtered to what the reader may see) that this
     published achievement fits best, scored by the same fusion as the matches (each need as
-    the query). None while the achievement is not in the index yet (being prepared)."""
+    the query). `audiences` pre-filters the index's candidates (`need_audiences_for`). None
+    while the achievement is not in the index yet (being prepared)."""
     index = get_index()
     entry = index.entry(RecordKind.ACHIEVEMENT, achievement.pk)
     if entry is None:
@@ -220,6 +224,7 @@ def rank_needs_for_achievement(achievement: Achievement, needs, *, limit: int = 
         entry_query(entry),
         dense_k=settings.MATCHING_REVERSE_CANDIDATES,
         lexical_k=settings.MATCHING_REVERSE_CANDIDATES,
+        audiences=audiences,
     )
     visible = _needs_for_matching(needs.filter(pk__in=[c.id for c in found]).values_list("pk", flat=True))
     queries = need_queries(visible)

@@ -138,11 +138,15 @@ def contract_create(
     if meeting is not None:
         from events.models import Meeting
 
-        meeting = Meeting.objects.select_for_update(of=("self",)).select_related(
-            "holder__user__institution",
-            "enterprise__user__enterprise__district",
-            "enterprise__user__enterprise__industry",
-        ).get(pk=meeting.pk)
+        meeting = (
+            Meeting.objects.select_for_update(of=("self",))
+            .select_related(
+                "holder__user__institution",
+                "enterprise__user__enterprise__district",
+                "enterprise__user__enterprise__industry",
+            )
+            .get(pk=meeting.pk)
+        )
     parties = _source_parties(match=match, challenge=challenge, meeting=meeting)
     has_source = any(x is not None for x in (match, challenge, meeting))
     _check_may_record(

@@ -155,6 +155,23 @@ def test_needs_for_an_achievement_are_ranked_directly_and_respect_visibility(as_
     assert as_user("inst_b").get(f"/api/v1/achievements/{matched['draft'].pk}/needs/").status_code == 404
 
 
+def test_brokers_only_needs_do_not_take_an_institutions_candidate_places(as_user, world, matched, settings):
+    """With one candidate place, the brokers-only need used to take it and the institution saw nothing."""
+    achievement = matched["public_achievement"]
+    twin = make_need(
+        world.ent_b,
+        title=achievement.title,
+        keywords=achievement.keywords,
+        description=achievement.abstract,
+        confidentiality="brokers",
+    )
+    index_everything()
+    settings.MATCHING_REVERSE_CANDIDATES = 1
+    url = f"/api/v1/achievements/{achievement.pk}/needs/"
+    assert [r["need"]["id"] for r in as_user("broker").get(url).json()] == [twin.pk]
+    assert [r["need"]["id"] for r in as_user("inst_a").get(url).json()] == [matched["public_need"].pk]
+
+
 def test_search_never_shows_an_achievement_archived_before_its_index_entry_is_removed(as_user, world, matched):
     """The index can lag behind the database (a worker down, a model not yet loaded): the
     visibility rule is applied to what the index returns, in the web page and the API."""
