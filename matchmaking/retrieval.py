@@ -47,7 +47,7 @@ def rank(
     pairs = score_candidates(
         query,
         candidates,
-        index.lexical_stats(kind),
+        index.lexical_stats(kind, query.tokens),
         specialists() if models is None else models,
         model or fusion_model(),
     )
@@ -65,7 +65,8 @@ def score_pairs(
     """Named records scored against the query exactly as `rank` would score them."""
     index = index or get_index()
     candidates = index.score(kind, query, ids)
-    return score_candidates(query, candidates, index.lexical_stats(kind), specialists(), model or fusion_model())
+    stats = index.lexical_stats(kind, query.tokens)
+    return score_candidates(query, candidates, stats, specialists(), model or fusion_model())
 
 
 def score_entry_for_queries(
@@ -84,7 +85,7 @@ def score_entry_for_queries(
     from .index.base import Candidate, bm25_scores, query_terms
 
     index = index or get_index()
-    stats = index.lexical_stats(kind)
+    stats = index.lexical_stats(kind, {t for q in queries for t in q.tokens})
     counts = Counter(entry.tokens)
     models, model = specialists(), model or fusion_model()
     pairs = []

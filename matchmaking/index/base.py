@@ -139,8 +139,10 @@ class MatchingIndex:
         """The named records (those stored) scored against the query, as `candidates` would."""
         raise NotImplementedError
 
-    def lexical_stats(self, kind: str) -> LexicalStats:
-        """The active corpus statistics for BM25 of this kind."""
+    def lexical_stats(self, kind: str, terms: Iterable[str] | None = None) -> LexicalStats:
+        """The active corpus statistics for BM25 of this kind. With `terms`, the document
+        frequencies of those terms are enough (a backend may leave the others out: a query's
+        BM25 needs no more), so a backend that stores them in a table reads only those rows."""
         raise NotImplementedError
 
     def entry(self, kind: str, id: int) -> IndexEntry | None:

@@ -35,7 +35,7 @@ class ExactMatchingIndex(MatchingIndex):
             self._counts.pop((kind, object_id), None)
         self._stats.pop(kind, None)
 
-    def lexical_stats(self, kind: str) -> LexicalStats:
+    def lexical_stats(self, kind: str, terms=None) -> LexicalStats:
         if kind not in self._stats:
             self._stats[kind] = self._compute_stats(kind)
         return self._stats[kind]

@@ -573,7 +573,7 @@ class LocalMatchingIndex(MatchingIndex):
             lexical = store.bm25_all(terms, stats) if terms else None
             return self._scored(kind, store, query, slots, terms, lexical)
 
-    def lexical_stats(self, kind: str) -> LexicalStats:
+    def lexical_stats(self, kind: str, terms=None) -> LexicalStats:  # held in memory: all of them
         with self._lock:
             self._catch_up()
             store = self._stores.get(kind)

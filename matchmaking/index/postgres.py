@@ -468,10 +468,10 @@ class PostgresMatchingIndex(MatchingIndex):
             documents=int(documents), average_length=(total / documents) if documents else 0.0, df=dict(df_rows)
         )
 
-    def lexical_stats(self, kind: str) -> LexicalStats:
+    def lexical_stats(self, kind: str, terms=None) -> LexicalStats:
         conn = self._connection()
         with conn.transaction():
-            return self._stats(conn, kind, None)
+            return self._stats(conn, kind, None if terms is None else list(terms))
 
     def candidates(
         self,

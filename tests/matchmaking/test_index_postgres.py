@@ -96,6 +96,8 @@ def test_upsert_replaces_the_record_and_its_statistics(index):
     assert list(got.vectors) == ["mini"]  # the e5 vector went with the old version
     np.testing.assert_array_equal(got.vectors["mini"], new_vector)
     assert index.lexical_stats(KIND) == LexicalStats(documents=2, average_length=2.0, df={"b": 1, "c": 2, "d": 1})
+    # a query's BM25 needs only its own terms' df: the rest of the vocabulary is not read
+    assert index.lexical_stats(KIND, ["c", "zz"]) == LexicalStats(documents=2, average_length=2.0, df={"c": 2})
     assert table_counts(index) == {
         "matching_index_entry": 2,
         "matching_index_posting": 4,  # (1, c), (1, d), (2, b), (2, c)
