@@ -76,6 +76,15 @@ from .base import (
 # A batch with at least this many vectors of a model, and at least as many as are stored, rebuilds
 # that model's HNSW index after the copy instead of inserting into it.
 BULK_REBUILD_MIN = 1000
+MIN_PGVECTOR = (0, 8)
+TABLES = (
+    "matching_index_entry",
+    "matching_index_posting",
+    "matching_index_vector",
+    "matching_index_model",
+    "matching_index_stats",
+    "matching_index_df",
+)
 SCHEMA_LOCK = 0x6D61_7463_6869_6E67  # "matching": serialises ensure_schema across processes
 
 SCHEMA = """
@@ -192,7 +201,7 @@ class PostgresMatchingIndex(MatchingIndex):
         self.hnsw_ef_construction = hnsw_ef_construction
         self.ef_search = ef_search
         self._local = threading.local()
-        self._connections: list[tuple[psycopg.Connection, int]] = []
+        self._connections: list[tuple[psycopg.Connection, int, threading.Thread]] = []
         self._connections_lock = threading.Lock()
         self._schema_ready = False
         self._dims: dict[tuple[str, str], int] = {}
@@ -212,19 +221,44 @@ class PostgresMatchingIndex(MatchingIndex):
     # -- connections and schema
 
     def _connection(self) -> psycopg.Connection:
-        """One connection per thread (and per process: a forked worker opens its own)."""
+        """One connection per thread (and per process: a forked worker opens its own). A thread
+        that has ended leaves its connection behind: those are closed when a new one opens, so
+        a server that starts a thread per request does not pile them up."""
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed or self._local.pid != os.getpid():
+            self._close_orphans()
             conn = psycopg.connect(self.dsn, autocommit=True)
-            if not self._schema_ready:
-                self._ensure_schema(conn)
-            self._register_vector(conn)
+            try:
+                if not self._schema_ready:
+                    self._ensure_schema(conn)
+                self._register_vector(conn)
+            except BaseException:
+                conn.close()
+                raise
             self._local.conn, self._local.pid = conn, os.getpid()
             with self._connections_lock:
-                self._connections.append((conn, os.getpid()))
+                self._connections.append((conn, os.getpid(), threading.current_thread()))
         return conn
 
+    def _close_orphans(self) -> None:
+        with self._connections_lock:
+            orphans = [c for c in self._connections if c[1] == os.getpid() and not c[2].is_alive()]
+            self._connections = [c for c in self._connections if c not in orphans]
+        for conn, _, _ in orphans:
+            if not conn.closed:
+                conn.close()
+
     def _register_vector(self, conn: psycopg.Connection) -> None:
+        from django.core.exceptions import ImproperlyConfigured
+
+        row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+        version = tuple(int(p) for p in row[0].split(".")[:2] if p.isdigit()) if row else ()
+        if version < MIN_PGVECTOR:
+            # filtered HNSW queries need iterative scans (0.8): without them they return fewer than k
+            raise ImproperlyConfigured(
+                f"MATCHING_INDEX=postgres needs pgvector >= {'.'.join(map(str, MIN_PGVECTOR))} in the database of "
+                f"MATCHING_INDEX_URL; found {row[0] if row else 'none'}"
+            )
         info = TypeInfo.fetch(conn, "vector")
         if info is None:
             raise RuntimeError("the vector extension is missing (ensure_schema() creates it)")
@@ -239,15 +273,29 @@ class PostgresMatchingIndex(MatchingIndex):
         self._ensure_schema(self._connection())
 
     def _ensure_schema(self, conn: psycopg.Connection) -> None:
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
-            conn.execute(SCHEMA)
+        # a read replica refuses every CREATE, even IF NOT EXISTS: when all is there, only read
+        present = conn.execute(
+            "SELECT count(*) FROM pg_extension WHERE extname = 'vector'"
+            " UNION ALL SELECT count(to_regclass(t)) FROM unnest(%s::text[]) AS t",
+            (list(TABLES),),
+        ).fetchall()
+        if [r[0] for r in present] != [1, len(TABLES)]:
+            from django.core.exceptions import ImproperlyConfigured
+
+            try:
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+                    conn.execute(SCHEMA)
+            except (psycopg.errors.FeatureNotSupported, psycopg.errors.UndefinedFile) as exc:
+                raise ImproperlyConfigured(
+                    f"MATCHING_INDEX=postgres needs the pgvector extension in the database of MATCHING_INDEX_URL: {exc}"
+                ) from exc
         self._schema_ready = True
 
     def close(self) -> None:
         with self._connections_lock:
             connections, self._connections = self._connections, []
-        for conn, pid in connections:
+        for conn, pid, _ in connections:
             # a connection inherited through fork belongs to the parent: closing it here would end
             # the parent's session too
             if pid == os.getpid() and not conn.closed:

@@ -427,3 +427,32 @@ def test_a_lost_connection_is_replaced_on_the_next_call(index):
         index.ids(KIND)
     assert index.ids(KIND) == {1}
     assert index._connection().info.backend_pid != backend
+
+
+def test_a_read_only_connection_reads_an_existing_index(index):
+    """A read replica refuses every CREATE, even IF NOT EXISTS: readers must not issue one."""
+    rng = np.random.default_rng(13)
+    index.upsert([entry(1, ["a"], {"mini": unit(rng, 8)})])
+    separator = "&" if "?" in index.dsn else "?"
+    reader = PostgresMatchingIndex(index.dsn + separator + "options=-c%20default_transaction_read_only%3Don")
+    try:
+        assert reader.ids(KIND) == {1}
+        assert reader.lexical_stats(KIND).df == {"a": 1}
+    finally:
+        reader.close()
+
+
+def test_connections_of_ended_threads_are_closed(index):
+    """runserver starts a thread per request: their connections must not pile up."""
+    import threading
+
+    def use():
+        index.ids(KIND)
+
+    for _ in range(5):
+        thread = threading.Thread(target=use)
+        thread.start()
+        thread.join()
+    index.ids(KIND)  # this thread's first use closes the ended threads' connections
+    live = [c for c, _, _ in index._connections if not c.closed]
+    assert len(live) <= 2  # this thread's, and at most the last ended one's until the next open
