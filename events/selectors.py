@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Role
 
-from .models import EventStatus, MatchmakingEvent, Meeting, MeetingRequest, Programme
+from .models import EventStatus, MatchmakingEvent, Meeting, MeetingRequest, Programme, Registration
 
 
 def is_organiser(user) -> bool:
@@ -30,6 +30,17 @@ def events_visible_to(user) -> QuerySet[MatchmakingEvent]:
 
 def can_manage_event(user, event: MatchmakingEvent) -> bool:
     return user.is_platform_admin or event.organiser_id == user.pk
+
+
+def registrations_visible_to(user) -> QuerySet[Registration]:
+    """Who takes part: the organiser sees every registration of their events; a participant (or
+    a broker) sees the registrations of the events it is itself registered for, never those of
+    an event it has not joined (they answer as missing: no count of who registered)."""
+    queryset = Registration.objects.select_related("event", "user")
+    if user.is_platform_admin:
+        return queryset
+    joined = Registration.objects.filter(user=user).values("event_id")
+    return queryset.filter(Q(event__organiser=user) | Q(event_id__in=joined))
 
 
 def meetings_visible_to(user, event: MatchmakingEvent) -> QuerySet[Meeting]:

@@ -171,18 +171,18 @@ class MeetingRequestSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "event", "sender", "status", "recommended_by", "created_at"]
 
 
-def _registrations_at_visible_events(user):
-    from .selectors import events_visible_to
+def _visible_registrations(user):
+    from .selectors import registrations_visible_to
 
-    return Registration.objects.filter(event__in=events_visible_to(user).values("pk")).select_related("event")
+    return registrations_visible_to(user)
 
 
 class NewRequestSerializer(serializers.Serializer):
-    # registrations of events the user may not see answer as missing
-    receiver = VisiblePrimaryKeyField(queryset=Registration.objects.all(), visible=_registrations_at_visible_events)
+    # registrations the user may not see (of events it has not joined) answer as missing
+    receiver = VisiblePrimaryKeyField(queryset=Registration.objects.all(), visible=_visible_registrations)
     sender = VisiblePrimaryKeyField(
         queryset=Registration.objects.all(),
-        visible=_registrations_at_visible_events,
+        visible=_visible_registrations,
         required=False,
         help_text="Brokers recommending a pair name both people",
     )

@@ -323,3 +323,21 @@ def test_a_meeting_credits_one_contract_once_it_was_held(world, as_user):
     assert again.status_code == 400 and set(again.json()["error"]["fields"]) == {"meeting"}
     assert fingerprint() == after_first
     assert TechnologyContract.objects.filter(meeting=meeting).count() == 1
+
+
+def test_registrations_of_an_event_one_has_not_joined_answer_as_missing(world, as_user):
+    """A meeting request to a registration of an event the sender has not joined said 403 (so the
+    registration exists) where a missing one said 400: registrations could be counted."""
+    event = _event(world)
+    receiver = Registration.objects.create(event=event, user=world.users["inst_b"], side="holder")
+    api = as_user("ent_b")  # not registered for the event
+    before = fingerprint()
+    hidden = api.post("/api/v1/meeting-requests/", {"receiver": receiver.pk}, format="json")
+    missing = api.post("/api/v1/meeting-requests/", {"receiver": receiver.pk + 1000}, format="json")
+    assert hidden.status_code == missing.status_code == 400
+    assert hidden.json()["error"]["fields"]["receiver"][0] == missing.json()["error"]["fields"]["receiver"][0].replace(
+        str(receiver.pk + 1000), str(receiver.pk)
+    )
+    assert fingerprint() == before
+    Registration.objects.create(event=event, user=world.users["ent_b"], side="enterprise")
+    assert api.post("/api/v1/meeting-requests/", {"receiver": receiver.pk}, format="json").status_code == 201

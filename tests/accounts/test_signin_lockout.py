@@ -284,3 +284,45 @@ def test_without_a_cool_off_the_lock_stays_until_an_admin_lifts_it(api, world, s
 
     call_command("axes_reset_username", "inst_a")
     assert token(api, "inst_a", PASSWORD).status_code == 200
+
+
+# A new password ends the API sessions ------------------------------------------------------------
+
+
+def test_changing_the_password_revokes_the_accounts_api_tokens(world):
+    user = UserFactory(username="holder")
+    other = UserFactory(username="bystander")
+    stolen, kept = Token.objects.create(user=user), Token.objects.create(user=other)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {stolen.key}")
+    assert api.get("/api/v1/me/").status_code == 200
+    client = Client()
+    client.force_login(user)
+    changed = client.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": "Another-pass-456", "new_password2": "Another-pass-456"},
+    )
+    assert changed.status_code == 302
+    assert api.get("/api/v1/me/").status_code == 401
+    assert list(Token.objects.values_list("key", flat=True)) == [kept.key]
+
+
+def test_resetting_the_password_by_e_mail_revokes_the_tokens(world):
+    user = UserFactory(username="holder", email="holder@example.cn")
+    Token.objects.create(user=user)
+    client = Client()
+    client.post("/accounts/password_reset/", {"email": "holder@example.cn"})
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/reset/" in line).strip()
+    form_page = client.get(link[link.index("/accounts/") :], follow=True)
+    new = {"new_password1": "Reset-pass-789", "new_password2": "Reset-pass-789"}
+    done = client.post(form_page.redirect_chain[-1][0], new)
+    assert done.status_code == 302
+    assert not Token.objects.filter(user=user).exists()
+
+
+def test_saving_a_user_without_a_new_password_keeps_the_tokens(world):
+    user = UserFactory(username="holder")
+    Token.objects.create(user=user)
+    user.first_name = "新名字"
+    user.save()
+    assert Token.objects.filter(user=user).exists()
