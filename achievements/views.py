@@ -5,7 +5,7 @@ public needs fit an achievement. Thin: services and selectors do the work."""
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -40,7 +40,15 @@ def my_achievements(request):
     queryset = (
         Achievement.objects.filter(institution_id=user.institution_id)
         .select_related("field")
-        .annotate(patent_count=Count("patents", distinct=True), match_count=Count("matches", distinct=True))
+        .annotate(
+            patent_count=Count("patents", distinct=True),
+            # the needs its enterprises page may show: a brokers-only need is not even counted
+            match_count=Count(
+                "matches",
+                filter=Q(matches__need__in=needs_visible_to(user).filter(confidentiality=Confidentiality.PUBLIC)),
+                distinct=True,
+            ),
+        )
         .order_by("-updated_at", "-id")
     )
     status = request.GET.get("status", "")

@@ -56,15 +56,16 @@ api_v1 = [
     path("needs/<id:pk>/experts/", NeedExpertsView.as_view(), name="need-experts"),
     path("achievements/<id:pk>/matches/", AchievementMatchesView.as_view(), name="achievement-matches"),
     path("achievements/<id:pk>/needs/", AchievementNeedsView.as_view(), name="achievement-needs"),
-    path("search/", SearchView.as_view(), name="search"),
+    # API names start with "api-": `{% url 'search' %}` must be the web page, not the API
+    path("search/", SearchView.as_view(), name="api-search"),
     path("reports/kpi/", outcomes_api.KpiView.as_view(), name="report-kpi"),
     path("reports/breakdown/", outcomes_api.BreakdownView.as_view(), name="report-breakdown"),
     path("reports/brokers/", outcomes_api.BrokerReportView.as_view(), name="report-brokers"),
     path("reports/agencies/", outcomes_api.AgencyReportView.as_view(), name="report-agencies"),
     path("reports/challenges/", outcomes_api.ChallengeFunnelView.as_view(), name="report-challenges"),
     path("reports/annual.xlsx", outcomes_api.AnnualReportView.as_view(), name="report-annual"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="swagger-ui"),
     path("", include(router.urls)),
 ]
 

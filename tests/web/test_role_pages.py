@@ -96,12 +96,25 @@ def test_institutions_cannot_touch_each_others_achievements(world, matched):
     assert client_for(world.users["ent_a"]).get("/institution/achievements/").status_code == 403
 
 
-def test_matching_enterprises_show_public_needs_only(world, matched):
+def test_matching_enterprises_show_public_needs_only(world, matched, monkeypatch):
+    from achievements import views
+
+    monkeypatch.setattr(views, "WEAK_MATCH", 0.0)  # the tests' hash vectors are not calibrated
     make_need(world.ent_b, title="保密的固态电池需求", keywords=["固态电池"], confidentiality="brokers")
     page = text(
         client_for(world.users["inst_a"]).get(f"/institution/achievements/{matched.achievement_id}/enterprises/")
     )
     assert "寻求固态电池技术" in page and "保密的固态电池需求" not in page
+
+
+def test_the_count_of_matching_enterprises_leaves_out_brokers_only_needs(world, matched):
+    """The count beside "see enterprises" told an institution how many hidden needs it matched."""
+    secret = make_need(world.ent_b, title="保密的固态电池需求", keywords=["固态电池"], confidentiality="brokers")
+    index_everything()
+    services.rematch_needs([secret.pk])
+    assert Match.objects.filter(achievement_id=matched.achievement_id).count() == 2
+    page = client_for(world.users["inst_a"]).get("/institution/achievements/").content.decode()
+    assert re.findall(r"查看企业</a> \((\d+)\)", page) == ["1"]
 
 
 def _workbook(rows) -> bytes:
@@ -269,3 +282,13 @@ def test_dashboard_download_falls_back_to_csv_for_an_unknown_format(world):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     xlsx = client_for(world.users["organiser"]).get("/dashboard/download/", {"by": "field", "file_format": "xlsx"})
     assert xlsx["Content-Disposition"].endswith('.xlsx"')
+
+
+@pytest.mark.parametrize("role", ["inst_a", "ent_a", "broker", "organiser", "admin"])
+def test_the_header_search_link_opens_the_web_search_page(world, role):
+    """The API and the web page shared the URL name `search`: the header opened the API (a 400)."""
+    client = client_for(world.users[role])
+    page = client.get("/search/").content.decode()
+    links = re.findall(r'<a href="([^"]+)">[^<]*(?:搜索|Search)</a>', page)
+    assert links == ["/search/"]
+    assert client.get(links[0], {"q": "电池"}).status_code == 200
