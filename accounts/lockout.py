@@ -4,8 +4,9 @@ Every credential check goes through `django.contrib.auth.authenticate(request=..
 sign-in, `/admin/login/`, the API token, and the old password on both password-change pages.
 `axes.backends.AxesStandaloneBackend` refuses a locked account or address before the password is
 tried, so the right password is refused too until the cool-off ends. Failures are counted by
-username and by address separately (`AXES_LOCKOUT_PARAMETERS`): many accounts from one address,
-or one account from many addresses, both lock. The address is `core.net.client_ip`, which
+username and by address separately (`AXES_LOCKOUT_PARAMETERS`): many accounts from one address
+(LOGIN_ADDRESS_FAILURE_LIMIT, higher: people share addresses), or one account from many addresses
+(LOGIN_FAILURE_LIMIT), both lock. The address is `core.net.client_ip`, which
 believes `X-Forwarded-For` only from `TRUSTED_PROXIES`.
 """
 
@@ -42,6 +43,20 @@ class LockoutHandler(AxesDatabaseHandler):
     that address. Axes' own reset deletes every failure matching the username *or* the address,
     so an attacker holding any valid account could sign in to it between guesses at someone
     else's password and never be locked out."""
+
+    def get_failures(self, request, credentials=None) -> int:
+        """The failures that count towards the lock, on axes' scale (locked at AXES_FAILURE_LIMIT):
+        the account's own, or the address's (any account) scaled so that the address locks at
+        LOGIN_ADDRESS_FAILURE_LIMIT. One per AXES_LOCKOUT_PARAMETERS entry, in its order."""
+        from django.db.models import Sum
+
+        by_account, by_address = (
+            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        account_limit = settings.AXES_FAILURE_LIMIT
+        address_limit = max(settings.LOGIN_ADDRESS_FAILURE_LIMIT, 1)
+        return max(by_account, by_address * account_limit // address_limit)
 
     def reset_user_attempts(self, request, credentials=None) -> int:
         username = get_client_username(request, credentials)

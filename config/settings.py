@@ -165,11 +165,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # Sign-in lockout (django-axes, accounts/lockout.py): LOGIN_FAILURE_LIMIT failures lock the account,
-# and separately the client address, for LOGIN_COOLOFF_MINUTES (0: until an admin unlocks it with
-# `manage.py axes_reset_username` / `axes_reset_ip`). A successful sign-in clears that account's
-# failures from that address.
+# and LOGIN_ADDRESS_FAILURE_LIMIT failures (any accounts) the client address, for LOGIN_COOLOFF_MINUTES
+# (0: until an admin unlocks it with `manage.py axes_reset_username` / `axes_reset_ip`). The address
+# limit is higher because a venue's or a campus's users share one address: a few typos there must
+# not lock everyone out. A successful sign-in clears that account's failures from that address.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=25)
 _cooloff_minutes = env.int("LOGIN_COOLOFF_MINUTES", default=15)
 AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes) if _cooloff_minutes > 0 else None
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
@@ -270,6 +272,11 @@ EMBEDDING_MULTILINGUAL = env.bool("EMBEDDING_MULTILINGUAL", default=False)
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
 MATCH_TOP_K = env.int("MATCH_TOP_K", default=20)
 # Two-stage ranking: candidates from the index (dense top-N per model, lexical top-N), then fusion.
+# The multilingual model's cosine gap across languages (matchmaking.fusion.cross_language_shift),
+# measured for the default model by bench/cross_language_gap.py; 0 for any other model unless set.
+MATCHING_CROSS_LANGUAGE_SHIFT = env.float(
+    "MATCHING_CROSS_LANGUAGE_SHIFT", default=0.0998 if EMBEDDING_MODEL == str(E5_MODEL_DIR) else 0.0
+)
 MATCHING_DENSE_CANDIDATES = env.int("MATCHING_DENSE_CANDIDATES", default=100)
 MATCHING_LEXICAL_CANDIDATES = env.int("MATCHING_LEXICAL_CANDIDATES", default=100)
 # Needs looked at when an achievement changes (the achievement as a query against the needs).

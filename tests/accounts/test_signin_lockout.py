@@ -71,9 +71,10 @@ def test_lockout_page_is_translated_to_english(world):
     assert "Too many failed sign-in attempts. Try again in 15 minutes." in blocked.content.decode()
 
 
-def test_lockout_by_address_across_accounts(api, world):
-    names = ["inst_b", "ent_b", "broker", "nobody-1", "nobody-2"]
-    assert [token(api, name, "wrong").status_code for name in names] == [401, 401, 401, 401, 429]
+def test_lockout_by_address_across_accounts(api, world, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 7
+    names = ["inst_b", "ent_b", "broker", "nobody-1", "nobody-2", "nobody-3", "nobody-4"]
+    assert [token(api, name, "wrong").status_code for name in names] == [401] * 6 + [429]
     # ent_a never failed, but this address is locked: even the right password is refused, on the web too.
     assert token(api, "ent_a", PASSWORD).status_code == 429
     assert web_login(Client(), "ent_a", PASSWORD).status_code == 429
@@ -229,6 +230,7 @@ def test_forwarded_for_from_trusted_proxies_gives_the_first_untrusted_hop(settin
 
 def test_behind_a_trusted_proxy_each_client_has_its_own_lockout(world, settings):
     settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 5
     proxy = {"REMOTE_ADDR": "10.0.0.1"}
     api = APIClient()
     attacker = [
@@ -246,10 +248,10 @@ def test_lockout_and_proxy_settings_come_from_the_environment():
 
     script = (
         "from django.conf import settings as s; print(s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME, s.TRUSTED_PROXIES,"
-        " s.PASSWORD_RESET_PER_HOUR)"
+        " s.PASSWORD_RESET_PER_HOUR, s.LOGIN_ADDRESS_FAILURE_LIMIT)"
     )
     defaults = run_manage("shell", "-c", script, DJANGO_DEBUG="true")
-    assert defaults.stdout.strip().splitlines()[-1] == "5 0:15:00 [] 5"
+    assert defaults.stdout.strip().splitlines()[-1] == "5 0:15:00 [] 5 25"
     custom = run_manage(
         "shell",
         "-c",
@@ -259,8 +261,9 @@ def test_lockout_and_proxy_settings_come_from_the_environment():
         LOGIN_COOLOFF_MINUTES="0",
         TRUSTED_PROXIES="10.0.0.1,172.16.0.0/12",
         PASSWORD_RESET_PER_HOUR="2",
+        LOGIN_ADDRESS_FAILURE_LIMIT="9",
     )
-    assert custom.stdout.strip().splitlines()[-1] == "3 None ['10.0.0.1', '172.16.0.0/12'] 2"
+    assert custom.stdout.strip().splitlines()[-1] == "3 None ['10.0.0.1', '172.16.0.0/12'] 2 9"
 
 
 def test_admin_password_page_still_needs_a_staff_sign_in(world):
@@ -326,3 +329,11 @@ def test_saving_a_user_without_a_new_password_keeps_the_tokens(world):
     user.first_name = "新名字"
     user.save()
     assert Token.objects.filter(user=user).exists()
+
+
+def test_a_few_typos_from_a_shared_address_do_not_lock_everyone_out(api, world):
+    """A venue's Wi-Fi: one person's five wrong passwords lock that account, not the room."""
+    assert [token(api, "nobody", "wrong").status_code for _ in range(5)] == [401] * 4 + [429]
+    assert token(api, "ent_a", PASSWORD).status_code == 200
+    assert web_login(Client(), "ent_b", PASSWORD).status_code == 302
+    assert token(api, "nobody", "wrong").status_code == 429  # that account stays locked
