@@ -292,3 +292,14 @@ def test_the_header_search_link_opens_the_web_search_page(world, role):
     links = re.findall(r'<a href="([^"]+)">[^<]*(?:搜索|Search)</a>', page)
     assert links == ["/search/"]
     assert client.get(links[0], {"q": "电池"}).status_code == 200
+
+
+def test_the_matching_enterprises_page_reloads_itself_while_the_achievement_is_prepared(world):
+    achievement = make_achievement(world.inst_a, title="新成果", keywords=["电池"], abstract="一种电池。")
+    client = client_for(world.users["inst_a"])
+    url = f"/institution/achievements/{achievement.pk}/enterprises/"
+    preparing = client.get(url).content.decode()
+    assert 'id="preparing"' in preparing and "window.location.reload()" in preparing
+    index_everything()
+    ready = client.get(url).content.decode()
+    assert 'id="preparing"' not in ready and "window.location.reload()" not in ready
