@@ -277,6 +277,9 @@ MATCH_TOP_K = env.int("MATCH_TOP_K", default=20)
 MATCHING_CROSS_LANGUAGE_SHIFT = env.float(
     "MATCHING_CROSS_LANGUAGE_SHIFT", default=0.0998 if EMBEDDING_MODEL == str(E5_MODEL_DIR) else 0.0
 )
+# Dumped dev-set pairs (`make eval` writes var/features/): learned weights must not rank any of
+# them worse (matchmaking.learning). Empty: a deployment without the dev sets checks decisions only.
+MATCHING_DEV_FEATURES_DIR = env.str("MATCHING_DEV_FEATURES_DIR", default="")
 MATCHING_DENSE_CANDIDATES = env.int("MATCHING_DENSE_CANDIDATES", default=100)
 MATCHING_LEXICAL_CANDIDATES = env.int("MATCHING_LEXICAL_CANDIDATES", default=100)
 # Needs looked at when an achievement changes (the achievement as a query against the needs).

@@ -231,3 +231,22 @@ def owner_scores(hits_scores: np.ndarray, owners: list, top: int = 3) -> dict:
         scores.sort(reverse=True)
         result[owner] = scores[0] + 0.1 * sum(scores[1:top])
     return result
+
+
+def dumped_pairs_ndcg10(scores: np.ndarray, dump: dict) -> float:
+    """Mean nDCG@10 of one score per dumped pair (`evaluate_matching --features-out`: every
+    query against the whole corpus), the ranking restricted to the two-stage candidates as in
+    production, ties broken by document id, the ideal from every graded document."""
+    scores = np.where(dump["two_stage"], scores, -np.inf)
+    order = np.argsort(dump["query"], kind="stable")
+    total, counted = 0.0, 0
+    for group in np.split(order, np.flatnonzero(np.diff(dump["query"][order])) + 1):
+        grades = dump["label"][group]
+        if not (grades > 0).any():
+            continue
+        top = group[np.lexsort((dump["doc"][group], -scores[group]))][:10]
+        dcg = sum((2 ** dump["label"][i] - 1) / math.log2(r + 2) for r, i in enumerate(top) if dump["label"][i] > 0)
+        ideal = np.sort(grades[grades > 0])[::-1][:10]
+        total += dcg / sum((2**g - 1) / math.log2(r + 2) for r, g in enumerate(ideal))
+        counted += 1
+    return total / counted if counted else 0.0

@@ -4,22 +4,26 @@ Positive: a match a broker moved forward (shortlisted ... contract signed). Nega
 declined match. Features: the stored match's fusion features (its `components`), the same
 features `fusion.fuse` scores. The same logistic model is re-fitted (L2-regularised, signal
 weights non-negative) on the needs of a training split. It is adopted only if it ranks the held-out
-needs' decisions better (mean within-need ROC AUC) and neither language's worse. Its output
-is again a probability: that a broker moves the match forward."""
+needs' decisions better (mean within-need ROC AUC) and neither language's worse, and, where the
+dev sets' dumped pairs are at hand (MATCHING_DEV_FEATURES_DIR), no dev set ranks worse than with
+the current weights or than its best single signal. Its output is again a probability: that a
+broker moves the match forward."""
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from scipy.optimize import minimize
 
-from .fusion import FEATURES, FusionModel, features_from_components, fuse
+from .fusion import FEATURES, SIGNALS, FusionModel, derive, features_from_components, fuse
 from .models import Match, RankingModel, Stage
 from .retrieval import fusion_model
 
-# More shared words or a better structured fit never counts against a pair; the dense terms
-# (linear and squared) and the flags may take any sign.
+# More shared words or a better structured fit never counts against a pair; the dense terms,
+# the English group's interactions and the flags may take any sign.
 NON_NEGATIVE = tuple(name in ("lexical", "structured") for name in FEATURES)
 
 POSITIVE = (Stage.SHORTLISTED, Stage.INTRODUCED, Stage.MEETING, Stage.NEGOTIATING, Stage.CONTRACT_SIGNED)
@@ -103,7 +107,45 @@ class LearningResult:
     version: str | None = None
 
 
-def learn_weights(*, min_labels: int = MIN_LABELS, margin: float = 0.005) -> LearningResult:
+def dev_set_refusal(current: FusionModel, proposed: FusionModel, directory: Path, tolerance: float = 0.005) -> str:
+    """The rule the default weights were adopted under, for learned ones: on every dev set whose
+    dumped pairs are in `directory` (`make eval` writes them to var/features/), the proposed
+    fusion stays within `tolerance` of the current one and of the set's best single signal.
+    A reason to refuse, or "" to go ahead."""
+    from .evaluation import dumped_pairs_ndcg10
+
+    dumps = sorted(directory.glob("*.npz"))
+    if not dumps:
+        return f"no dev-set features in {directory} (run make eval)"
+    for path in dumps:
+        with np.load(path) as data:
+            dump = {key: data[key] for key in data.files}
+        dumped = list(dump["features"])
+        signals = dump["x"][:, [dumped.index(name) for name in SIGNALS]]
+        x = derive(signals)
+        before = dumped_pairs_ndcg10(fuse(x, current), dump)
+        after = dumped_pairs_ndcg10(fuse(x, proposed), dump)
+        best = max(
+            dumped_pairs_ndcg10(signals[:, SIGNALS.index(name)], dump)
+            for name in ("dense", "dense_en", "lexical")
+            if signals[:, SIGNALS.index(name)].any()
+        )
+        if after < before - tolerance or after < best - tolerance:
+            return (
+                f"the re-fitted weights rank the dev set {path.stem} worse "
+                f"(nDCG@10 {after:.4f}; current {before:.4f}, best single signal {best:.4f})"
+            )
+    return ""
+
+
+def learn_weights(
+    *, min_labels: int = MIN_LABELS, margin: float = 0.005, dev_features: str | None = None
+) -> LearningResult:
+    """Re-fit on broker decisions; adopt only if held-out decisions rank better (each language
+    too) and, when `dev_features` (default: MATCHING_DEV_FEATURES_DIR) names dumped dev-set pairs,
+    no dev set ranks worse."""
+    if dev_features is None:
+        dev_features = settings.MATCHING_DEV_FEATURES_DIR
     data = labelled_matches()
     current = fusion_model()
     current_dict = current.as_dict()
@@ -139,6 +181,11 @@ def learn_weights(*, min_labels: int = MIN_LABELS, margin: float = 0.005) -> Lea
             result.reason = (
                 f"the re-fitted weights rank held-out {language} decisions worse ({after:.3f} < {before:.3f})"
             )
+            return result
+    if dev_features:
+        refusal = dev_set_refusal(current, proposed, Path(dev_features))
+        if refusal:
+            result.reason = refusal
             return result
     version = f"learned-{RankingModel.objects.count() + 1}"
     with transaction.atomic():

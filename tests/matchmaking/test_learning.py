@@ -113,3 +113,49 @@ def test_decisions_on_matches_of_the_old_engine_are_not_learned_from(pairs):
     simulate_decisions(pairs, lambda c: c["structured"] > 0.6, version="hybrid-1/minilm")
     result = learn_weights()
     assert (result.adopted, result.labels) == (False, 0)
+
+
+def _dev_dump(path):
+    """Three queries over four documents where the lexical signal alone ranks each query's one
+    relevant document first and the multilingual cosine is no help (flat)."""
+    from matchmaking.fusion import SIGNALS
+
+    rows, labels, queries, docs = [], [], [], []
+    for q in range(3):
+        for d in range(4):
+            signals = dict.fromkeys(SIGNALS, 0.0)
+            signals.update(dense=0.8, lexical=1.0 if d == q else 0.1)
+            rows.append([signals[name] for name in SIGNALS])
+            labels.append(1.0 if d == q else 0.0)
+            queries.append(q)
+            docs.append(d)
+    np.savez(
+        path,
+        features=np.array(SIGNALS),
+        x=np.array(rows),
+        label=np.array(labels),
+        query=np.array(queries),
+        doc=np.array(docs),
+        two_stage=np.ones(len(rows), dtype=bool),
+    )
+
+
+def test_learned_weights_are_refused_when_a_dev_set_ranks_worse(tmp_path):
+    from matchmaking.fusion import DEFAULT_MODEL, FEATURES, FusionModel
+    from matchmaking.learning import dev_set_refusal
+
+    _dev_dump(tmp_path / "csl-title.npz")
+    assert dev_set_refusal(DEFAULT_MODEL, DEFAULT_MODEL, tmp_path) == ""
+    words_count_against = FusionModel(tuple(-5.0 if name == "lexical" else 0.0 for name in FEATURES), 0.0, "proposed")
+    reason = dev_set_refusal(DEFAULT_MODEL, words_count_against, tmp_path)
+    assert "csl-title" in reason and "worse" in reason
+
+
+def test_learning_checks_the_dev_sets_when_they_are_configured(pairs, tmp_path, settings):
+    simulate_decisions(pairs, lambda c: c["structured"] > 0.6)
+    settings.MATCHING_DEV_FEATURES_DIR = str(tmp_path)  # configured, but nothing dumped there
+    result = learn_weights()
+    assert not result.adopted and "no dev-set features" in result.reason
+    assert RankingModel.objects.count() == 0
+    _dev_dump(tmp_path / "pm-zh.npz")
+    assert learn_weights().adopted  # structured weights do not move a set without attributes

@@ -13,9 +13,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--min-labels", type=int, default=MIN_LABELS)
         parser.add_argument("--no-rematch", action="store_true")
+        parser.add_argument(
+            "--dev-features",
+            default=None,
+            help="dumped dev-set pairs (make eval: var/features); default MATCHING_DEV_FEATURES_DIR",
+        )
 
     def handle(self, *args, **options):
-        result = learn_weights(min_labels=options["min_labels"])
+        result = learn_weights(min_labels=options["min_labels"], dev_features=options["dev_features"])
         self.stdout.write(f"labels: {result.labels}")
         self.stdout.write(f"current weights:  {result.current}  held-out AUC {result.current_auc}")
         if result.proposed:
