@@ -1,13 +1,16 @@
 """Matching at scale, on the code path production runs, per index backend.
 
 Generated Chinese achievements and needs (real jieba tokens from a technical vocabulary,
-random unit vectors) go into a throw-away database and the configured index backend:
+random unit vectors under two models, as the default configuration has: a multilingual one and
+an English specialist, so each query makes two dense searches) go into a throw-away database and
+the configured index backend:
 
 - index_build_s: every achievement upserted into the index in batches of 1,000 (what
   `embed_all` / the embedding task do after encoding);
 - update_one_ms: one edited achievement, as the embedding task handles it after encoding:
-  `indexing.index_records` + `services.needs_affected_by_achievements` + `services.rematch_needs`
-  of what it affects (median over several edits);
+  `indexing.index_records`, `services.drop_unpublished_suggestions` and the task it queues,
+  `tasks.refresh_for_achievements` (the needs it can enter or leave, found through the index, each
+  re-ranked and its experts re-suggested), run in this process (median over several edits);
 - query_p50_ms / query_p95_ms: top-20 for one need as `services.rematch_needs` computes it:
   the need as a query (its stored vectors), candidates from the index, fusion, explanation;
 - bare_numpy_p50_ms: exact dense top-20 over the same vectors with one numpy product and a
@@ -33,7 +36,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
 from _db import print_table, scratch_database, write_json  # noqa: E402
 
 DIM = 384
-MODEL = "bench:random-384"
+MODELS = ("bench:random-e5-384", "bench:random-minilm-384")  # multilingual, English specialist
+MODEL = MODELS[0]
 VOCABULARY = """固态电池 电解质 储能 锂离子 正极材料 负极 隔膜 热管理 光伏 钙钛矿 硅片 逆变器
 氢能 燃料电池 电解槽 催化剂
 风电 叶片 齿轮箱 变流器 功率半导体 碳化硅 氮化镓 芯片 封装 晶圆 光刻 传感器 激光雷达 毫米波 机器人 减速器 伺服电机
@@ -67,14 +71,14 @@ def run(backend: str, n: int, needs: int, queries: int, edits: int, seed: int = 
     from django.conf import settings
 
     settings.MATCHING_INDEX = backend
-    settings.EMBEDDING_MODEL, settings.EMBEDDING_EXTRA_MODELS = MODEL, []
-    settings.EMBEDDING_MULTILINGUAL = True
+    settings.EMBEDDING_MODEL, settings.EMBEDDING_EXTRA_MODELS = MODELS[0], list(MODELS[1:])
+    settings.EMBEDDING_MULTILINGUAL = False  # the names say which is which (e5: multilingual)
     settings.MATCHING_INDEX_DIR = Path(tempfile.mkdtemp(prefix="bench-index-"))
     from achievements.models import Achievement, AchievementStatus
     from core.models import TechnicalField
     from core.text import fold_title
     from enterprises.models import NeedStatus, TechnologyNeed
-    from matchmaking import services
+    from matchmaking import services, tasks
     from matchmaking.index import IndexEntry, get_index, reset_index
     from matchmaking.indexing import achievement_attrs, index_records, need_queries
     from matchmaking.models import Embedding, RecordKind
@@ -104,7 +108,8 @@ def run(backend: str, n: int, needs: int, queries: int, edits: int, seed: int = 
     ]
     Achievement.objects.bulk_create(rows, batch_size=2000)
     ids = list(Achievement.objects.order_by("pk").values_list("pk", flat=True))
-    vectors = unit(rng, n)
+    all_vectors = {model: unit(rng, n) for model in MODELS}
+    vectors = all_vectors[MODEL]
     need_rows = [
         TechnologyNeed(
             enterprise=enterprise,
@@ -118,13 +123,15 @@ def run(backend: str, n: int, needs: int, queries: int, edits: int, seed: int = 
     ]
     TechnologyNeed.objects.bulk_create(need_rows, batch_size=2000)
     need_list = list(TechnologyNeed.objects.order_by("pk").select_related("field", "region"))
-    need_vectors = unit(rng, needs)
+    need_vectors_by_model = {model: unit(rng, needs) for model in MODELS}
+    need_vectors = need_vectors_by_model[MODEL]
     Embedding.objects.bulk_create(
         [
             Embedding(
-                kind=RecordKind.NEED, object_id=need.pk, model_name=MODEL, text_hash="-", dim=DIM, vector=v.tobytes()
+                kind=RecordKind.NEED, object_id=need.pk, model_name=model, text_hash="-", dim=DIM, vector=v.tobytes()
             )
-            for need, v in zip(need_list, need_vectors, strict=True)
+            for model in MODELS
+            for need, v in zip(need_list, need_vectors_by_model[model], strict=True)
         ],
         batch_size=2000,
     )
@@ -140,7 +147,7 @@ def run(backend: str, n: int, needs: int, queries: int, edits: int, seed: int = 
                     RecordKind.ACHIEVEMENT,
                     a.pk,
                     weighted_document(a.title, a.keywords, a.abstract),
-                    {MODEL: vectors[start + i]},
+                    {model: all_vectors[model][start + i] for model in MODELS},
                     a.language,
                     a.institution_id,
                     "public",
@@ -176,6 +183,7 @@ def run(backend: str, n: int, needs: int, queries: int, edits: int, seed: int = 
         exact = {ids[i] for i in top}
         query = need_queries([need])[0]
         query.tokens = []  # dense candidates only, as many as production asks for
+        query.vectors = {MODEL: query.vectors[MODEL]}
         found = index.candidates(RecordKind.ACHIEVEMENT, query, dense_k=settings.MATCHING_DENSE_CANDIDATES, lexical_k=0)
         dense = sorted(found, key=lambda c: -c.dense[MODEL])[:20]
         hits.append(len(exact & {c.id for c in dense}) / 20)
@@ -185,17 +193,18 @@ def run(backend: str, n: int, needs: int, queries: int, edits: int, seed: int = 
     for i in range(edits):
         achievement = Achievement.objects.get(pk=ids[(i * 7919) % n])
         Achievement.objects.filter(pk=achievement.pk).update(abstract=text(rng, 40))
-        new_vector = unit(rng, 1)[0]
-        Embedding.objects.update_or_create(
-            kind=RecordKind.ACHIEVEMENT,
-            object_id=achievement.pk,
-            model_name=MODEL,
-            defaults={"text_hash": f"edit-{i}", "dim": DIM, "vector": new_vector.tobytes()},
-        )
+        for model in MODELS:
+            Embedding.objects.update_or_create(
+                kind=RecordKind.ACHIEVEMENT,
+                object_id=achievement.pk,
+                model_name=model,
+                defaults={"text_hash": f"edit-{i}", "dim": DIM, "vector": unit(rng, 1)[0].tobytes()},
+            )
         t0 = time.perf_counter()
+        # the embedding task's body after encoding, and the task it queues (tasks.embed_records)
         index_records(kind=RecordKind.ACHIEVEMENT, ids=[achievement.pk])
-        affected = services.needs_affected_by_achievements([achievement.pk])
-        services.rematch_needs(affected)
+        services.drop_unpublished_suggestions()
+        tasks.refresh_for_achievements(achievement_ids=[achievement.pk])
         updates.append((time.perf_counter() - t0) * 1000)
 
     query_p50 = statistics.median(timings)

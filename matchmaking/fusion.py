@@ -104,28 +104,56 @@ class Pair:
     components: dict
 
 
-def feature_matrix(query: Query, candidates: Sequence[Candidate], stats: LexicalStats, specialists: dict) -> np.ndarray:
-    """Candidates x FEATURES. `specialists` maps a model name to True when it reads English only."""
+def _signals(row: np.ndarray, query: Query, c: Candidate, ceiling: float, multilingual: list, english: list) -> None:
+    """Fill one row of SIGNALS for the pair (query, c)."""
+    if multilingual and multilingual[0] in c.dense:
+        row[0] = max(c.dense[multilingual[0]], 0.0)
+    if english and query.language == "en" and c.language == "en" and english[0] in c.dense:
+        row[1] = max(c.dense[english[0]], 0.0)
+        row[2] = 1.0
+    row[3] = min(c.bm25 / ceiling, 1.0)
+    if query.attrs:
+        value = structured_score(query.attrs, c.attrs)
+        if value is not None:
+            row[4] = value
+            row[5] = 1.0
+
+
+def _models(query: Query, specialists: dict) -> tuple[list, list]:
+    return [m for m in query.vectors if not specialists.get(m)], [m for m in query.vectors if specialists.get(m)]
+
+
+def feature_matrix(
+    query: Query, candidates: Sequence[Candidate], stats: LexicalStats, specialists: dict, terms: dict | None = None
+) -> np.ndarray:
+    """Candidates x FEATURES. `specialists` maps a model name to True when it reads English only;
+    `terms` is the query's `query_terms` when the caller has them already."""
     n = len(candidates)
     x = np.zeros((n, len(SIGNALS)), dtype=np.float64)
     if not n:
         return np.zeros((0, len(FEATURES)), dtype=np.float64)
-    multilingual = [m for m in query.vectors if not specialists.get(m)]
-    english = [m for m in query.vectors if specialists.get(m)]
-    ceiling = bm25_ceiling(query_terms(query.tokens, stats), stats) or 1.0
+    multilingual, english = _models(query, specialists)
+    ceiling = bm25_ceiling(query_terms(query.tokens, stats) if terms is None else terms, stats) or 1.0
     for row, c in enumerate(candidates):
-        if multilingual and multilingual[0] in c.dense:
-            x[row, 0] = max(c.dense[multilingual[0]], 0.0)
-        if english and query.language == "en" and c.language == "en" and english[0] in c.dense:
-            x[row, 1] = max(c.dense[english[0]], 0.0)
-            x[row, 2] = 1.0
-        x[row, 3] = min(c.bm25 / ceiling, 1.0)
-        if query.attrs:
-            value = structured_score(query.attrs, c.attrs)
-            if value is not None:
-                x[row, 4] = value
-                x[row, 5] = 1.0
+        _signals(x[row], query, c, ceiling, multilingual, english)
     return x if FEATURES == SIGNALS else derive(x)
+
+
+def score_pair_per_query(
+    items: Sequence[tuple[Query, Candidate, dict]], stats: LexicalStats, specialists: dict, model: FusionModel
+) -> list[Pair]:
+    """One candidate for each of many queries ((query, candidate, its query_terms) each), scored
+    in one pass: the same features and probability `score_candidates` gives each pair."""
+    x = np.zeros((len(items), len(SIGNALS)), dtype=np.float64)
+    for row, (query, c, terms) in enumerate(items):
+        multilingual, english = _models(query, specialists)
+        _signals(x[row], query, c, bm25_ceiling(terms, stats) or 1.0, multilingual, english)
+    features = x if FEATURES == SIGNALS else derive(x)
+    probabilities = fuse(features, model)
+    return [
+        Pair(c, features[i], round(float(probabilities[i]), 4), component_view(features[i]))
+        for i, (_, c, _) in enumerate(items)
+    ]
 
 
 def fuse(x: np.ndarray, model: FusionModel) -> np.ndarray:
@@ -146,10 +174,15 @@ def component_view(row: np.ndarray) -> dict:
 
 
 def score_candidates(
-    query: Query, candidates: Sequence[Candidate], stats: LexicalStats, specialists: dict, model: FusionModel
+    query: Query,
+    candidates: Sequence[Candidate],
+    stats: LexicalStats,
+    specialists: dict,
+    model: FusionModel,
+    terms: dict | None = None,
 ) -> list[Pair]:
     """The candidates as scored pairs, best first (ties by id, so the order is stable)."""
-    x = feature_matrix(query, candidates, stats, specialists)
+    x = feature_matrix(query, candidates, stats, specialists, terms)
     probabilities = fuse(x, model)
     # ordered by the logit, not the rounded probability: far below 0.5 many pairs round alike
     order = sorted(range(len(candidates)), key=lambda i: (-float(x[i] @ np.asarray(model.weights)), candidates[i].id))

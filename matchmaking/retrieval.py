@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 
 from .encoders import specialists
-from .fusion import DEFAULT_MODEL, FEATURES, FusionModel, Pair, score_candidates
+from .fusion import DEFAULT_MODEL, FEATURES, FusionModel, Pair, score_candidates, score_pair_per_query
 from .index import MatchingIndex, Query, get_index
 from .text import informative_terms
 
@@ -87,18 +87,17 @@ def score_entry_for_queries(
     index = index or get_index()
     stats = index.lexical_stats(kind, {t for q in queries for t in q.tokens})
     counts = Counter(entry.tokens)
-    models, model = specialists(), model or fusion_model()
-    pairs = []
+    items = []
     for query in queries:
-        bm25, shared = bm25_scores(query_terms(query.tokens, stats), [(counts, len(entry.tokens))], stats)[0]
+        terms = query_terms(query.tokens, stats)
+        bm25, shared = bm25_scores(terms, [(counts, len(entry.tokens))], stats)[0]
         dense = {
             name: float(np.dot(np.asarray(vector, dtype=np.float64), np.asarray(entry.vectors[name], dtype=np.float64)))
             for name, vector in query.vectors.items()
             if name in entry.vectors
         }
-        candidate = Candidate(entry.id, dense, bm25, shared, entry.language, entry.owner, entry.attrs)
-        pairs.append(score_candidates(query, [candidate], stats, models, model)[0])
-    return pairs
+        items.append((query, Candidate(entry.id, dense, bm25, shared, entry.language, entry.owner, entry.attrs), terms))
+    return score_pair_per_query(items, stats, specialists(), model or fusion_model())
 
 
 def shown_terms(pair: Pair, limit: int = 8) -> list[str]:

@@ -72,8 +72,10 @@ class LexicalStats:
 
 def query_terms(tokens: Sequence[str], stats: LexicalStats, limit: int = MAX_QUERY_TERMS) -> dict[str, int]:
     """The query's terms that exist in the corpus, most informative first, with their counts."""
-    counts = Counter(t for t in tokens if stats.df.get(t))
-    ranked = sorted(counts, key=lambda t: (stats.df[t], t))
+    df = stats.df
+    counts = Counter(tokens)  # one df lookup per distinct token, not per occurrence
+    known = {t: f for t in counts if (f := df.get(t))}
+    ranked = sorted(known, key=lambda t: (known[t], t))
     return {t: counts[t] for t in ranked[:limit]}
 
 

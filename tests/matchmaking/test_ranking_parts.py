@@ -125,3 +125,29 @@ def test_english_docstring_set_is_a_valid_beir_layout(tmp_path):
     assert corpus[own]["text"] and query["text"] not in corpus[own]["text"]
     assert module[query["_id"]][own] == 2
     assert {corpus[d]["owner"] for d in module[query["_id"]]} == {corpus[own]["owner"]}
+
+
+@pytest.mark.parametrize(
+    ("need", "doc", "expected"),
+    [
+        # values of the former vectorised scorer: the scalar one must give the same fit
+        (
+            {"field": "b", "district": "y", "required_trl": 6, "budget_max": 200.5, "modes": ["m2", "m3"]},
+            {"field": "a", "district": "x", "trl": 4, "modes": []},
+            0.3083333373069763,  # other field, 2 TRL short, price unknown (counts against), other district
+        ),
+        (
+            {"field": None, "district": "y", "required_trl": 3, "budget_max": 200.5, "modes": ["m3", "m2"]},
+            {"field": "b", "district": "y", "price_min": 0, "modes": ["m2", "m1"]},
+            0.5,
+        ),
+        (
+            {"field": "b", "required_trl": 9, "budget_max": 50},
+            {"field": "b", "trl": 7, "price_min": 100},
+            0.7583333253860474,
+        ),
+        ({"field": "a", "modes": ["m1"]}, {"field": "a", "trl": 4, "modes": ["m2"]}, 0.800000011920929),
+    ],
+)
+def test_structured_fit_of_one_pair(need, doc, expected):
+    assert structured_score(need, doc) == pytest.approx(expected, abs=1e-7)
