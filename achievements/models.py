@@ -179,6 +179,7 @@ class Achievement(models.Model):
                 condition=Q(asking_price_min__isnull=True)
                 | Q(asking_price_max__isnull=True)
                 | Q(asking_price_min__lte=F("asking_price_max")),
+                violation_error_message=_("The lowest asking price is above the highest."),
             ),
         ]
         indexes = [models.Index(fields=["institution", "status"])]

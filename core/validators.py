@@ -68,8 +68,22 @@ def _bad_character(value: str, allowed: str = "") -> str | None:
     return None
 
 
+def _invisible(value: str) -> bool:
+    """Only spaces and invisible format characters (zero-width spaces, joiners, BOM): a title of
+    these passes "required" and shows as nothing."""
+    return bool(value) and all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value)
+
+
+def _require_visible(value: str) -> None:
+    if _invisible(value):
+        message = _("Type some visible text: this holds only spaces or invisible characters.")
+        raise ValidationError(message, code="blank")
+
+
 def validate_single_line(value: str) -> None:
-    """Titles and names: no control characters at all (no line breaks, tabs, NUL or bidi overrides)."""
+    """Titles and names: no control characters at all (no line breaks, tabs, NUL or bidi overrides),
+    and something visible."""
+    _require_visible(value)
     char = _bad_character(value)
     if char is not None:
         raise ValidationError(
@@ -80,7 +94,9 @@ def validate_single_line(value: str) -> None:
 
 
 def validate_multiline_text(value: str) -> None:
-    """Longer texts may hold line breaks and tabs, but no other control character."""
+    """Longer texts may hold line breaks and tabs, but no other control character, and something
+    visible."""
+    _require_visible(value)
     char = _bad_character(value, allowed="\t\n\r")
     if char is not None:
         raise ValidationError(

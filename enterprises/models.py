@@ -135,6 +135,7 @@ class TechnologyNeed(models.Model):
             models.CheckConstraint(
                 name="need_budget_range_ordered",
                 condition=Q(budget_min__isnull=True) | Q(budget_max__isnull=True) | Q(budget_min__lte=F("budget_max")),
+                violation_error_message=_("The lowest budget is above the highest."),
             ),
             models.CheckConstraint(
                 name="need_challenge_has_award_and_closing_date",

@@ -186,3 +186,25 @@ def test_the_same_rules_hold_on_create_and_for_achievements(as_user, world):
     assert list(error_of(response, 400)["fields"]) == ["asking_price_max"]
     assert Achievement.objects.get(pk=achievement.pk).asking_price_max == achievement.asking_price_max
     assert TechnologyNeed.objects.count() == 0
+
+
+def test_a_budget_range_the_wrong_way_round_is_a_readable_400(as_user, world):
+    """It used to name the database constraint ("need_budget_range_ordered")."""
+    response = as_user("ent_a").post(
+        "/api/v1/needs/", {**NEED, "budget_min": "500", "budget_max": "100"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    body = error_of(response, 400)
+    assert "range_ordered" not in str(body)
+    assert "The lowest budget is above the highest." in str(body)
+    assert not TechnologyNeed.objects.exists()
+    chinese = as_user("ent_a").post("/api/v1/needs/", {**NEED, "budget_min": "500", "budget_max": "100"}, format="json")
+    assert "最低预算高于最高预算" in str(error_of(chinese, 400))
+
+
+@pytest.mark.parametrize("blank", ["\u200b\u200b\u200b", "\u3000\u200d", "\ufeff"])
+def test_a_title_or_description_of_invisible_characters_is_refused(as_user, world, blank):
+    response = as_user("ent_a").post(
+        "/api/v1/needs/", {**NEED, "title": blank, "description": blank}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert set(error_of(response, 400)["fields"]) >= {"title", "description"}
+    assert not TechnologyNeed.objects.exists()
