@@ -13,7 +13,23 @@ def revoke_tokens_on_new_password(sender, instance, raw=False, update_fields=Non
     if raw or instance.pk is None or (update_fields is not None and "password" not in update_fields):
         return
     stored = User.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
-    if stored is not None and stored != instance.password:
-        from rest_framework.authtoken.models import Token
+    if stored is None or stored == instance.password or _is_rehash(stored, update_fields):
+        return
+    from rest_framework.authtoken.models import Token
 
-        Token.objects.filter(user_id=instance.pk).delete()
+    Token.objects.filter(user_id=instance.pk).delete()
+
+
+def _is_rehash(stored: str, update_fields) -> bool:
+    """Django re-hashes the same password at sign-in when the stored hash is outdated (another
+    hasher, fewer iterations) and saves only that field: not a new password, keep the tokens.
+    Every place that sets a new password saves the whole user."""
+    from django.contrib.auth.hashers import get_hasher, identify_hasher
+
+    if update_fields is None or set(update_fields) != {"password"}:
+        return False
+    try:
+        hasher = identify_hasher(stored)
+    except ValueError:
+        return False
+    return hasher.algorithm != get_hasher().algorithm or hasher.must_update(stored)

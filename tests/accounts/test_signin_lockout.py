@@ -337,3 +337,20 @@ def test_a_few_typos_from_a_shared_address_do_not_lock_everyone_out(api, world):
     assert token(api, "ent_a", PASSWORD).status_code == 200
     assert web_login(Client(), "ent_b", PASSWORD).status_code == 302
     assert token(api, "nobody", "wrong").status_code == 429  # that account stays locked
+
+
+def test_rehashing_the_same_password_at_sign_in_keeps_the_tokens(world, settings):
+    """After a hasher upgrade Django re-hashes the password at sign-in: that is no new password."""
+    from django.contrib.auth.hashers import make_password
+
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    user = UserFactory(username="holder")
+    User.objects.filter(pk=user.pk).update(password=make_password(PASSWORD, hasher="md5"))
+    kept = Token.objects.create(user=user)
+    assert web_login(Client(), "holder", PASSWORD).status_code == 302
+    user.refresh_from_db()
+    assert user.password.startswith("pbkdf2_sha256$")  # re-hashed
+    assert Token.objects.filter(pk=kept.pk).exists()
