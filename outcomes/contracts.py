@@ -163,6 +163,20 @@ def contract_create(
 
         if meeting.status != MeetingStatus.HELD:
             raise ValidationError({"meeting": _("A contract comes from a meeting that took place (marked as held).")})
+        # one party's rating marks a meeting held: for that party to credit the other, the other
+        # must have confirmed the meeting too (its own rating), or both were checked in at the door
+        confirmed = (meeting.holder_rating is not None and meeting.enterprise_rating is not None) or (
+            meeting.holder.checked_in and meeting.enterprise.checked_in
+        )
+        if not confirmed and not is_committee(actor):
+            raise ValidationError(
+                {
+                    "meeting": _(
+                        "Both sides must confirm the meeting (each rates it, or both were checked in) "
+                        "before one of them records a contract from it."
+                    )
+                }
+            )
         # one party's word credits the other: once per meeting; further contracts from the same
         # talks are the committee's to record (without a source, with a reason)
         if TechnologyContract.objects.filter(meeting=meeting).exists():

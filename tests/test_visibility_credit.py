@@ -196,7 +196,7 @@ def test_a_meeting_request_to_a_registration_of_a_hidden_event_answers_as_missin
 
 def test_a_meeting_party_cannot_name_other_parties_and_nothing_is_written(world, as_user):
     meeting = _meeting(_event(world), world.users["inst_a"], world.users["ent_a"])
-    Meeting.objects.filter(pk=meeting.pk).update(status="held")
+    Meeting.objects.filter(pk=meeting.pk).update(status="held", holder_rating=5, enterprise_rating=5)
     body = {
         "contract_type": "development",
         "title": "合同",
@@ -316,7 +316,12 @@ def test_a_meeting_credits_one_contract_once_it_was_held(world, as_user):
     scheduled = api.post("/api/v1/contracts/", body, format="json")
     assert scheduled.status_code == 400 and set(scheduled.json()["error"]["fields"]) == {"meeting"}
     assert fingerprint() == before
-    Meeting.objects.filter(pk=meeting.pk).update(status="held")
+    Meeting.objects.filter(pk=meeting.pk).update(status="held", holder_rating=5)  # one side's word only
+    before = fingerprint()
+    one_side = api.post("/api/v1/contracts/", body, format="json")
+    assert one_side.status_code == 400 and set(one_side.json()["error"]["fields"]) == {"meeting"}
+    assert fingerprint() == before
+    Meeting.objects.filter(pk=meeting.pk).update(enterprise_rating=4)  # the other side confirms
     assert api.post("/api/v1/contracts/", body, format="json").status_code == 201
     after_first = fingerprint()
     again = as_user("ent_a").post("/api/v1/contracts/", body, format="json")

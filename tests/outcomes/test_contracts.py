@@ -195,7 +195,15 @@ def test_contract_from_an_event_meeting_takes_the_two_registrants(api, world, as
     holder = Registration.objects.create(event=event, user=world.users["inst_a"], side="holder")
     firm = Registration.objects.create(event=event, user=world.users["ent_a"], side="enterprise")
     meeting = Meeting.objects.create(
-        event=event, holder=holder, enterprise=firm, slot=0, table=1, starts_at=start, status="held"
+        event=event,
+        holder=holder,
+        enterprise=firm,
+        slot=0,
+        table=1,
+        starts_at=start,
+        status="held",
+        holder_rating=4,
+        enterprise_rating=5,
     )
     as_user("inst_b")  # not a party, may not see the meeting: answered exactly as a missing one
     body = _contract_body(contract_type="development", meeting=meeting.pk)
