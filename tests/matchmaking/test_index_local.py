@@ -371,8 +371,11 @@ def test_several_models_and_records_lacking_one(index, rng, monkeypatch, graph):
     minilm = {i: e.vectors["minilm"] for i, e in by_id.items() if "minilm" in e.vectors}
     e5 = {i: e.vectors["e5"] for i, e in by_id.items()}
     ids = {c.id for c in found}
-    assert set(exact_top(e5, query.vectors["e5"], 5)) <= ids
-    assert set(exact_top(minilm, query.vectors["minilm"], 5)) <= ids
+    # the graph is approximate (usearch builds it in parallel, not deterministically): it may miss
+    # one of a model's exact top 5; the exact scan may not
+    needed = 4 if graph else 5
+    assert len(set(exact_top(e5, query.vectors["e5"], 5)) & ids) >= needed
+    assert len(set(exact_top(minilm, query.vectors["minilm"], 5)) & ids) >= needed
     for candidate in found:
         entry = by_id[candidate.id]
         assert set(candidate.dense) == set(entry.vectors)
@@ -381,7 +384,7 @@ def test_several_models_and_records_lacking_one(index, rng, monkeypatch, graph):
         assert (candidate.language, candidate.owner, candidate.attrs) == (entry.language, entry.owner, entry.attrs)
     # A model the query does not carry is not used; one no record has finds nothing.
     only = index.candidates(KIND, Query([], {"minilm": query.vectors["minilm"]}), dense_k=5, lexical_k=0)
-    assert {c.id for c in only} == set(exact_top(minilm, query.vectors["minilm"], 5))
+    assert len({c.id for c in only} & set(exact_top(minilm, query.vectors["minilm"], 5))) >= needed
     assert all(set(c.dense) == {"minilm"} for c in only)
     assert index.candidates(KIND, Query([], {"unknown": unit(rng, 8)}), dense_k=5, lexical_k=0) == []
     # A record re-embedded without a model loses that vector.
