@@ -117,7 +117,7 @@ def check_xlsx_archive(archive: zipfile.ZipFile, limits: ReadLimits) -> None:
             _("The Excel workbook is %(size)s unpacked; at most %(max)s are allowed.")
             % {"size": _mb(total), "max": _mb(limits.max_uncompressed_bytes)}
         )
-    kinds = part_kinds(archive, limits)
+    kinds = part_kinds(archive)
     for member in members:
         if kinds.get(member.filename) == "whole" and member.file_size > limits.max_part_bytes:
             raise SpreadsheetError(
@@ -168,7 +168,7 @@ def _declared_types(archive: zipfile.ZipFile) -> tuple[dict, dict]:
     return defaults, overrides
 
 
-def part_kinds(archive: zipfile.ZipFile, limits: ReadLimits) -> dict[str, str]:
+def part_kinds(archive: zipfile.ZipFile) -> dict[str, str]:
     """Each member as "cells" (a worksheet or the shared strings, read a row or a string at a
     time), "whole" (other XML, which openpyxl parses into a tree) or "other" (images, binaries:
     openpyxl does not parse them)."""
@@ -297,7 +297,7 @@ def _scan_xml_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Re
 
 
 def check_xlsx_parts(archive: zipfile.ZipFile, limits: ReadLimits) -> None:
-    kinds = part_kinds(archive, limits)
+    kinds = part_kinds(archive)
     for member in archive.infolist():
         if kinds[member.filename] != "other":
             _scan_xml_part(archive, member, limits, cell_part=kinds[member.filename] == "cells")

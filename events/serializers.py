@@ -18,6 +18,7 @@ from .models import (
     Room,
     Venue,
 )
+from .selectors import registrations_visible_to
 
 
 class ThemeSerializer(serializers.Serializer):
@@ -171,18 +172,12 @@ class MeetingRequestSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "event", "sender", "status", "recommended_by", "created_at"]
 
 
-def _visible_registrations(user):
-    from .selectors import registrations_visible_to
-
-    return registrations_visible_to(user)
-
-
 class NewRequestSerializer(serializers.Serializer):
     # registrations the user may not see (of events it has not joined) answer as missing
-    receiver = VisiblePrimaryKeyField(queryset=Registration.objects.all(), visible=_visible_registrations)
+    receiver = VisiblePrimaryKeyField(queryset=Registration.objects.all(), visible=registrations_visible_to)
     sender = VisiblePrimaryKeyField(
         queryset=Registration.objects.all(),
-        visible=_visible_registrations,
+        visible=registrations_visible_to,
         required=False,
         help_text="Brokers recommending a pair name both people",
     )

@@ -185,7 +185,8 @@ def score_candidates(
     x = feature_matrix(query, candidates, stats, specialists, terms)
     probabilities = fuse(x, model)
     # ordered by the logit, not the rounded probability: far below 0.5 many pairs round alike
-    order = sorted(range(len(candidates)), key=lambda i: (-float(x[i] @ np.asarray(model.weights)), candidates[i].id))
+    logits = x @ np.asarray(model.weights)
+    order = sorted(range(len(candidates)), key=lambda i: (-logits[i], candidates[i].id))
     return [Pair(candidates[i], x[i], round(float(probabilities[i]), 4), component_view(x[i])) for i in order]
 
 

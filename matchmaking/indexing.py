@@ -101,11 +101,13 @@ def unindex_unpublished(*, kind: str, ids) -> int:
     """Remove from the index those of these records that are no longer published (or are gone),
     without waiting for any model: an archived record must leave search and matching at once."""
     ids = list(ids)
-    model = {RecordKind.ACHIEVEMENT: Achievement, RecordKind.NEED: TechnologyNeed}.get(kind)
-    if model is None:
+    published = {
+        RecordKind.ACHIEVEMENT: Achievement.objects.filter(status=AchievementStatus.PUBLISHED),
+        RecordKind.NEED: TechnologyNeed.objects.filter(status=NeedStatus.PUBLISHED),
+    }.get(kind)
+    if published is None:  # experts have no status: they stay until deleted
         return 0
-    published = {AchievementStatus.PUBLISHED, NeedStatus.PUBLISHED}
-    kept = set(model.objects.filter(pk__in=ids, status__in=published).values_list("pk", flat=True))
+    kept = set(published.filter(pk__in=ids).values_list("pk", flat=True))
     gone = [pk for pk in ids if pk not in kept]
     if gone:
         get_index().delete(kind, gone)
