@@ -22,7 +22,6 @@ scored on the other half, both ways. The fitted weights are printed for DEFAULT_
 import argparse
 import itertools
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -61,22 +60,11 @@ def load(directory: Path) -> dict:
 
 
 def ndcg10(scores, d, queries=None) -> float:
-    """Mean nDCG@10 (exponential gain) over the queries with a relevant document; `queries` limits
-    it to a subset of query numbers (for held-out halves)."""
-    total, counted = 0.0, 0
-    grades, docs = d["label"], d["doc"]
-    for group in d["groups"]:
-        if queries is not None and d["query"][group[0]] not in queries:
-            continue
-        g = grades[group]
-        if not (g > 0).any():
-            continue
-        top = group[np.lexsort((docs[group], -scores[group]))][:10]
-        dcg = sum((2 ** grades[i] - 1) / math.log2(r + 2) for r, i in enumerate(top) if grades[i] > 0)
-        ideal = np.sort(g[g > 0])[::-1][:10]
-        total += dcg / sum((2**x - 1) / math.log2(r + 2) for r, x in enumerate(ideal))
-        counted += 1
-    return total / counted if counted else 0.0
+    """nDCG@10 over the whole corpus (a single signal alone; `fused` scores are -inf outside the
+    two-stage candidates already), by the evaluation's own function."""
+    from matchmaking.evaluation import dumped_pairs_ndcg10
+
+    return dumped_pairs_ndcg10(scores, d, two_stage=False, queries=queries)
 
 
 def mixed(d, mix) -> np.ndarray:

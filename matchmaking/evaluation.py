@@ -233,14 +233,18 @@ def owner_scores(hits_scores: np.ndarray, owners: list, top: int = 3) -> dict:
     return result
 
 
-def dumped_pairs_ndcg10(scores: np.ndarray, dump: dict) -> float:
+def dumped_pairs_ndcg10(scores: np.ndarray, dump: dict, *, two_stage: bool = True, queries=None) -> float:
     """Mean nDCG@10 of one score per dumped pair (`evaluate_matching --features-out`: every
-    query against the whole corpus), the ranking restricted to the two-stage candidates as in
-    production, ties broken by document id, the ideal from every graded document."""
-    scores = np.where(dump["two_stage"], scores, -np.inf)
+    query against the whole corpus), ties broken by document id, the ideal from every graded
+    document. `two_stage`: rank only the two-stage candidates, as production does (False: the
+    whole corpus, as for a single signal alone); `queries`: only these query numbers."""
+    if two_stage:
+        scores = np.where(dump["two_stage"], scores, -np.inf)
     order = np.argsort(dump["query"], kind="stable")
     total, counted = 0.0, 0
     for group in np.split(order, np.flatnonzero(np.diff(dump["query"][order])) + 1):
+        if queries is not None and dump["query"][group[0]] not in queries:
+            continue
         grades = dump["label"][group]
         if not (grades > 0).any():
             continue

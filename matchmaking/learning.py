@@ -126,7 +126,7 @@ def dev_set_refusal(current: FusionModel, proposed: FusionModel, directory: Path
         before = dumped_pairs_ndcg10(fuse(x, current), dump)
         after = dumped_pairs_ndcg10(fuse(x, proposed), dump)
         best = max(
-            dumped_pairs_ndcg10(signals[:, SIGNALS.index(name)], dump)
+            dumped_pairs_ndcg10(signals[:, SIGNALS.index(name)], dump, two_stage=False)
             for name in ("dense", "dense_en", "lexical")
             if signals[:, SIGNALS.index(name)].any()
         )
