@@ -206,6 +206,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("THROTTLE_AUTH", default="10/min"),
         "writes": env.str("THROTTLE_WRITES", default="120/min"),
+        "analysis": env.str("THROTTLE_ANALYSIS", default="30/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -303,6 +304,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "event-reminders": {"task": "events.send_due_reminders", "schedule": 15 * 60},
     "learn-fusion-weights": {"task": "matchmaking.learn_weights", "schedule": 7 * 24 * 3600},
+    "rebuild-need-analysis": {"task": "matchmaking.rebuild_need_analysis", "schedule": 24 * 3600},
     "daily-outcomes": {"task": "outcomes.daily_outcomes", "schedule": 6 * 3600},
     "relay-outbox": {"task": "core.relay_outbox", "schedule": 15},
 }

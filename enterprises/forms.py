@@ -50,6 +50,15 @@ class NeedForm(forms.Form):
         return data
 
     @classmethod
+    def initial_from_post(cls, data) -> dict:
+        """What was typed, as initial values (an analysis shows the form again unsaved)."""
+        return {
+            name: data.getlist(name) if name == "cooperation_modes" else data.get(name)
+            for name in cls.base_fields
+            if name in data
+        }
+
+    @classmethod
     def initial_for(cls, need) -> dict:
         return {
             **{name: getattr(need, name) for name in cls.base_fields if hasattr(need, name)},

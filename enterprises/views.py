@@ -79,6 +79,8 @@ def _save(request, form, need=None):
 @login_required
 def need_create(request):
     _member(request)
+    if _analysing(request):
+        return _analysis_page(request, None)
     form = NeedForm(request.POST or None, initial={"language": request.user.language or "zh-hans"})
     return listing_form_page(
         request,
@@ -92,6 +94,8 @@ def need_create(request):
 @login_required
 def need_edit(request, pk):
     need = _own(request, pk)
+    if _analysing(request):
+        return _analysis_page(request, need)
     form = NeedForm(request.POST or None, initial=NeedForm.initial_for(need))
     return listing_form_page(
         request,
@@ -101,6 +105,59 @@ def need_edit(request, pk):
         edit_url="enterprise-need-edit",
         context={"need": need},
     )
+
+
+def _analysing(request) -> bool:
+    return request.method == "POST" and request.POST.get("action") == "analyse"
+
+
+def _analysis_page(request, need):
+    """The form as typed (nothing saved, no validation errors yet) with the draft's analysis."""
+    from matchmaking.analysis.analyse import analyse, detect_language
+    from matchmaking.analysis.serializers import MAX_ANALYSED_CHARS
+
+    form = NeedForm(initial=NeedForm.initial_from_post(request.POST))
+    title = request.POST.get("title", "").strip()
+    description = request.POST.get("description", "").strip()
+    analysis, problem = None, None
+    if not description:
+        problem = _("Write the need's description to analyse it.")
+    elif len(description) > MAX_ANALYSED_CHARS:
+        problem = _("The description is too long to analyse ({max_length} characters at most).").format(
+            max_length=MAX_ANALYSED_CHARS
+        )
+    elif detect_language(f"{title}\n{description}") is None:
+        problem = _("The text has no Chinese or English words to analyse.")
+    else:
+        analysis = analyse(
+            title=title,
+            description=description,
+            user=request.user,
+            language=request.POST.get("language") or None,
+            budget_given=bool(request.POST.get("budget_min") or request.POST.get("budget_max")),
+            deadline_given=bool(request.POST.get("deadline")),
+            exclude_need=need.pk if need else None,
+        )
+        _add_choice_ids(analysis)
+    context = {"form": form, "analysis": analysis, "analysis_problem": problem}
+    if need is not None:
+        context["need"] = need
+    return render(request, "enterprise/need_form.html", context)
+
+
+def _add_choice_ids(analysis: dict) -> None:
+    """The form's choices are keyed by id: give each suggested field and mode its id, for the
+    buttons that take a suggestion into the form."""
+    from core.models import TechnicalField, TransferMode
+
+    fields = dict(TechnicalField.objects.values_list("code", "pk"))
+    modes = dict(TransferMode.objects.values_list("code", "pk"))
+    for row in analysis["field_suggestions"]:
+        row["pk"] = fields.get(row["code"])
+    chosen = analysis["suggestions"].get("cooperation_modes")
+    if chosen:
+        for row in chosen["values"]:
+            row["pk"] = modes.get(row["code"])
 
 
 @login_required

@@ -3,20 +3,27 @@
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.models import Role
 from achievements.selectors import achievements_visible_to
 from core.api.filters import CodeMultipleChoiceFilter, FilterBackend, StrictFilterSet
+from core.api.throttling import WriteRateThrottle
 from core.models import TechnicalField
 from enterprises.selectors import need_audiences_for, needs_visible_to
 
 from . import selectors, services
-from .models import Match, Stage
+from .analysis.analyse import analyse
+from .analysis.learned import current
+from .analysis.serializers import AnalyseInputSerializer, AnalysisSerializer
+from .analysis.services import need_text_hash
+from .models import Match, NeedAnalysis, Stage
 from .search import search_achievements
 from .serializers import (
     ExpertSuggestionSerializer,
@@ -180,3 +187,65 @@ def _get_or_404(queryset, pk):
     from django.shortcuts import get_object_or_404
 
     return get_object_or_404(queryset, pk=pk)
+
+
+class AnalysisThrottle(ScopedRateThrottle):
+    """An analysis costs about a second of CPU: its own per-user rate (THROTTLE_ANALYSIS)."""
+
+
+ANALYSIS_ROLES = (Role.ENTERPRISE, Role.BROKER, Role.ORGANISER, Role.ADMIN)
+
+
+class NeedAnalyseView(APIView):
+    throttle_scope = "analysis"
+    throttle_classes = [WriteRateThrottle, AnalysisThrottle]
+
+    @extend_schema(
+        summary="Analyse a draft need (需求解构): key terms, fields, TRL/modes/budget, technical points, "
+        "coverage, quality hints and a preview of its matches; nothing is stored",
+        tags=["needs"],
+        request=AnalyseInputSerializer,
+        responses=AnalysisSerializer,
+    )
+    def post(self, request):
+        if not (request.user.is_platform_admin or request.user.role in ANALYSIS_ROLES):
+            raise PermissionDenied(_("Need analysis is for enterprises, brokers and the committee."))
+        serializer = AnalyseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        need_id = data.get("need")
+        if need_id is not None and not needs_visible_to(request.user).filter(pk=need_id).exists():
+            raise ValidationError({"need": [_("No such need.")]})
+        result = analyse(
+            title=data.get("title", ""),
+            description=data["description"],
+            user=request.user,
+            language=data.get("language"),
+            budget_given=data.get("budget_min") is not None or data.get("budget_max") is not None,
+            deadline_given=data.get("deadline") is not None,
+            exclude_need=need_id,
+        )
+        return Response(AnalysisSerializer(result).data)
+
+
+class NeedAnalysisView(APIView):
+    @extend_schema(
+        summary="A need's stored analysis (需求解构), as brokers and the committee read it",
+        tags=["needs"],
+        responses=AnalysisSerializer,
+    )
+    def get(self, request, pk):
+        need = _get_or_404(needs_visible_to(request.user), pk)
+        if not (request.user.is_platform_admin or request.user.role in (Role.BROKER, Role.ORGANISER)):
+            raise NotFound()
+        stored = NeedAnalysis.objects.filter(need=need).first()
+        if stored is None or stored.text_hash != need_text_hash(need, current().version):
+            from .queue import enqueue
+            from .tasks import analyse_needs
+
+            enqueue(analyse_needs, need_ids=[need.pk])  # a stale one is shown while it is refreshed
+        if stored is None:
+            return Response(
+                {"detail": _("The analysis is being prepared."), "preparing": True}, status=status.HTTP_202_ACCEPTED
+            )
+        return Response(AnalysisSerializer(stored.result).data)

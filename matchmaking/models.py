@@ -165,3 +165,33 @@ class MatchNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.match_id}"
+
+
+class AnalysisModel(models.Model):
+    """What need analysis learned from the platform's labelled records (field profiles, the
+    key-term scorer and corpus statistics), built by a worker; web processes read the newest."""
+
+    version = models.CharField(max_length=60, unique=True)
+    data = models.JSONField()
+    records = models.PositiveIntegerField(default=0)
+    keyword_records = models.PositiveIntegerField(default=0)
+    built_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-built_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class NeedAnalysis(models.Model):
+    """A need's stored analysis (需求解构), refreshed when the need's text changes."""
+
+    need = models.OneToOneField("enterprises.TechnologyNeed", on_delete=models.CASCADE, related_name="analysis")
+    result = models.JSONField()
+    text_hash = models.CharField(max_length=64)
+    model_version = models.CharField(max_length=60, blank=True)
+    analysed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"analysis of need #{self.need_id}"

@@ -6,6 +6,7 @@ from django.db import OperationalError
 from .models import RecordKind
 from .queue import enqueue
 
+ANALYSE_ON_CHANGE_MAX = 50
 RETRY = {
     "autoretry_for": (OperationalError, ConnectionError),
     "retry_backoff": True,
@@ -39,7 +40,41 @@ def rematch_needs(*, need_ids: list[int]) -> int:
 
     ranked = services.rematch_needs(need_ids)
     services.suggest_experts(need_ids)
+    # An edit refreshes its need's analysis at once; bulk re-ranking (imports, the demo, a new
+    # model) leaves it to the daily rebuild or to the first reader (NeedAnalysisView).
+    if len(need_ids) <= ANALYSE_ON_CHANGE_MAX:
+        enqueue(analyse_needs, need_ids=need_ids)
     return ranked
+
+
+@shared_task(name="matchmaking.analyse_needs", **RETRY)
+def analyse_needs(*, need_ids: list[int]) -> int:
+    """Store each need's analysis (需求解构); unchanged ones are skipped."""
+    from enterprises.models import TechnologyNeed
+
+    from .analysis import services
+    from .encoders import get_encoders
+    from .models import AnalysisModel
+
+    if not AnalysisModel.objects.exists():
+        services.rebuild_learned()
+    encoders = get_encoders()
+    needs = TechnologyNeed.objects.filter(pk__in=need_ids)
+    return sum(1 for need in needs if services.analyse_stored_need(need=need, encoders=encoders))
+
+
+@shared_task(name="matchmaking.rebuild_need_analysis", acks_late=True)
+def rebuild_need_analysis() -> str:
+    """Daily: learn need analysis again from the platform's records, then refresh the stored analyses."""
+    from enterprises.models import NeedStatus, TechnologyNeed
+
+    from .analysis import services
+
+    stored = services.rebuild_learned()
+    ids = list(TechnologyNeed.objects.filter(status=NeedStatus.PUBLISHED).values_list("pk", flat=True))
+    for start in range(0, len(ids), 200):
+        enqueue(analyse_needs, need_ids=ids[start : start + 200])
+    return stored.version
 
 
 @shared_task(name="matchmaking.refresh_for_achievements", **RETRY)

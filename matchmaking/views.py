@@ -188,6 +188,33 @@ def need_experts(request, pk):
 
 
 @login_required
+def need_analysis_page(request, pk):
+    """A need's stored analysis (需求解构) for brokers and the committee; a missing or stale one is
+    queued and the page refreshes itself until it is there."""
+    from accounts.models import Role
+    from enterprises.selectors import needs_visible_to
+
+    from .analysis.learned import current
+    from .analysis.services import need_text_hash
+    from .models import NeedAnalysis
+    from .queue import enqueue
+    from .tasks import analyse_needs
+
+    if not (request.user.is_platform_admin or request.user.role in (Role.BROKER, Role.ORGANISER)):
+        raise PermissionDenied
+    need = get_object_or_404(needs_visible_to(request.user).select_related("enterprise", "field"), pk=pk)
+    stored = NeedAnalysis.objects.filter(need=need).first()
+    stale = stored is None or stored.text_hash != need_text_hash(need, current().version)
+    if stale:
+        enqueue(analyse_needs, need_ids=[need.pk])
+    return render(
+        request,
+        "broker/need_analysis.html",
+        {"need": need, "analysis": stored.result if stored else None, "refreshing": stale},
+    )
+
+
+@login_required
 def search_page(request):
     """Free-text search over published achievements, Chinese or English."""
     from .search import search_achievements

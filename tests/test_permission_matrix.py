@@ -158,6 +158,7 @@ WEB_PAGES = [
     "/broker/pipeline/",
     "/broker/matches/{matches}/",
     "/broker/needs/{needs}/experts/",
+    "/broker/needs/{needs}/analysis/",
     "/search/?q=固态",
     "/institution/achievements/",
     "/institution/achievements/new/",

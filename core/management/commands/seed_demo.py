@@ -69,11 +69,18 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
             self.make_outcomes()
         wait_for_inprocess_tasks()  # the matching that the outcomes' saves queued
+        self.learn_need_analysis()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data created. Sign in as admin, broker01, inst01 or ent01 with password '{DEMO_PASSWORD}'."
             )
         )
+
+    def learn_need_analysis(self):
+        """What need analysis learns from the demo's records (the daily worker job does it later)."""
+        from matchmaking.analysis.services import rebuild_learned
+
+        rebuild_learned()
 
     # -- people and organisations ----------------------------------------------------------
     def person(self) -> str:

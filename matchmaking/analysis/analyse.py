@@ -1,0 +1,234 @@
+"""The need analysis (需求解构): one function for the draft form, the API, stored analyses and
+the evaluation (which runs `terms_and_fields`, the part it measures, exactly as here)."""
+
+import re
+
+from ..text import tokenize, weighted_document
+from . import hints as quality
+from . import points as grouping
+from .learned import Learned, current
+from .terms import key_terms
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+COVERAGE_STRONG = 0.5  # calibrated fusion score: the probability that the pair is relevant
+COVERAGE_SOME = 0.2
+TERMS_SHOWN = 8
+
+
+def detect_language(text: str) -> str | None:
+    """zh-hans when the text has Chinese characters, en when only Latin letters, else None."""
+    if _HAN.search(text or ""):
+        return "zh-hans"
+    if _LATIN.search(text or ""):
+        return "en"
+    return None
+
+
+def coverage(score: float | None) -> str:
+    if score is None or score < COVERAGE_SOME:
+        return "none"
+    return "strong" if score >= COVERAGE_STRONG else "some"
+
+
+def terms_and_fields(
+    title: str, text: str, vectors: dict, learned: Learned, *, terms: int = TERMS_SHOWN, fields: int = 3
+):
+    """(key terms [{"term", "score"}], field suggestions [(code, confidence)])."""
+    found = key_terms(title, text, learned.terms, learned.stats, limit=terms)
+    suggested = learned.fields.suggest(tokenize(f"{title}\n{text}"), vectors, limit=fields)
+    return found, suggested
+
+
+def _query(title: str, text: str, vectors: dict, language: str, keywords=()):
+    from ..index import Query
+
+    return Query(weighted_document(title, list(keywords), text), vectors, language, {})
+
+
+def analyse(
+    *,
+    title: str,
+    description: str,
+    user,
+    language: str | None = None,
+    budget_given: bool = False,
+    deadline_given: bool = False,
+    exclude_need: int | None = None,
+    encoders=None,
+    learned: Learned | None = None,
+) -> dict:
+    """The full analysis of a need's text for `user` (every record shown passes the visibility
+    rules). `encoders`: None uses those this process has loaded (a web request never loads one:
+    without them, the analysis runs on words and says so)."""
+    from ..encoders import loaded_encoders
+    from ..search import warm_up_encoders
+
+    learned = learned or current()
+    language = language or detect_language(f"{title}\n{description}") or "zh-hans"
+    if encoders is None:
+        encoders = loaded_encoders()
+        if encoders is None:
+            warm_up_encoders()
+    encoders = encoders or []
+    full = f"{title}\n{description}"
+    vectors = {e.name: e.encode_queries([full])[0] for e in encoders}
+    found_terms, fields = terms_and_fields(title, description, vectors, learned)
+    keywords = [t["term"] for t in found_terms[:5]]
+    query = _query(title, description, vectors, language, keywords)
+    preview = _preview(query, user, exclude_need)
+    return {
+        "language": language,
+        "semantic": bool(vectors),
+        "model_version": learned.version,
+        "terms": found_terms,
+        "field_suggestions": _field_rows(fields),
+        "suggestions": _suggestions(query, user, exclude_need),
+        "points": _points(description, found_terms, encoders, language, user),
+        "hints": quality.need_hints(description=description, budget_given=budget_given, deadline_given=deadline_given),
+        "preview": preview,
+    }
+
+
+MIN_FIELD_CONFIDENCE = 0.05  # a second or third field below it is noise, not a suggestion
+
+
+def _field_rows(fields) -> list[dict]:
+    from core.models import TechnicalField
+
+    fields = [f for i, f in enumerate(fields) if i == 0 or f[1] >= MIN_FIELD_CONFIDENCE]
+    named = TechnicalField.objects.in_bulk([code for code, _ in fields], field_name="code")
+    return [
+        {"code": code, "name": named[code].name, "confidence": confidence}
+        for code, confidence in fields
+        if code in named
+    ]
+
+
+def _achievements(pairs, user, limit):
+    from achievements.models import AchievementStatus
+    from achievements.selectors import achievements_visible_to
+
+    from ..retrieval import shown_terms
+
+    visible = (
+        achievements_visible_to(user)
+        .filter(status=AchievementStatus.PUBLISHED)
+        .select_related("institution")
+        .in_bulk([p.candidate.id for p in pairs])
+    )
+    rows = []
+    for pair in pairs:
+        a = visible.get(pair.candidate.id)
+        if a is not None:
+            rows.append(
+                {
+                    "id": a.pk,
+                    "title": a.title,
+                    "institution": a.institution.name,
+                    "trl": a.trl,
+                    "score": pair.score,
+                    "shared_terms": shown_terms(pair, limit=5),
+                }
+            )
+        if len(rows) == limit:
+            break
+    return rows
+
+
+def _experts(pairs, limit):
+    from achievements.models import Expert
+
+    found = Expert.objects.select_related("institution").in_bulk([p.candidate.id for p in pairs])
+    rows = []
+    for pair in pairs:
+        e = found.get(pair.candidate.id)
+        if e is not None:
+            rows.append(
+                {"id": e.pk, "name": e.name, "title": e.title, "institution": e.institution.name, "score": pair.score}
+            )
+        if len(rows) == limit:
+            break
+    return rows
+
+
+def _preview(query, user, exclude_need) -> dict:
+    from ..models import RecordKind
+    from ..retrieval import rank
+
+    achievements = rank(RecordKind.ACHIEVEMENT, query, top_k=15)
+    experts = rank(RecordKind.EXPERT, query, top_k=6)
+    return {"achievements": _achievements(achievements, user, 5), "experts": _experts(experts, 3)}
+
+
+def _suggestions(query, user, exclude_need) -> dict:
+    from enterprises.models import NeedStatus
+    from enterprises.selectors import need_audiences_for, needs_visible_to
+    from outcomes.models import TechnologyContract
+
+    from ..models import RecordKind
+    from ..retrieval import rank
+    from . import suggestions
+
+    pairs = rank(
+        RecordKind.NEED,
+        query,
+        top_k=suggestions.SIMILAR_NEEDS,
+        audiences=need_audiences_for(user),
+        exclude=[exclude_need] if exclude_need else (),
+    )
+    ids = [p.candidate.id for p in pairs if p.score >= suggestions.MIN_SIMILARITY]
+    needs = (
+        needs_visible_to(user)
+        .filter(status=NeedStatus.PUBLISHED, pk__in=ids)
+        .prefetch_related("cooperation_modes")
+        .in_bulk(ids)
+    )
+    similar = [needs[i] for i in ids if i in needs]
+    amounts = [
+        float(a) for a in TechnologyContract.objects.filter(match__need__in=similar).values_list("amount", flat=True)
+    ]
+    return suggestions.suggest(similar, amounts)
+
+
+def _points(description: str, found_terms, encoders, language, user) -> list[dict]:
+    from ..models import RecordKind
+    from ..retrieval import rank
+
+    parts = grouping.sentences(description)
+    if not parts:
+        return []
+    sentence_vectors = None
+    if encoders:
+        primary = next((e for e in encoders if e.multilingual), encoders[0])  # groups by meaning in any language
+        sentence_vectors = {e.name: e.encode_queries(parts) for e in encoders}
+        groups = grouping.group(len(parts), sentence_vectors[primary.name])
+    else:
+        groups = grouping.group(len(parts), tokens=[tokenize(p, bigrams=False) for p in parts])
+    joiner = "" if language == "zh-hans" else " "
+    result = []
+    for members in groups[: grouping.MAX_POINTS]:
+        text = joiner.join(parts[i] for i in members)
+        vectors = {}
+        if sentence_vectors:
+            for name, matrix in sentence_vectors.items():
+                mean = matrix[members].mean(axis=0)
+                vectors[name] = mean / max(float((mean @ mean) ** 0.5), 1e-12)
+        query = _query("", text, vectors, language)
+        achievements = _achievements(rank(RecordKind.ACHIEVEMENT, query, top_k=10), user, 3)
+        experts = _experts(rank(RecordKind.EXPERT, query, top_k=4), 2)
+        best = achievements[0]["score"] if achievements else None
+        verdict = coverage(best)
+        lowered = text.lower()
+        result.append(
+            {
+                "text": text,
+                "terms": [t["term"] for t in found_terms if t["term"].lower() in lowered][:4],
+                "coverage": verdict,
+                "best_score": best,
+                "achievements": achievements,
+                "experts": experts,
+                "uncovered_advice": verdict == "none",
+            }
+        )
+    return result

@@ -1,0 +1,62 @@
+"""Quality hints for a need as it is written: what makes researchers and brokers take it up."""
+
+import re
+
+from django.utils.translation import gettext as _
+
+MIN_DESCRIPTION_CHARS = 60
+# A number with a unit or a comparison: a target someone can check.
+_MEASURABLE = re.compile(
+    r"\d+(\.\d+)?\s*(%|％|℃|°c|倍|小时|h\b|分钟|秒|天|年|月|次|个|台|套|吨|t\b|kg|g\b|mg|mm|cm|μm|um|nm|m\b|km|"  # noqa: E501
+    r"kw|mw|w\b|kwh|wh|v\b|kv|a\b|ma|hz|khz|mhz|ghz|mpa|gpa|pa\b|db|ppm|ppb|元|万元|亿元|yuan|rmb|cny|fps|g/|mah)",
+    re.IGNORECASE,
+)
+_COMPARISON = re.compile(
+    r"(不低于|不少于|不超过|不高于|达到|提升至|降低至|低于|高于|小于|大于|以内|以上|at least|below|above|within|up to|≤|≥|<|>)",  # noqa: E501
+    re.IGNORECASE,
+)
+_TIMELINE = re.compile(
+    r"(\d+\s*(个月|月|年|周|天|季度)|年底|年内|月底|季度|周期|工期|交付|上线|投产|deadline|month|year|week|quarter|by 20\d\d|20\d\d\s*年)",  # noqa: E501
+    re.IGNORECASE,
+)
+_BUDGET = re.compile(r"(\d+\s*(万元|万|亿元|元)|预算|经费|budget|yuan|rmb|cny)", re.IGNORECASE)
+VAGUE_WORDS = (
+    "先进", "高端", "一流", "领先", "前沿", "智能化", "相关技术", "等等",
+    "各种", "若干", "一些", "某些", "全方位", "多方面",
+    "advanced", "cutting-edge", "state-of-the-art", "world-class", "innovative", "various", "etc",
+)  # fmt: skip
+
+
+def need_hints(*, description: str, budget_given: bool, deadline_given: bool) -> list[dict]:
+    """[{"code", "message"}] for a draft need; `*_given`: the form's own fields are filled."""
+    text = description or ""
+    hints = []
+    if len(text.strip()) < MIN_DESCRIPTION_CHARS:
+        hints.append(
+            (
+                "too_short",
+                _(
+                    "The description is short: say what the problem is, what you tried and what a solution "
+                    "must achieve."
+                ),
+            )
+        )
+    if not (_MEASURABLE.search(text) or (_COMPARISON.search(text) and re.search(r"\d", text))):
+        hints.append(
+            ("no_target", _("No measurable target: give the figures a solution must reach (for example 效率 ≥ 95%)."))
+        )
+    if not budget_given and not _BUDGET.search(text):
+        hints.append(("no_budget", _("No budget: a range, even a wide one, tells teams whether to answer.")))
+    if not deadline_given and not _TIMELINE.search(text):
+        hints.append(("no_timeline", _("No timeline: say by when you need a result.")))
+    lowered = text.lower()
+    vague = [w for w in VAGUE_WORDS if w in lowered]
+    if len(vague) >= 2:
+        hints.append(
+            (
+                "vague",
+                _("Vague wording (%(words)s): describe the technical problem itself.")
+                % {"words": "、".join(vague[:4])},
+            )
+        )
+    return [{"code": code, "message": message} for code, message in hints]

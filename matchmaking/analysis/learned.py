@@ -1,0 +1,205 @@
+"""What need analysis learns from labelled records, built by a worker and read by the web.
+
+`build` takes records in a plain form (so that the platform's records and an evaluation file go
+through the same code), `build_from_platform` reads the published achievements and needs with
+their fields and stored vectors, `current` gives the newest stored version to a web process (or the
+shipped default key-term scorer, fitted on csl-dev, while the platform has too few records with
+keywords of its own)."""
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .fields import FieldModel
+from .terms import CorpusStats, TermModel, compact, corpus_stats, fit_term_model
+
+logger = logging.getLogger(__name__)
+DEFAULT_TERMS = Path(__file__).with_name("default_terms.json")
+# Below this many records with their authors' keywords the platform's own scorer would be fitted
+# on too little: the shipped one (fitted on 1,000 csl-dev abstracts) is used instead.
+MIN_KEYWORD_RECORDS = 300
+CHECK_EVERY_SECONDS = 60
+
+
+@dataclass
+class LabelledRecord:
+    title: str
+    text: str
+    label: str | None
+    keywords: list[str] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class Learned:
+    version: str
+    fields: FieldModel
+    terms: TermModel
+    stats: CorpusStats
+    records: int = 0
+    keyword_records: int = 0
+
+    def to_dict(self) -> dict:
+        return {"fields": self.fields.to_dict(), "terms": self.terms.to_dict(), "stats": self.stats.to_dict()}
+
+    @classmethod
+    def from_dict(cls, version: str, data: dict, records: int = 0, keyword_records: int = 0) -> "Learned":
+        return cls(
+            version,
+            FieldModel.from_dict(data["fields"]),
+            TermModel.from_dict(data["terms"]),
+            CorpusStats.from_dict(data["stats"]),
+            records,
+            keyword_records,
+        )
+
+
+@lru_cache(maxsize=1)
+def default_terms() -> tuple[TermModel, CorpusStats]:
+    data = json.loads(DEFAULT_TERMS.read_text(encoding="utf-8"))
+    return TermModel.from_dict(data["terms"]), CorpusStats.from_dict(data["stats"])
+
+
+def build(
+    records: list[LabelledRecord],
+    *,
+    codes: list[str],
+    name_vectors: dict[str, np.ndarray],
+    min_keyword_records: int = MIN_KEYWORD_RECORDS,
+) -> Learned:
+    fields = FieldModel.fit(codes, name_vectors, [(r.label, r.tokens, r.vectors) for r in records if r.label])
+    with_keywords = [r for r in records if r.keywords]
+    if len(with_keywords) >= min_keyword_records:
+        pairs = [(r.title, r.text) for r in with_keywords]
+        stats, found = corpus_stats(pairs)
+        terms = fit_term_model(pairs, [r.keywords for r in with_keywords], stats, found)
+        stats = compact(stats)
+    else:
+        terms, stats = default_terms()
+    digest = hashlib.sha256(json.dumps([len(records), len(with_keywords), codes], ensure_ascii=False).encode())
+    version = f"analysis-{time.strftime('%Y%m%d%H%M%S')}-{digest.hexdigest()[:8]}"
+    return Learned(version, fields, terms, stats, len(records), len(with_keywords))
+
+
+def field_model_names() -> list[str]:
+    """The models fields are suggested with: the multilingual ones (an English-only model reads
+    Chinese as unknown tokens), or all when none is."""
+    from ..encoders import is_multilingual, model_names
+
+    names = model_names()
+    return [n for n in names if is_multilingual(n)] or names
+
+
+def platform_records() -> tuple[list[LabelledRecord], list[str]]:
+    """The published achievements and needs with their fields, tokens and stored vectors; and the
+    platform's field codes."""
+    from achievements.models import Achievement, AchievementStatus
+    from core.models import TechnicalField
+    from enterprises.models import NeedStatus, TechnologyNeed
+
+    from ..models import Embedding, RecordKind
+    from ..text import weighted_document
+
+    codes = list(TechnicalField.objects.order_by("code").values_list("code", flat=True))
+    records: list[LabelledRecord] = []
+    for kind, queryset, text_of in (
+        (
+            RecordKind.ACHIEVEMENT,
+            Achievement.objects.filter(status=AchievementStatus.PUBLISHED).select_related("field"),
+            lambda a: a.abstract,
+        ),
+        (
+            RecordKind.NEED,
+            TechnologyNeed.objects.filter(status=NeedStatus.PUBLISHED).select_related("field"),
+            lambda n: n.description,
+        ),
+    ):
+        rows = list(queryset)
+        vectors: dict[int, dict[str, np.ndarray]] = {r.pk: {} for r in rows}
+        stored = Embedding.objects.filter(
+            kind=kind, object_id__in=list(vectors), model_name__in=field_model_names()
+        ).values_list("object_id", "model_name", "vector")
+        for object_id, model, blob in stored.iterator(chunk_size=2000):
+            vectors[object_id][model] = np.frombuffer(bytes(blob), dtype=np.float32).astype(np.float64)
+        for r in rows:
+            text = text_of(r)
+            records.append(
+                LabelledRecord(
+                    r.title,
+                    text,
+                    r.field.code if r.field_id else None,
+                    [k for k in (r.keywords or []) if isinstance(k, str)],
+                    weighted_document(r.title, r.keywords or [], text),
+                    vectors[r.pk],
+                )
+            )
+    return records, codes
+
+
+def field_name_vectors(codes: list[str], names: list[str], encoders) -> dict[str, np.ndarray]:
+    return {e.name: e.encode_passages(names).astype(np.float64) for e in encoders} if names else {}
+
+
+def build_from_platform():
+    """Build and store a new version from the platform's records (a worker's job)."""
+    from core.models import TechnicalField
+
+    from ..encoders import get_encoders
+    from ..models import AnalysisModel
+
+    records, codes = platform_records()
+    fields = {f.code: f for f in TechnicalField.objects.all()}
+    names = [f"{fields[c].name_zh} {fields[c].name_en}".strip() for c in codes]
+    encoders = [e for e in get_encoders() if e.name in field_model_names()]
+    learned = build(records, codes=codes, name_vectors=field_name_vectors(codes, names, encoders))
+    stored = AnalysisModel.objects.create(
+        version=learned.version,
+        data=learned.to_dict(),
+        records=learned.records,
+        keyword_records=learned.keyword_records,
+    )
+    AnalysisModel.objects.exclude(pk=stored.pk).filter(built_at__lt=stored.built_at).delete()
+    return stored
+
+
+_cache_lock = threading.Lock()
+_cache: dict = {"checked": 0.0, "version": None, "learned": None}
+
+
+def current() -> Learned:
+    """The newest stored version (checked at most once a minute per process), else the default:
+    no field profiles, the shipped key-term scorer."""
+    from ..models import AnalysisModel
+
+    now = time.monotonic()
+    with _cache_lock:
+        if _cache["learned"] is not None and now - _cache["checked"] < CHECK_EVERY_SECONDS:
+            return _cache["learned"]
+        newest = AnalysisModel.objects.only("version").first()
+        if newest is None:
+            learned = _empty()
+        elif newest.version == _cache["version"] and _cache["learned"] is not None:
+            learned = _cache["learned"]
+        else:
+            row = AnalysisModel.objects.get(pk=newest.pk)
+            learned = Learned.from_dict(row.version, row.data, row.records, row.keyword_records)
+        _cache.update(checked=now, version=learned.version, learned=learned)
+        return learned
+
+
+def forget_cached() -> None:
+    with _cache_lock:
+        _cache.update(checked=0.0, version=None, learned=None)
+
+
+def _empty() -> Learned:
+    terms, stats = default_terms()
+    return Learned("default", FieldModel([], [], {}, {}, [], {}), terms, stats)

@@ -1,0 +1,61 @@
+"""Writes of need analysis: the learned version (a worker's job) and each need's stored analysis."""
+
+import hashlib
+import logging
+
+from django.db import transaction
+
+from ..models import NeedAnalysis
+from .analyse import analyse
+from .learned import build_from_platform, current, forget_cached
+from .serializers import MAX_ANALYSED_CHARS
+
+logger = logging.getLogger(__name__)
+
+
+def need_text_hash(need, version: str) -> str:
+    text = "\n".join([need.title, need.description, need.language, version])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def analyse_stored_need(*, need, encoders=None) -> NeedAnalysis | None:
+    """Store the need's analysis as brokers and the committee read it (they see every published
+    need, so the previews are theirs). Skipped while the text and the learned version are
+    unchanged; idempotent."""
+    from accounts.models import Role, User
+
+    learned = current()
+    digest = need_text_hash(need, learned.version)
+    existing = NeedAnalysis.objects.filter(need=need).first()
+    if existing is not None and existing.text_hash == digest:
+        return existing
+    reader = User(role=Role.BROKER)  # an unsaved broker: the visibility rules of the committee's readers
+    result = analyse(
+        title=need.title,
+        description=need.description[:MAX_ANALYSED_CHARS],
+        user=reader,
+        language=need.language,
+        budget_given=need.budget_min is not None or need.budget_max is not None,
+        deadline_given=need.deadline is not None,
+        exclude_need=need.pk,
+        encoders=encoders,
+        learned=learned,
+    )
+    with transaction.atomic():
+        stored, _ = NeedAnalysis.objects.update_or_create(
+            need=need, defaults={"result": result, "text_hash": digest, "model_version": learned.version}
+        )
+    return stored
+
+
+def rebuild_learned():
+    """A new learned version from the platform's records; this process reads it at once."""
+    stored = build_from_platform()
+    forget_cached()
+    logger.info(
+        "need analysis: built %s from %s records (%s with keywords)",
+        stored.version,
+        stored.records,
+        stored.keyword_records,
+    )
+    return stored

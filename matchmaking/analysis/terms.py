@@ -1,0 +1,398 @@
+"""Key technical terms of a text: candidate phrases, their features, a learned scorer.
+
+Candidates are runs of one to five words (jieba with parts of speech; English words joined by
+spaces) between punctuation and function words, so that compounds the segmenter splits
+(模态|分析, power|semiconductor|device) come back whole. Each candidate is described by where and how
+often it occurs, how specific it is in the platform's corpus (its document frequency and its words'),
+how cohesive it is (the phrase's frequency against its rarest word's) and its word classes; a
+logistic model over those features, learned from records whose authors gave keywords
+(`fit_term_model`), ranks them. Measured on csl-dev in `bench/results/analysis-csl-dev.json`."""
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from ..text import EN_STOPWORDS, GENERIC_TERMS, ZH_STOPWORDS, _jieba
+
+_PUNCTUATION = re.compile(r"[，。；：、,.;:!?！？()（）\[\]【】{}<>《》\"“”'‘’/\\|\n\r\t…—–~·•]+")
+_LATIN = re.compile(r"[A-Za-z]")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+# Word classes (jieba tags) that end a phrase: particles, prepositions, conjunctions, adverbs,
+# pronouns, interjections, onomatopoeia.
+_BREAKING_TAGS = frozenset({"u", "uj", "ul", "uz", "ug", "uv", "ud", "p", "c", "d", "r", "y", "e", "o", "zg"})
+# A phrase does not start with a number, a measure word or a direction word.
+_NO_START_TAGS = frozenset({"m", "q", "f", "mq"})
+FUNCTION_WORDS = frozenset(
+    """的 了 和 与 及 或 在 对 等 中 为 是 将 把 被 以 其 并 由 从 于 而 也 都 该 此 这 那 之 则 即 如 各 进行 通过 采用
+    利用 基于 用于 以及 可以 能够 具有 我们 本文 表明 提出 文章 针对 根据 对于 其中 同时 得到 分别 发现 探讨 并且 从而
+    因此 然后 为了 作为 给出 一种 一个 有 希望 需要 要求 如何 怎样 是否 能否 需 要 想 拟 计划 寻求 寻找 征集""".split()
+)
+EN_FUNCTION_WORDS = EN_STOPWORDS | frozenset(
+    """we our us you your they their need needs want wants look looks looking seek seeking require requires required
+    should would could may might must will shall has have had do does did not no nor but if so also more most
+    less least very about across after before between both each either every few how into its many much other
+    own same some there what when where whether while who whom why within without able per than""".split()
+)
+# Generic on their own, though fine inside a longer phrase (模态分析 yes, 分析 no).
+GENERIC_ALONE = (
+    ZH_STOPWORDS
+    | GENERIC_TERMS
+    | frozenset(
+        """研究 分析 方法 应用 系统 基础 问题 条件 过程 方式 手段 内容 特点 水平 程度 意义 效果 能力 因素 模式 作用 技术
+        设计 实验 试验 结果 数据 理论 影响 发展 建设 管理 工作 情况 措施 对策 机制 策略 途径 现状 原因 目的 思路
+        合作 企业 需求 产品 成本 时间 周期 指标 目标 方案 项目 团队 公司 单位 行业 领域 国内 国外""".split()
+    )
+)
+MAX_WORDS = 5
+MAX_TRAINING_ROWS = 200_000
+MAX_CHARS = 24
+MAX_LATIN_CHARS = 60
+
+
+@dataclass
+class Phrase:
+    text: str
+    words: tuple[str, ...]
+    first_tag: str
+    last_tag: str
+    first_offset: int
+    count: int = 0
+    in_title: bool = False
+    whole_runs: int = 0  # times it is a whole run between breaks (a phrase of its own)
+    run_starts: int = 0
+    run_ends: int = 0
+    last_offset: int = 0
+    clauses: set = field(default_factory=set)
+
+
+@dataclass
+class CorpusStats:
+    """Document frequencies over the platform's records: of candidate phrases and of words."""
+
+    documents: int = 0
+    phrase_df: dict[str, int] = field(default_factory=dict)
+    word_df: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"documents": self.documents, "phrase_df": self.phrase_df, "word_df": self.word_df}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CorpusStats":
+        return cls(int(data.get("documents", 0)), dict(data.get("phrase_df", {})), dict(data.get("word_df", {})))
+
+
+def _tagged(text: str) -> list[tuple[str, str]]:
+    from jieba import posseg
+
+    _jieba()
+    return [(pair.word, pair.flag) for pair in posseg.lcut(text)]
+
+
+def _joined(words: list[str]) -> str:
+    """Chinese words run together; a Latin word is spaced from a neighbouring Latin word."""
+    out = ""
+    for word in words:
+        if out and _LATIN.match(word[0]) and _LATIN.match(out[-1]):
+            out += " "
+        out += word
+    return out
+
+
+def _clauses(title: str, text: str) -> list[tuple[str, bool, int]]:
+    """(clause, is in the title, offset) for the title and the text."""
+    result = []
+    offset = 0
+    for part, in_title in ((title, True), (text, False)):
+        for clause in _PUNCTUATION.split(part or ""):
+            if clause.strip():
+                result.append((clause, in_title, offset))
+            offset += len(clause) + 1
+    return result
+
+
+def _is_breaking(word: str, tag: str) -> bool:
+    lowered = word.lower()
+    if _LATIN.match(word):
+        return lowered in EN_FUNCTION_WORDS
+    return word in FUNCTION_WORDS or tag in _BREAKING_TAGS
+
+
+def candidates(title: str, text: str) -> dict[str, Phrase]:
+    """Every candidate phrase of a record, keyed by its text (first spelling seen)."""
+    found: dict[str, Phrase] = {}
+    keys: dict[str, str] = {}  # lower-cased -> the spelling kept
+    for clause, in_title, offset in _clauses(title, text):
+        runs: list[list[tuple[str, str, int]]] = [[]]
+        position = offset
+        for word, tag in _tagged(clause):
+            start = position
+            position += len(word)
+            if not word.strip():
+                continue  # a space between English words joins them
+            if _is_breaking(word, tag) or (tag == "x" and not _LATIN.search(word) and not _HAN.search(word)):
+                runs.append([])
+                continue
+            runs[-1].append((word, tag, start))
+        for run in runs:
+            for i in range(len(run)):
+                if run[i][1] in _NO_START_TAGS:
+                    continue
+                for j in range(i + 1, min(len(run), i + MAX_WORDS) + 1):
+                    words = [w for w, _, _ in run[i:j]]
+                    phrase = _joined(words)
+                    if not 2 <= len(phrase) <= (MAX_LATIN_CHARS if _LATIN.match(phrase) else MAX_CHARS):
+                        continue
+                    if j - i == 1 and (phrase.lower() in GENERIC_ALONE or phrase.lower() in EN_FUNCTION_WORDS):
+                        continue
+                    if not _HAN.search(phrase) and not _LATIN.search(phrase):
+                        continue
+                    key = phrase.lower()
+                    spelling = keys.setdefault(key, phrase)
+                    entry = found.get(spelling)
+                    if entry is None:
+                        entry = found[spelling] = Phrase(
+                            spelling, tuple(w.lower() for w in words), run[i][1], run[j - 1][1], run[i][2]
+                        )
+                    entry.count += 1
+                    entry.in_title = entry.in_title or in_title
+                    entry.run_starts += i == 0
+                    entry.run_ends += j == len(run)
+                    entry.whole_runs += i == 0 and j == len(run)
+                    entry.last_offset = run[j - 1][2]
+                    entry.clauses.add(offset)
+    return found
+
+
+def words_of(title: str, text: str) -> set[str]:
+    """The distinct words of a record, for word document frequencies."""
+    return {w.lower() for w, _ in _tagged(f"{title}\n{text}") if w.strip()}
+
+
+TAGS = ("n", "nz", "vn", "v", "a", "eng", "nr", "ns", "nt", "l", "j", "x", "an", "i", "nrt", "ng", "b", "z", "s")
+
+
+@lru_cache(maxsize=1)
+def _general_idf() -> tuple[dict[str, float], float]:
+    """jieba's own word IDF table (from a large general corpus): how generic a word is anywhere."""
+    import jieba.analyse
+
+    _jieba()
+    table = jieba.analyse.default_tfidf
+    return table.idf_freq, table.median_idf
+
+
+def features(phrase: Phrase, found: dict[str, Phrase], full_text: str, title: str, stats: CorpusStats) -> list[float]:
+    idf_table, median_idf = _general_idf()
+    frequencies = _jieba().dt.FREQ
+    documents = max(stats.documents, 1)
+    df = stats.phrase_df.get(phrase.text.lower(), 0)
+    idf = math.log((documents + 1) / (df + 0.5))
+    lowered = full_text.lower()
+    text = phrase.text.lower()
+    longer = [other for key, other in found.items() if key != phrase.text and text in key.lower()]
+    rarest_word_df = min(stats.word_df.get(w, 0) for w in phrase.words) + 1
+    general = [idf_table.get(w, median_idf) for w in phrase.words]
+    # a Chinese word is about two characters: an English phrase is measured in those units
+    length = len(phrase.text) if _HAN.search(phrase.text) else 2 * len(phrase.words)
+    rank_by_count = sum(1 for other in found.values() if other.count > phrase.count) / max(len(found), 1)
+    values = [
+        math.log1p(phrase.count),
+        float(phrase.in_title),
+        phrase.first_offset / max(len(full_text), 1),
+        float(length),
+        float(len(phrase.words)),
+        idf,
+        idf * math.log1p(phrase.count),
+        math.log1p(len(longer)),
+        float(any(other.count >= phrase.count for other in longer)),
+        float(bool(_LATIN.search(phrase.text))),
+        float(df == 0),
+        math.log(df + 1) - math.log(rarest_word_df),
+        math.log(rarest_word_df),
+        float(phrase.first_offset < 40),
+        math.log1p(lowered.count(text)),
+        float(text in title.lower()),
+        min(general),
+        max(general),
+        sum(general) / len(general),
+        math.log1p(frequencies.get(phrase.text, 0) or 0),
+        float(phrase.text in frequencies),
+        math.log1p(phrase.whole_runs),
+        phrase.run_starts / phrase.count,
+        phrase.run_ends / phrase.count,
+        float(phrase.first_tag == "t" or phrase.last_tag == "t"),
+        rank_by_count,
+        phrase.last_offset / max(len(full_text), 1),
+        (phrase.last_offset - phrase.first_offset) / max(len(full_text), 1),
+        math.log1p(len(phrase.clauses)),
+    ]
+    values += [float(phrase.last_tag == t) for t in TAGS]
+    values += [float(phrase.first_tag == t) for t in TAGS]
+    values += [float(length == k) for k in range(2, 9)]
+    return values
+
+
+FEATURE_COUNT = 29 + 2 * len(TAGS) + 7
+
+
+@dataclass
+class TermModel:
+    """Gradient-boosted trees over `features` (scikit-learn's, fitted by `fit_term_model`), kept
+    as plain arrays so that the analysis model stores them as JSON and scores without sklearn."""
+
+    trees: list[dict]  # each: feature, threshold, left, right, value (per node; leaves have feature -1)
+    learning_rate: float
+    baseline: float
+    trained_on: int = 0  # records with keywords it was fitted on
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        if not len(rows):
+            return np.zeros(0)
+        raw = np.full(len(rows), self.baseline)
+        every = np.arange(len(rows))
+        for tree in self.trees:
+            node = np.zeros(len(rows), dtype=np.int64)
+            feature, threshold = tree["feature"], tree["threshold"]
+            while True:
+                inner = feature[node] >= 0
+                if not inner.any():
+                    break
+                go_left = rows[every, np.where(inner, feature[node], 0)] <= threshold[node]
+                node = np.where(inner, np.where(go_left, tree["left"][node], tree["right"][node]), node)
+            raw += self.learning_rate * tree["value"][node]
+        return 1.0 / (1.0 + np.exp(-raw))
+
+    def to_dict(self) -> dict:
+        return {
+            "learning_rate": self.learning_rate,
+            "baseline": self.baseline,
+            "trained_on": self.trained_on,
+            "features": FEATURE_COUNT,
+            "trees": [
+                {
+                    "feature": t["feature"].tolist(),
+                    "threshold": [round(float(x), 6) for x in t["threshold"]],
+                    "left": t["left"].tolist(),
+                    "right": t["right"].tolist(),
+                    "value": [round(float(x), 6) for x in t["value"]],
+                }
+                for t in self.trees
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TermModel":
+        if data.get("features") != FEATURE_COUNT:
+            raise ValueError(f"a term model over {data.get('features')} features, not {FEATURE_COUNT}")
+        trees = [
+            {
+                "feature": np.asarray(t["feature"], dtype=np.int64),
+                "threshold": np.asarray(t["threshold"], dtype=np.float64),
+                "left": np.asarray(t["left"], dtype=np.int64),
+                "right": np.asarray(t["right"], dtype=np.int64),
+                "value": np.asarray(t["value"], dtype=np.float64),
+            }
+            for t in data["trees"]
+        ]
+        return cls(trees, float(data["learning_rate"]), float(data["baseline"]), int(data.get("trained_on", 0)))
+
+
+def corpus_stats(records) -> tuple[CorpusStats, list[dict[str, Phrase]]]:
+    """Document frequencies over records ((title, text) pairs), and each record's candidates."""
+    phrase_df: Counter = Counter()
+    word_df: Counter = Counter()
+    found_per_record = []
+    for title, text in records:
+        found = candidates(title, text)
+        found_per_record.append(found)
+        phrase_df.update({key.lower() for key in found})
+        word_df.update(words_of(title, text))
+    return CorpusStats(len(found_per_record), dict(phrase_df), dict(word_df)), found_per_record
+
+
+def compact(stats: CorpusStats) -> CorpusStats:
+    """Only what a frequency of one cannot say by default: phrases and words seen twice or more
+    (a phrase the stats lack counts as new, one occurrence changes little)."""
+    return CorpusStats(
+        stats.documents,
+        {k: v for k, v in stats.phrase_df.items() if v >= 2},
+        {k: v for k, v in stats.word_df.items() if v >= 2},
+    )
+
+
+def fit_term_model(records, keywords, stats: CorpusStats, found_per_record) -> TermModel:
+    """Learn the scorer from records with their authors' keywords. A record is counted in the
+    corpus statistics it is described by, so its own occurrence is taken out (leave one out):
+    a draft being analysed is not in the corpus either."""
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    rows, labels = [], []
+    for (title, text), gold, found in zip(records, keywords, found_per_record, strict=True):
+        gold = {k.strip().lower() for k in gold if k.strip()}
+        if not gold:
+            continue
+        own = _without_record(stats, found, words_of(title, text))
+        full_text = f"{title}\n{text}"
+        for phrase in found.values():
+            rows.append(features(phrase, found, full_text, title, own))
+            labels.append(phrase.text.lower() in gold)
+        _restore(stats, found, words_of(title, text))
+    if not rows or len(set(labels)) < 2:
+        raise ValueError("too few records with keywords found in their own text to learn key terms from")
+    matrix = np.asarray(rows, dtype=np.float64)
+    target = np.asarray(labels)
+    if len(matrix) > MAX_TRAINING_ROWS:  # a large platform: a fixed sample is plenty
+        keep = np.random.default_rng(0).choice(len(matrix), MAX_TRAINING_ROWS, replace=False)
+        matrix, target = matrix[keep], target[keep]
+    fitted = GradientBoostingClassifier(
+        n_estimators=300, max_depth=4, learning_rate=0.05, subsample=0.5, random_state=0
+    ).fit(matrix, target)
+    trees = []
+    for (estimator,) in fitted.estimators_:
+        tree = estimator.tree_
+        trees.append(
+            {
+                "feature": np.where(tree.children_left >= 0, tree.feature, -1).astype(np.int64),
+                "threshold": tree.threshold.astype(np.float64),
+                "left": tree.children_left.astype(np.int64),
+                "right": tree.children_right.astype(np.int64),
+                "value": tree.value[:, 0, 0].astype(np.float64),
+            }
+        )
+    prior = float(target.mean())
+    baseline = math.log(prior / (1 - prior))
+    return TermModel(trees, float(fitted.learning_rate), baseline, sum(1 for gold in keywords if gold))
+
+
+def _without_record(stats: CorpusStats, found, words) -> CorpusStats:
+    for key in {k.lower() for k in found}:
+        stats.phrase_df[key] = stats.phrase_df.get(key, 1) - 1
+    for word in words:
+        stats.word_df[word] = stats.word_df.get(word, 1) - 1
+    stats.documents -= 1
+    return stats
+
+
+def _restore(stats: CorpusStats, found, words) -> None:
+    for key in {k.lower() for k in found}:
+        stats.phrase_df[key] = stats.phrase_df.get(key, 0) + 1
+    for word in words:
+        stats.word_df[word] = stats.word_df.get(word, 0) + 1
+    stats.documents += 1
+
+
+def key_terms(title: str, text: str, model: TermModel, stats: CorpusStats, *, limit: int = 10) -> list[dict]:
+    """The text's key terms, best first: [{"term", "score"}] with the model's probability."""
+    found = candidates(title, text)
+    if not found:
+        return []
+    phrases = list(found.values())
+    full_text = f"{title}\n{text}"
+    rows = np.asarray([features(p, found, full_text, title, stats) for p in phrases], dtype=np.float64)
+    scores = model.score(rows)
+    order = sorted(range(len(phrases)), key=lambda i: (-scores[i], phrases[i].first_offset))
+    return [{"term": phrases[i].text, "score": round(float(scores[i]), 4)} for i in order[:limit]]

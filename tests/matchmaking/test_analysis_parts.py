@@ -1,0 +1,126 @@
+"""The parts of need analysis: key-term candidates and scorer, field suggestions, points, hints."""
+
+import json
+
+import numpy as np
+import pytest
+
+from matchmaking.analysis import hints, points
+from matchmaking.analysis.fields import FieldModel
+from matchmaking.analysis.learned import default_terms
+from matchmaking.analysis.terms import FEATURE_COUNT, TermModel, candidates, corpus_stats, fit_term_model, key_terms
+
+ZH_RECORDS = [
+    (
+        "一种复合固态电解质的制备方法",
+        "本发明提出复合固态电解质，提高固态电池的安全性和离子电导率。固态电解质膜厚度小于20微米。",
+        ["固态电解质", "固态电池"],
+    ),
+    ("水稻抗稻瘟病分子育种", "利用分子标记辅助选择，培育抗稻瘟病水稻新品种，产量提高10%。", ["分子育种", "稻瘟病"]),
+    (
+        "工业视觉缺陷检测系统",
+        "基于深度学习的缺陷检测算法，实现产线实时缺陷检测，检出率达到99%。",
+        ["缺陷检测", "深度学习"],
+    ),
+    ("锂电池正极材料回收", "湿法冶金回收废旧锂电池正极材料中的镍钴锰，回收率大于95%。", ["正极材料", "湿法冶金"]),
+] * 5  # a corpus large enough to fit on, small enough for a unit test
+
+
+def test_candidates_join_words_the_segmenter_split_and_skip_generic_words_alone():
+    found = candidates("水电站厂房模态分析", "对水电站厂房进行模态分析，得到厂房结构的自振频率。")
+    assert "模态分析" in found and "水电站厂房" in found
+    assert "分析" not in found and "进行" not in found  # generic alone, and a function word
+    assert all(len(text) >= 2 for text in found)
+    english = candidates("Power semiconductor devices", "We need power semiconductor devices for electric vehicles.")
+    assert "power semiconductor devices" in {k.lower() for k in english}
+    assert not {"we", "need", "for"} & {k.lower() for k in english}
+    mixed = candidates("", "基于IGBT的功率模块封装")
+    assert "IGBT" in mixed and "功率模块封装" in mixed
+
+
+def test_the_stored_term_model_scores_as_the_fitted_trees():
+    records = [(t, x) for t, x, _ in ZH_RECORDS]
+    stats, found = corpus_stats(records)
+    model = fit_term_model(records, [k for _, _, k in ZH_RECORDS], stats, found)
+    again = TermModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    rows = np.random.default_rng(0).normal(size=(50, FEATURE_COUNT))
+    assert np.allclose(model.score(rows), again.score(rows), atol=1e-5)
+    terms = [t["term"] for t in key_terms(*records[0], again, stats, limit=5)]
+    assert "固态电解质" in terms[:3]
+
+
+def test_a_term_model_over_other_features_is_refused():
+    data = default_terms()[0].to_dict()
+    data["features"] = FEATURE_COUNT - 1
+    with pytest.raises(ValueError, match="features"):
+        TermModel.from_dict(data)
+
+
+def test_the_shipped_scorer_finds_technical_terms_in_chinese_english_and_mixed_text():
+    model, stats = default_terms()
+
+    def top(title, text, n=5):
+        return [t["term"] for t in key_terms(title, text, model, stats)][:n]
+
+    zh = top("储能电池热失控预警", "需要一种储能电池热失控预警技术，在热失控发生前30分钟发出预警，误报率低于1%。")
+    assert "热失控" in zh and "储能电池" in zh
+    assert not [t for t in zh if len(t) < 2 or t in {"需要", "技术", "发生"}]
+    en = top("Wastewater treatment", "We need membrane bioreactor technology for textile wastewater treatment.")
+    assert en[0] == "Wastewater treatment"
+    assert not {t.lower() for t in en} & {"we", "need", "for", "technology"}
+    mixed = top("基于IGBT的功率模块封装", "需要SiC MOSFET功率模块的银烧结封装工艺，结温达到175℃。")
+    assert "功率模块" in mixed and "IGBT" in mixed
+
+
+def unit(v):
+    v = np.asarray(v, dtype=np.float64)
+    return v / np.linalg.norm(v)
+
+
+def test_fields_are_suggested_from_labelled_records_with_confidences_summing_to_one():
+    records = [
+        ("energy", ["电池", "电解质"], {"m": unit([1, 0.1, 0])}),
+        ("energy", ["电池", "储能"], {"m": unit([0.9, 0.2, 0])}),
+        ("agri", ["水稻", "育种"], {"m": unit([0, 1, 0.1])}),
+    ]
+    names = {"m": np.array([unit([1, 0, 0]), unit([0, 1, 0]), unit([0, 0, 1])])}
+    model = FieldModel.fit(["energy", "agri", "ai"], names, records)
+    model = FieldModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    suggested = model.suggest(["电池"], {"m": unit([1, 0, 0])}, limit=3)
+    assert suggested[0][0] == "energy" and suggested[0][1] > 0.5
+    assert [code for code, _ in suggested] == ["energy", "agri", "ai"]  # "ai" by its name only
+    # words only (a cold process): fields with labelled records, by their lexical profiles
+    lexical = model.suggest(["水稻"], {}, limit=3)
+    assert lexical[0][0] == "agri" and "ai" not in {code for code, _ in lexical}
+    assert FieldModel([], [], {}, {}, [], {}).suggest(["x"], {}) == []
+
+
+def test_sentences_are_split_and_grouped_by_meaning():
+    text = "我们需要提高电池能量密度。电池的能量密度要达到300Wh/kg。另外，产线需要视觉检测。检测速度每分钟60件。"
+    parts = points.sentences(text)
+    assert len(parts) == 4
+    vectors = np.array([[1, 0.05], [0.98, 0.1], [0.05, 1], [0.1, 0.97]])
+    assert points.group(4, vectors) == [[0, 1], [2, 3]]
+    assert points.group(1, None, [["a"]]) == [[0]]
+    assert points.group(0) == []
+    lexical = points.group(3, tokens=[["电池", "密度"], ["电池", "密度", "能量"], ["视觉"]])
+    assert lexical == [[0, 1], [2]]
+
+
+def test_hints_name_what_a_need_lacks():
+    codes = {
+        h["code"]
+        for h in hints.need_hints(description="需要先进的高端技术。", budget_given=False, deadline_given=False)
+    }
+    assert codes == {"too_short", "no_target", "no_budget", "no_timeline", "vague"}
+    good = (
+        "需要一种储能电池热失控预警技术，在热失控发生前30分钟发出预警，误报率低于1%，"
+        "预算50万元，要求6个月内完成样机验证并在产线上试用。"
+    )
+    assert hints.need_hints(description=good, budget_given=False, deadline_given=False) == []
+    english = hints.need_hints(
+        description="Reduce the energy use of our kilns by 15% within 12 months." * 2,
+        budget_given=True,
+        deadline_given=False,
+    )
+    assert [h["code"] for h in english] == []
