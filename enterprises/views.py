@@ -115,6 +115,7 @@ def _analysis_page(request, need):
     """The form as typed (nothing saved, no validation errors yet) with the draft's analysis."""
     from matchmaking.analysis.analyse import analyse, detect_language
     from matchmaking.analysis.serializers import MAX_ANALYSED_CHARS
+    from matchmaking.analysis.services import may_analyse_now
 
     form = NeedForm(initial=NeedForm.initial_from_post(request.POST))
     title = request.POST.get("title", "").strip()
@@ -128,6 +129,8 @@ def _analysis_page(request, need):
         )
     elif detect_language(f"{title}\n{description}") is None:
         problem = _("The text has no Chinese or English words to analyse.")
+    elif not may_analyse_now(request.user):
+        problem = _("Too many analyses in a short time: wait a minute and try again.")
     else:
         analysis = analyse(
             title=title,

@@ -5,16 +5,14 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.models import Role
 from achievements.selectors import achievements_visible_to
 from core.api.filters import CodeMultipleChoiceFilter, FilterBackend, StrictFilterSet
-from core.api.throttling import WriteRateThrottle
 from core.models import TechnicalField
 from enterprises.selectors import need_audiences_for, needs_visible_to
 
@@ -22,7 +20,7 @@ from . import selectors, services
 from .analysis.analyse import analyse
 from .analysis.learned import current
 from .analysis.serializers import AnalyseInputSerializer, AnalysisSerializer
-from .analysis.services import need_text_hash
+from .analysis.services import may_analyse_now, need_text_hash
 from .models import Match, NeedAnalysis, Stage
 from .search import search_achievements
 from .serializers import (
@@ -189,17 +187,10 @@ def _get_or_404(queryset, pk):
     return get_object_or_404(queryset, pk=pk)
 
 
-class AnalysisThrottle(ScopedRateThrottle):
-    """An analysis costs about a second of CPU: its own per-user rate (THROTTLE_ANALYSIS)."""
-
-
 ANALYSIS_ROLES = (Role.ENTERPRISE, Role.BROKER, Role.ORGANISER, Role.ADMIN)
 
 
 class NeedAnalyseView(APIView):
-    throttle_scope = "analysis"
-    throttle_classes = [WriteRateThrottle, AnalysisThrottle]
-
     @extend_schema(
         summary="Analyse a draft need (需求解构): key terms, fields, TRL/modes/budget, technical points, "
         "coverage, quality hints and a preview of its matches; nothing is stored",
@@ -212,6 +203,8 @@ class NeedAnalyseView(APIView):
             raise PermissionDenied(_("Need analysis is for enterprises, brokers and the committee."))
         serializer = AnalyseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if not may_analyse_now(request.user):
+            raise Throttled(detail=_("Too many analyses in a short time: wait a minute and try again."))
         data = serializer.validated_data
         need_id = data.get("need")
         if need_id is not None and not needs_visible_to(request.user).filter(pk=need_id).exists():

@@ -13,6 +13,19 @@ from .serializers import MAX_ANALYSED_CHARS
 logger = logging.getLogger(__name__)
 
 
+def may_analyse_now(user) -> bool:
+    """One analysis more for this user within THROTTLE_ANALYSIS (default 30 a minute), counted
+    together for the API and the web form: each costs about a second of CPU."""
+    from django.conf import settings
+
+    from core.ratelimit import hit
+
+    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["analysis"]
+    count, _, period = rate.partition("/")
+    window = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[:1]]
+    return hit("need-analysis", str(user.pk), limit=int(count), window=window)
+
+
 def need_text_hash(need, version: str) -> str:
     text = "\n".join([need.title, need.description, need.language, version])
     return hashlib.sha256(text.encode()).hexdigest()

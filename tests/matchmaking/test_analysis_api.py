@@ -212,3 +212,20 @@ def test_brokers_and_the_committee_read_a_need_analysis_page(client, world, plat
     client.force_login(world.users["organiser"])
     hidden = reverse("broker-need-analysis", kwargs={"pk": platform["hidden"].pk})
     assert client.get(hidden).status_code == 404  # the committee does not see brokers-only needs
+
+
+def test_analyses_are_limited_per_user_across_the_api_and_the_form(as_user, client, world, platform, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "analysis": "2/min"},
+    }
+    api = as_user("ent_a")
+    assert [api.post(URL, DRAFT, format="json").status_code for _ in range(2)] == [200, 200]
+    refused = api.post(URL, DRAFT, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "throttled"
+    client.force_login(world.users["ent_a"])
+    page = client.post(
+        reverse("enterprise-need-create"), {**DRAFT, "action": "analyse"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Too many analyses in a short time" in page and 'id="analysis"' not in page
+    assert as_user("ent_b").post(URL, DRAFT, format="json").status_code == 200  # counted per user

@@ -70,3 +70,15 @@ def test_an_enterprise_analyses_its_draft_and_takes_suggestions(live_server, pag
     page.wait_for_selector("text=已保存")
     need = TechnologyNeed.objects.get(title="储能电池热失控预警")
     assert need.field.code == "new-energy" and "液冷" in need.keywords and len(need.keywords) >= 3
+
+
+def test_the_analysis_follows_the_writing_without_a_click(live_server, page, world, platform):
+    sign_in(page, live_server, "ent_a")
+    page.goto(f"{live_server.url}/enterprise/needs/new/")
+    page.fill("#id_title", "储能电池热失控预警")
+    page.locator("#id_description").press_sequentially(DESCRIPTION[:40], delay=5)
+    page.wait_for_selector("#analysis", timeout=15_000)
+    assert "储能电池热失控早期预警系统" in page.inner_text("#analysis")
+    page.click("#analysis button[data-take=keywords]")
+    assert "热失控" in page.input_value("#id_keywords")
+    assert TechnologyNeed.objects.filter(title="储能电池热失控预警").count() == 0  # nothing saved
