@@ -76,7 +76,7 @@ def analyse(
     found_terms, fields = terms_and_fields(title, description, vectors, learned)
     keywords = [t["term"] for t in found_terms[:5]]
     query = _query(title, description, vectors, language, keywords)
-    preview = _preview(query, user, exclude_need)
+    preview = _preview(query, user)
     return {
         "language": language,
         "semantic": bool(vectors),
@@ -152,7 +152,7 @@ def _experts(pairs, limit):
     return rows
 
 
-def _preview(query, user, exclude_need) -> dict:
+def _preview(query, user) -> dict:
     from ..models import RecordKind
     from ..retrieval import rank
 

@@ -220,5 +220,13 @@ class Command(BaseCommand):
             f"{'key terms F1@5':<28}{figures['keyphrase_f1_at_5']:>10.4f}{figures['baseline_keyphrase_f1_at_5']:>10.4f}"
         )
         self.stdout.write(f"{n} records analysed; key-term scorer: {figures['term_model']}")
+        if learned.keyword_records < MIN_KEYWORD_RECORDS:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"The labelled records carry fewer than {MIN_KEYWORD_RECORDS} keyword lists, so the shipped scorer "
+                    "ranked the terms; it was fitted on all of csl-dev, so on csl-dev records its figure is not "
+                    "held out. Give the corpus lines their keywords (bench/analysis_cv.py does)."
+                )
+            )
         if options["json"]:
             Path(options["json"]).write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
