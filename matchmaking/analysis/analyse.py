@@ -198,13 +198,11 @@ def _points(description: str, found_terms, encoders, language, user) -> list[dic
     parts = grouping.sentences(description)
     if not parts:
         return []
-    sentence_vectors = None
-    if encoders:
-        primary = next((e for e in encoders if e.multilingual), encoders[0])  # groups by meaning in any language
-        sentence_vectors = {e.name: e.encode_queries(parts) for e in encoders}
-        groups = grouping.group(len(parts), sentence_vectors[primary.name])
-    else:
-        groups = grouping.group(len(parts), tokens=[tokenize(p, bigrams=False) for p in parts])
+    # English-only models score English pairs only: Chinese sentences are not encoded with them
+    used = [e for e in encoders if e.multilingual or language == "en"]
+    sentence_vectors = {e.name: e.encode_queries(parts) for e in used}
+    primary = next((e for e in used if e.multilingual), used[0] if used else None)
+    groups = grouping.group(parts, sentence_vectors[primary.name] if primary else None)
     joiner = "" if language == "zh-hans" else " "
     result = []
     for members in groups[: grouping.MAX_POINTS]:

@@ -1,21 +1,27 @@
-"""A need's technical points: its sentences grouped by meaning into distinct sub-problems.
+"""A need's technical points: its sentences grouped into distinct sub-problems.
 
-Sentences are split at Chinese and English sentence ends; very short ones join their neighbour.
-With sentence vectors, sentences are grouped by average-linkage clustering on cosine distance,
-cut where groups are less alike than POINT_DISTANCE; without vectors (a cold process), by shared
-words. Points keep the order in which the text first raises them."""
+Needs state their sub-problems one after another, usually announced (另外, 此外, 其次, 最后, 一是,
+(2), Also, Finally ...). A point starts at such a marker, or where the meaning shifts: the cosine
+between neighbouring sentences falls well below the text's usual one (more than one standard
+deviation under the mean of the neighbouring pairs, TextTiling's depth rule; whole-sentence e5
+vectors of one need sit at 0.85-0.95 whatever the topic, so a fixed cut does not separate them).
+Sentences shorter than MIN_SENTENCE_CHARS join their neighbour; more than MAX_POINTS points are
+merged where neighbours are most alike."""
 
 import re
 
 import numpy as np
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；;!?])|(?<=\.)\s+|\n+")
+_MARKER = re.compile(
+    r"^\s*(另外|此外|其次|再次|再者|最后|同时|还有|此外|与此同时|第[一二三四五六七八九十]|[一二三四五六七八九十]是|"
+    r"[（(]\s*\d+\s*[)）]|\d+\s*[、.．)）]|[①②③④⑤⑥⑦⑧⑨⑩]|"
+    r"also\b|additionally\b|in addition\b|moreover\b|furthermore\b|second(ly)?\b|third(ly)?\b|finally\b|lastly\b)",
+    re.IGNORECASE,
+)
 MIN_SENTENCE_CHARS = 8
 MAX_POINTS = 6
-# e5 cosines between sentences of one text sit around 0.80-0.90; sentences about different
-# sub-problems of a need fall below about 0.84.
-POINT_DISTANCE = 0.16
-LEXICAL_DISTANCE = 0.9
+SHIFT_DEVIATIONS = 1.0
 
 
 def sentences(text: str) -> list[str]:
@@ -36,31 +42,31 @@ def _is_han(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or ch in "。！？；，"
 
 
-def group(count: int, vectors: np.ndarray | None = None, tokens: list[list[str]] | None = None) -> list[list[int]]:
-    """Groups of sentence positions, each in text order, groups ordered by first sentence."""
+def group(parts: list[str], vectors: np.ndarray | None = None) -> list[list[int]]:
+    """Runs of sentence positions, one per point, in text order."""
+    count = len(parts)
     if count <= 1:
         return [list(range(count))] if count else []
-    from scipy.cluster.hierarchy import fcluster, linkage
-
-    if vectors is not None and len(vectors) == count:
+    starts = {0} | {i for i in range(1, count) if _MARKER.match(parts[i])}
+    if vectors is not None and len(vectors) == count and count >= 3:
         unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        distances = np.clip(1.0 - unit @ unit.T, 0.0, 2.0)
-        threshold = POINT_DISTANCE
+        neighbours = np.einsum("ij,ij->i", unit[:-1], unit[1:])
+        cut = neighbours.mean() - SHIFT_DEVIATIONS * neighbours.std()
+        starts |= {i + 1 for i, value in enumerate(neighbours) if value < cut}
+    bounds = sorted(starts) + [count]
+    runs = [list(range(a, b)) for a, b in zip(bounds, bounds[1:])]
+    while len(runs) > MAX_POINTS:
+        runs = _merge_closest(runs, vectors)
+    return runs
+
+
+def _merge_closest(runs: list[list[int]], vectors) -> list[list[int]]:
+    """Join the two neighbouring runs that are most alike (by mean vector, else the shortest pair)."""
+    if vectors is not None:
+        means = [vectors[r].mean(axis=0) for r in runs]
+        means = [m / max(float(np.linalg.norm(m)), 1e-12) for m in means]
+        alike = [float(means[i] @ means[i + 1]) for i in range(len(runs) - 1)]
     else:
-        sets = [set(t) for t in (tokens or [[] for _ in range(count)])]
-        distances = np.array(
-            [
-                [1.0 - len(a & b) / max(len(a | b), 1) if i != j else 0.0 for j, b in enumerate(sets)]
-                for i, a in enumerate(sets)
-            ]
-        )
-        threshold = LEXICAL_DISTANCE
-    condensed = distances[np.triu_indices(count, k=1)]
-    tree = linkage(condensed, method="average")
-    labels = fcluster(tree, t=threshold, criterion="distance")
-    if labels.max() > MAX_POINTS:
-        labels = fcluster(tree, t=MAX_POINTS, criterion="maxclust")
-    groups: dict[int, list[int]] = {}
-    for position, label in enumerate(labels):
-        groups.setdefault(int(label), []).append(position)
-    return sorted(groups.values(), key=lambda members: members[0])
+        alike = [-(len(runs[i]) + len(runs[i + 1])) for i in range(len(runs) - 1)]
+    i = int(np.argmax(alike))
+    return runs[:i] + [runs[i] + runs[i + 1]] + runs[i + 2 :]

@@ -95,16 +95,26 @@ def test_fields_are_suggested_from_labelled_records_with_confidences_summing_to_
     assert FieldModel([], [], {}, {}, [], {}).suggest(["x"], {}) == []
 
 
-def test_sentences_are_split_and_grouped_by_meaning():
+def test_sentences_are_split_and_grouped_into_points():
     text = "我们需要提高电池能量密度。电池的能量密度要达到300Wh/kg。另外，产线需要视觉检测。检测速度每分钟60件。"
     parts = points.sentences(text)
     assert len(parts) == 4
-    vectors = np.array([[1, 0.05], [0.98, 0.1], [0.05, 1], [0.1, 0.97]])
-    assert points.group(4, vectors) == [[0, 1], [2, 3]]
-    assert points.group(1, None, [["a"]]) == [[0]]
-    assert points.group(0) == []
-    lexical = points.group(3, tokens=[["电池", "密度"], ["电池", "密度", "能量"], ["视觉"]])
-    assert lexical == [[0, 1], [2]]
+    # a marker (另外) starts a point, without vectors too
+    assert points.group(parts) == [[0, 1], [2, 3]]
+    # a shift in meaning starts one: neighbours far less alike than this text's usual pair
+    plain = ["电池的容量要提高。", "电池的寿命要延长。", "视觉检测要更快。", "视觉检测要更准。", "视觉系统要便宜。"]
+    vectors = np.array([[1, 0.1], [0.99, 0.12], [0.1, 1], [0.12, 0.99], [0.11, 1.0]])
+    assert points.group(plain, vectors) == [[0, 1], [2, 3, 4]]
+    assert points.group(plain[:1]) == [[0]] and points.group([]) == []
+    english = points.sentences("We need a better kiln. It wastes heat. Also, the glaze cracks. Finally, dust is high.")
+    assert points.group(english) == [[0, 1], [2], [3]]
+
+
+def test_more_points_than_shown_are_merged_where_neighbours_are_alike():
+    parts = [f"另外，第{i}个问题需要解决。" for i in range(9)]
+    runs = points.group(parts)
+    assert len(runs) == points.MAX_POINTS
+    assert sorted(i for run in runs for i in run) == list(range(9))
 
 
 def test_hints_name_what_a_need_lacks():
