@@ -54,7 +54,7 @@ def group(parts: list[str], vectors: np.ndarray | None = None) -> list[list[int]
         cut = neighbours.mean() - SHIFT_DEVIATIONS * neighbours.std()
         starts |= {i + 1 for i, value in enumerate(neighbours) if value < cut}
     bounds = sorted(starts) + [count]
-    runs = [list(range(a, b)) for a, b in zip(bounds, bounds[1:])]
+    runs = [list(range(a, b)) for a, b in zip(bounds, bounds[1:], strict=False)]
     while len(runs) > MAX_POINTS:
         runs = _merge_closest(runs, vectors)
     return runs
