@@ -7,7 +7,8 @@ from core.models import District, TechnicalField, TransferMode
 
 from .models import Confidentiality
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# The browser's date input reads ISO dates only: a localised value (2027/12/10) would show blank and be lost on save.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class NeedForm(forms.Form):

@@ -17,7 +17,7 @@ from core.models import TechnicalField
 from enterprises.selectors import need_audiences_for, needs_visible_to
 
 from . import selectors, services
-from .analysis.analyse import analyse
+from .analysis.analyse import analyse, localise
 from .analysis.learned import current
 from .analysis.serializers import AnalyseInputSerializer, AnalysisSerializer
 from .analysis.services import may_analyse_now, need_text_hash
@@ -241,4 +241,4 @@ class NeedAnalysisView(APIView):
             return Response(
                 {"detail": _("The analysis is being prepared."), "preparing": True}, status=status.HTTP_202_ACCEPTED
             )
-        return Response(AnalysisSerializer(stored.result).data)
+        return Response(AnalysisSerializer(localise(stored.result)).data)

@@ -194,6 +194,7 @@ def need_analysis_page(request, pk):
     from accounts.models import Role
     from enterprises.selectors import needs_visible_to
 
+    from .analysis.analyse import localise
     from .analysis.learned import current
     from .analysis.services import need_text_hash
     from .models import NeedAnalysis
@@ -210,7 +211,7 @@ def need_analysis_page(request, pk):
     return render(
         request,
         "broker/need_analysis.html",
-        {"need": need, "analysis": stored.result if stored else None, "refreshing": stale},
+        {"need": need, "analysis": localise(stored.result) if stored else None, "refreshing": stale},
     )
 
 

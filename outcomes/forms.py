@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import ContractType
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# The browser's date input reads ISO dates only: a localised value (2027/12/10) would show blank and be lost on save.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ContractForm(forms.Form):

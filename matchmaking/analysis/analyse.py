@@ -14,6 +14,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 COVERAGE_STRONG = 0.5  # calibrated fusion score: the probability that the pair is relevant
 COVERAGE_SOME = 0.2
 TERMS_SHOWN = 8
+MIN_PREVIEW_SCORE = 0.01
 
 
 def detect_language(text: str) -> str | None:
@@ -93,6 +94,27 @@ def analyse(
 MIN_FIELD_CONFIDENCE = 0.05  # a second or third field below it is noise, not a suggestion
 
 
+def localise(result: dict) -> dict:
+    """A stored analysis in the reader's language: names of fields and modes and the hints'
+    messages are looked up again (a worker stored them in its own)."""
+    from core.models import TechnicalField, TransferMode
+
+    result = dict(result)
+    fields = TechnicalField.objects.in_bulk([f["code"] for f in result.get("field_suggestions", [])], field_name="code")
+    result["field_suggestions"] = [
+        {**f, "name": fields[f["code"]].name} for f in result.get("field_suggestions", []) if f["code"] in fields
+    ]
+    modes = (result.get("suggestions") or {}).get("cooperation_modes")
+    if modes:
+        named = TransferMode.objects.in_bulk([m["code"] for m in modes["values"]], field_name="code")
+        values = [{**m, "name": named[m["code"]].name} for m in modes["values"] if m["code"] in named]
+        result["suggestions"] = {**result["suggestions"], "cooperation_modes": {**modes, "values": values}}
+    result["hints"] = [
+        {**h, "message": quality.message(h["code"], h.get("words", ()))} for h in result.get("hints", [])
+    ]
+    return result
+
+
 def _field_rows(fields) -> list[dict]:
     from core.models import TechnicalField
 
@@ -156,8 +178,9 @@ def _preview(query, user) -> dict:
     from ..models import RecordKind
     from ..retrieval import rank
 
-    achievements = rank(RecordKind.ACHIEVEMENT, query, top_k=15)
-    experts = rank(RecordKind.EXPERT, query, top_k=6)
+    # what matching would show: pairs with some relevance (a calibrated score of 0.00 is noise)
+    achievements = [p for p in rank(RecordKind.ACHIEVEMENT, query, top_k=15) if p.score >= MIN_PREVIEW_SCORE]
+    experts = [p for p in rank(RecordKind.EXPERT, query, top_k=6) if p.score >= MIN_PREVIEW_SCORE]
     return {"achievements": _achievements(achievements, user, 5), "experts": _experts(experts, 3)}
 
 
@@ -204,9 +227,13 @@ def _points(description: str, found_terms, encoders, language, user) -> list[dic
     primary = next((e for e in used if e.multilingual), used[0] if used else None)
     groups = grouping.group(parts, sentence_vectors[primary.name] if primary else None)
     joiner = "" if language == "zh-hans" else " "
+    shown_terms = [t["term"].lower() for t in found_terms]
     result = []
     for members in groups[: grouping.MAX_POINTS]:
         text = joiner.join(parts[i] for i in members)
+        lowered = text.lower()
+        if quality.is_logistics(text) and not any(term in lowered for term in shown_terms):
+            continue  # budget and timing, no technical term: not a sub-problem
         vectors = {}
         if sentence_vectors:
             for name, matrix in sentence_vectors.items():
@@ -217,7 +244,6 @@ def _points(description: str, found_terms, encoders, language, user) -> list[dic
         experts = _experts(rank(RecordKind.EXPERT, query, top_k=4), 2)
         best = achievements[0]["score"] if achievements else None
         verdict = coverage(best)
-        lowered = text.lower()
         result.append(
             {
                 "text": text,

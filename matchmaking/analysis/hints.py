@@ -27,36 +27,43 @@ VAGUE_WORDS = (
 )  # fmt: skip
 
 
+def _messages() -> dict:
+    return {
+        "too_short": _(
+            "The description is short: say what the problem is, what you tried and what a solution must achieve."
+        ),
+        "no_target": _("No measurable target: give the figures a solution must reach (for example 效率 ≥ 95%)."),
+        "no_budget": _("No budget: a range, even a wide one, tells teams whether to answer."),
+        "no_timeline": _("No timeline: say by when you need a result."),
+        "vague": _("Vague wording (%(words)s): describe the technical problem itself."),
+    }
+
+
+def message(code: str, words=()) -> str:
+    """A hint's message in the reader's language (stored analyses keep codes and words)."""
+    text = _messages().get(code, code)
+    return text % {"words": "、".join(words)} if code == "vague" else text
+
+
+def is_logistics(text: str) -> bool:
+    """A sentence about budget or timing only (预算100万元，9个月内完成): not a technical point."""
+    return bool(_BUDGET.search(text) or _TIMELINE.search(text))
+
+
 def need_hints(*, description: str, budget_given: bool, deadline_given: bool) -> list[dict]:
-    """[{"code", "message"}] for a draft need; `*_given`: the form's own fields are filled."""
+    """[{"code", "message", "words"}] for a draft need; `*_given`: the form's own fields are filled."""
     text = description or ""
-    hints = []
+    found: list[tuple[str, list[str]]] = []
     if len(text.strip()) < MIN_DESCRIPTION_CHARS:
-        hints.append(
-            (
-                "too_short",
-                _(
-                    "The description is short: say what the problem is, what you tried and what a solution "
-                    "must achieve."
-                ),
-            )
-        )
+        found.append(("too_short", []))
     if not (_MEASURABLE.search(text) or (_COMPARISON.search(text) and re.search(r"\d", text))):
-        hints.append(
-            ("no_target", _("No measurable target: give the figures a solution must reach (for example 效率 ≥ 95%)."))
-        )
+        found.append(("no_target", []))
     if not budget_given and not _BUDGET.search(text):
-        hints.append(("no_budget", _("No budget: a range, even a wide one, tells teams whether to answer.")))
+        found.append(("no_budget", []))
     if not deadline_given and not _TIMELINE.search(text):
-        hints.append(("no_timeline", _("No timeline: say by when you need a result.")))
+        found.append(("no_timeline", []))
     lowered = text.lower()
     vague = [w for w in VAGUE_WORDS if w in lowered]
     if len(vague) >= 2:
-        hints.append(
-            (
-                "vague",
-                _("Vague wording (%(words)s): describe the technical problem itself.")
-                % {"words": "、".join(vague[:4])},
-            )
-        )
-    return [{"code": code, "message": message} for code, message in hints]
+        found.append(("vague", vague[:4]))
+    return [{"code": code, "message": message(code, words), "words": words} for code, words in found]

@@ -24,18 +24,28 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 # Word classes (jieba tags) that end a phrase: particles, prepositions, conjunctions, adverbs,
 # pronouns, interjections, onomatopoeia.
 _BREAKING_TAGS = frozenset({"u", "uj", "ul", "uz", "ug", "uv", "ud", "p", "c", "d", "r", "y", "e", "o", "zg"})
-# A phrase does not start with a number, a measure word or a direction word.
+# A phrase does not start with a number, a measure word or a direction word, nor end with a number
+# or a measure word (转化率到95 is a target, not a term).
 _NO_START_TAGS = frozenset({"m", "q", "f", "mq"})
+_NO_END_TAGS = frozenset({"m", "q", "mq"})
 FUNCTION_WORDS = frozenset(
     """的 了 和 与 及 或 在 对 等 中 为 是 将 把 被 以 其 并 由 从 于 而 也 都 该 此 这 那 之 则 即 如 各 进行 通过 采用
     利用 基于 用于 以及 可以 能够 具有 我们 本文 表明 提出 文章 针对 根据 对于 其中 同时 得到 分别 发现 探讨 并且 从而
-    因此 然后 为了 作为 给出 一种 一个 有 希望 需要 要求 如何 怎样 是否 能否 需 要 想 拟 计划 寻求 寻找 征集""".split()
+    因此 然后 为了 作为 给出 一种 一个 有 希望 需要 要求 如何 怎样 是否 能否 需 要 想 拟 计划 寻求 寻找 征集
+    小于 大于 低于 高于 不低于 不高于 不超过 不少于 不大于 不小于 达到 超过 以内 以上 以下 左右 约 到 至 每 并能 能 可 且
+    及其 使 让 用 由于 已 已经 正在 目前 现有""".split()
 )
 EN_FUNCTION_WORDS = EN_STOPWORDS | frozenset(
     """we our us you your they their need needs want wants look looks looking seek seeking require requires required
     should would could may might must will shall has have had do does did not no nor but if so also more most
     less least very about across after before between both each either every few how into its many much other
-    own same some there what when where whether while who whom why within without able per than""".split()
+    own same some there what when where whether while who whom why within without able per than separately
+    currently existing today""".split()
+)
+EN_GENERIC_ALONE = frozenset(
+    """week weeks month months day days year years hour hours minute minutes run runs part parts unit units
+    solution solutions problem problems technology technologies system systems method methods product products
+    company project team cost costs time performance quality need requirement requirements target targets""".split()
 )
 # Generic on their own, though fine inside a longer phrase (模态分析 yes, 分析 no).
 GENERIC_ALONE = (
@@ -47,6 +57,7 @@ GENERIC_ALONE = (
         合作 企业 需求 产品 成本 时间 周期 指标 目标 方案 项目 团队 公司 单位 行业 领域 国内 国外""".split()
     )
 )
+_NOT_ALONE = GENERIC_ALONE | EN_FUNCTION_WORDS | EN_GENERIC_ALONE
 MAX_WORDS = 5
 MAX_TRAINING_ROWS = 200_000
 MAX_CHARS = 24
@@ -86,10 +97,26 @@ class CorpusStats:
 
 
 def _tagged(text: str) -> list[tuple[str, str]]:
+    """jieba's words and tags, with hyphenated Latin words (NB-IoT, Li-ion) kept whole."""
     from jieba import posseg
 
     _jieba()
-    return [(pair.word, pair.flag) for pair in posseg.lcut(text)]
+    pairs = [(pair.word, pair.flag) for pair in posseg.lcut(text)]
+    merged: list[tuple[str, str]] = []
+    for word, flag in pairs:
+        if (
+            merged
+            and len(merged) >= 2
+            and merged[-1][0] == "-"
+            and _LATIN.match(merged[-2][0][-1:] or " ")
+            and _LATIN.match(word)
+        ):
+            hyphen = merged.pop()
+            previous = merged.pop()
+            merged.append((previous[0] + hyphen[0] + word, "eng"))
+        else:
+            merged.append((word, flag))
+    return merged
 
 
 def _joined(words: list[str]) -> str:
@@ -142,11 +169,13 @@ def candidates(title: str, text: str) -> dict[str, Phrase]:
                 if run[i][1] in _NO_START_TAGS:
                     continue
                 for j in range(i + 1, min(len(run), i + MAX_WORDS) + 1):
+                    if run[j - 1][1] in _NO_END_TAGS:
+                        continue
                     words = [w for w, _, _ in run[i:j]]
                     phrase = _joined(words)
                     if not 2 <= len(phrase) <= (MAX_LATIN_CHARS if _LATIN.match(phrase) else MAX_CHARS):
                         continue
-                    if j - i == 1 and (phrase.lower() in GENERIC_ALONE or phrase.lower() in EN_FUNCTION_WORDS):
+                    if j - i == 1 and phrase.lower() in _NOT_ALONE:
                         continue
                     if not _HAN.search(phrase) and not _LATIN.search(phrase):
                         continue

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from enterprises.models import TechnologyNeed
+from matchmaking.analysis import analyse as analyse_module
 from matchmaking.analysis import suggestions
 from matchmaking.analysis.learned import forget_cached
 from matchmaking.analysis.services import analyse_stored_need, rebuild_learned
@@ -20,6 +21,12 @@ DRAFT = {
     "description": "我们需要一种储能电池热失控预警技术，在热失控发生前30分钟发出预警，误报率低于1%。"
     "另外，电池包的液冷散热需要改进，温差控制在5℃以内。",
 }
+
+
+@pytest.fixture(autouse=True)
+def _hashing_scores_count(monkeypatch):
+    """The tests' hashing encoder gives related records calibrated scores near zero: show them."""
+    monkeypatch.setattr(analyse_module, "MIN_PREVIEW_SCORE", 0.0)
 
 
 @pytest.fixture
@@ -229,3 +236,22 @@ def test_analyses_are_limited_per_user_across_the_api_and_the_form(as_user, clie
     ).content.decode()
     assert "Too many analyses in a short time" in page and 'id="analysis"' not in page
     assert as_user("ent_b").post(URL, DRAFT, format="json").status_code == 200  # counted per user
+
+
+def test_the_preview_leaves_out_pairs_without_relevance(as_user, platform, monkeypatch):
+    monkeypatch.setattr(analyse_module, "MIN_PREVIEW_SCORE", 1.01)
+    body = as_user("ent_a").post(URL, DRAFT, format="json").json()
+    assert body["preview"] == {"achievements": [], "experts": []}
+
+
+def test_a_stored_analysis_reads_in_the_readers_language(as_user, platform):
+    need = platform["public"]
+    analyse_stored_need(need=need)  # stored in the worker's language (Chinese here)
+    url = reverse("need-analysis", kwargs={"pk": need.pk})
+    english = as_user("broker").get(url, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["field_suggestions"][0]["name"] == "New energy"
+    assert all(
+        not any("\u4e00" <= ch <= "\u9fff" for ch in h["message"]) or "效率" in h["message"] for h in english["hints"]
+    )
+    chinese = as_user("broker").get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert chinese["field_suggestions"][0]["name"] == "新能源"
