@@ -32,8 +32,8 @@ FUNCTION_WORDS = frozenset(
     """的 了 和 与 及 或 在 对 等 中 为 是 将 把 被 以 其 并 由 从 于 而 也 都 该 此 这 那 之 则 即 如 各 进行 通过 采用
     利用 基于 用于 以及 可以 能够 具有 我们 本文 表明 提出 文章 针对 根据 对于 其中 同时 得到 分别 发现 探讨 并且 从而
     因此 然后 为了 作为 给出 一种 一个 有 希望 需要 要求 如何 怎样 是否 能否 需 要 想 拟 计划 寻求 寻找 征集
-    小于 大于 低于 高于 不低于 不高于 不超过 不少于 不大于 不小于 达到 超过 以内 以上 以下 左右 约 到 至 每 并能 能 可 且
-    及其 使 让 用 由于 已 已经 正在 目前 现有""".split()
+    小于 大于 低于 高于 不低于 不高于 不超过 不少于 不大于 不小于 达到 超过 以内 以上 以下 左右 约 到 至 每
+    并能 能 可 且 及其 使 让 用 由于 已 已经 正在 目前 现有""".split()
 )
 EN_FUNCTION_WORDS = EN_STOPWORDS | frozenset(
     """we our us you your they their need needs want wants look looks looking seek seeking require requires required
