@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from matchmaking.analysis.learned import DEFAULT_TERMS  # noqa: E402
+from matchmaking.analysis.learned import DEFAULT_TERMS, record_digest  # noqa: E402
 from matchmaking.analysis.terms import compact, corpus_stats, fit_term_model  # noqa: E402
 
 
@@ -27,7 +27,13 @@ def main() -> None:
     records = [(r.get("title", ""), r.get("text", "")) for r in rows]
     stats, found = corpus_stats(records)
     model = fit_term_model(records, [r.get("keywords", []) for r in rows], stats, found)
-    data = {"source": "csl-dev labelled.jsonl", "terms": model.to_dict(), "stats": compact(stats).to_dict()}
+    data = {
+        "source": "csl-dev labelled.jsonl",
+        "terms": model.to_dict(),
+        "stats": compact(stats).to_dict(),
+        # so that evaluate_analysis can refuse to score this scorer on the records it was fitted on
+        "fitted_on": sorted(record_digest(title, text) for title, text in records),
+    }
     DEFAULT_TERMS.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     print(f"fitted on {model.trained_on} records; wrote {DEFAULT_TERMS} ({DEFAULT_TERMS.stat().st_size // 1024} KB)")
 

@@ -112,33 +112,33 @@ def _analysing(request) -> bool:
 
 
 def _analysis_page(request, need):
-    """The form as typed (nothing saved, no validation errors yet) with the draft's analysis."""
-    from matchmaking.analysis.analyse import analyse, detect_language
-    from matchmaking.analysis.serializers import MAX_ANALYSED_CHARS
+    """The form as typed (nothing saved, no validation errors yet) with the draft's analysis. The
+    draft is checked by the API's own input rules, so the form and the API refuse the same."""
+    from matchmaking.analysis.analyse import analyse
+    from matchmaking.analysis.serializers import AnalyseInputSerializer
     from matchmaking.analysis.services import may_analyse_now
 
     form = NeedForm(initial=NeedForm.initial_from_post(request.POST))
-    title = request.POST.get("title", "").strip()
-    description = request.POST.get("description", "").strip()
+    draft = {
+        "title": request.POST.get("title", ""),
+        "description": request.POST.get("description", ""),
+        **{k: request.POST[k] for k in ("language", "budget_min", "budget_max", "deadline") if request.POST.get(k)},
+    }
+    checked = AnalyseInputSerializer(data=draft)
     analysis, problem = None, None
-    if not description:
-        problem = _("Write the need's description to analyse it.")
-    elif len(description) > MAX_ANALYSED_CHARS:
-        problem = _("The description is too long to analyse ({max_length} characters at most).").format(
-            max_length=MAX_ANALYSED_CHARS
-        )
-    elif detect_language(f"{title}\n{description}") is None:
-        problem = _("The text has no Chinese or English words to analyse.")
+    if not checked.is_valid():
+        problem = " ".join(str(m) for messages in checked.errors.values() for m in messages)
     elif not may_analyse_now(request.user):
         problem = _("Too many analyses in a short time: wait a minute and try again.")
     else:
+        data = checked.validated_data
         analysis = analyse(
-            title=title,
-            description=description,
+            title=data.get("title", ""),
+            description=data["description"],
             user=request.user,
-            language=request.POST.get("language") or None,
-            budget_given=bool(request.POST.get("budget_min") or request.POST.get("budget_max")),
-            deadline_given=bool(request.POST.get("deadline")),
+            language=data.get("language"),
+            budget_given=data.get("budget_min") is not None or data.get("budget_max") is not None,
+            deadline_given=data.get("deadline") is not None,
             exclude_need=need.pk if need else None,
         )
         _add_choice_ids(analysis)

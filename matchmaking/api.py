@@ -241,4 +241,4 @@ class NeedAnalysisView(APIView):
             return Response(
                 {"detail": _("The analysis is being prepared."), "preparing": True}, status=status.HTTP_202_ACCEPTED
             )
-        return Response(AnalysisSerializer(localise(stored.result)).data)
+        return Response(AnalysisSerializer(localise(stored.result, request.user)).data)

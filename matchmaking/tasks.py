@@ -7,6 +7,7 @@ from .models import RecordKind
 from .queue import enqueue
 
 ANALYSE_ON_CHANGE_MAX = 50
+ANALYSIS_BATCH = 50  # about a second each: well inside a task's time limit
 RETRY = {
     "autoretry_for": (OperationalError, ConnectionError),
     "retry_backoff": True,
@@ -43,7 +44,13 @@ def rematch_needs(*, need_ids: list[int]) -> int:
     # An edit refreshes its need's analysis at once; bulk re-ranking (imports, the demo, a new
     # model) leaves it to the daily rebuild or to the first reader (NeedAnalysisView).
     if len(need_ids) <= ANALYSE_ON_CHANGE_MAX:
-        enqueue(analyse_needs, need_ids=need_ids)
+        from enterprises.models import NeedStatus, TechnologyNeed
+
+        published = list(
+            TechnologyNeed.objects.filter(pk__in=need_ids, status=NeedStatus.PUBLISHED).values_list("pk", flat=True)
+        )
+        if published:
+            enqueue(analyse_needs, need_ids=published)
     return ranked
 
 
@@ -72,8 +79,8 @@ def rebuild_need_analysis() -> str:
 
     stored = services.rebuild_learned()
     ids = list(TechnologyNeed.objects.filter(status=NeedStatus.PUBLISHED).values_list("pk", flat=True))
-    for start in range(0, len(ids), 200):
-        enqueue(analyse_needs, need_ids=ids[start : start + 200])
+    for start in range(0, len(ids), ANALYSIS_BATCH):
+        enqueue(analyse_needs, need_ids=ids[start : start + ANALYSIS_BATCH])
     return stored.version
 
 

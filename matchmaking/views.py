@@ -211,7 +211,7 @@ def need_analysis_page(request, pk):
     return render(
         request,
         "broker/need_analysis.html",
-        {"need": need, "analysis": localise(stored.result) if stored else None, "refreshing": stale},
+        {"need": need, "analysis": localise(stored.result, request.user) if stored else None, "refreshing": stale},
     )
 
 

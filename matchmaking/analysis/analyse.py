@@ -91,15 +91,30 @@ def analyse(
     }
 
 
-MIN_FIELD_CONFIDENCE = 0.05  # a second or third field below it is noise, not a suggestion
-
-
-def localise(result: dict) -> dict:
-    """A stored analysis in the reader's language: names of fields and modes and the hints'
-    messages are looked up again (a worker stored them in its own)."""
+def localise(result: dict, user) -> dict:
+    """A stored analysis as `user` reads it now: names of fields and modes and the hints' messages
+    in the reader's language (a worker stored them in its own), and only achievements that are
+    still published and visible to the reader."""
+    from achievements.models import AchievementStatus
+    from achievements.selectors import achievements_visible_to
     from core.models import TechnicalField, TransferMode
 
     result = dict(result)
+    shown = [a["id"] for a in result.get("preview", {}).get("achievements", [])]
+    shown += [a["id"] for p in result.get("points", []) for a in p.get("achievements", [])]
+    visible = set(
+        achievements_visible_to(user)
+        .filter(status=AchievementStatus.PUBLISHED, pk__in=shown)
+        .values_list("pk", flat=True)
+    )
+    result["preview"] = {
+        **result.get("preview", {}),
+        "achievements": [a for a in result.get("preview", {}).get("achievements", []) if a["id"] in visible],
+    }
+    result["points"] = [
+        {**p, "achievements": [a for a in p.get("achievements", []) if a["id"] in visible]}
+        for p in result.get("points", [])
+    ]
     fields = TechnicalField.objects.in_bulk([f["code"] for f in result.get("field_suggestions", [])], field_name="code")
     result["field_suggestions"] = [
         {**f, "name": fields[f["code"]].name} for f in result.get("field_suggestions", []) if f["code"] in fields
@@ -118,7 +133,6 @@ def localise(result: dict) -> dict:
 def _field_rows(fields) -> list[dict]:
     from core.models import TechnicalField
 
-    fields = [f for i, f in enumerate(fields) if i == 0 or f[1] >= MIN_FIELD_CONFIDENCE]
     named = TechnicalField.objects.in_bulk([code for code, _ in fields], field_name="code")
     return [
         {"code": code, "name": named[code].name, "confidence": confidence}
@@ -187,7 +201,7 @@ def _preview(query, user) -> dict:
 def _suggestions(query, user, exclude_need) -> dict:
     from enterprises.models import NeedStatus
     from enterprises.selectors import need_audiences_for, needs_visible_to
-    from outcomes.models import TechnologyContract
+    from outcomes.permissions import contracts_visible_to
 
     from ..models import RecordKind
     from ..retrieval import rank
@@ -209,7 +223,7 @@ def _suggestions(query, user, exclude_need) -> dict:
     )
     similar = [needs[i] for i in ids if i in needs]
     amounts = [
-        float(a) for a in TechnologyContract.objects.filter(match__need__in=similar).values_list("amount", flat=True)
+        float(a) for a in contracts_visible_to(user).filter(match__need__in=similar).values_list("amount", flat=True)
     ]
     return suggestions.suggest(similar, amounts)
 
@@ -243,7 +257,8 @@ def _points(description: str, found_terms, encoders, language, user) -> list[dic
         achievements = _achievements(rank(RecordKind.ACHIEVEMENT, query, top_k=10), user, 3)
         experts = _experts(rank(RecordKind.EXPERT, query, top_k=4), 2)
         best = achievements[0]["score"] if achievements else None
-        verdict = coverage(best)
+        # by words alone the scores are not the calibrated ones: no verdict rather than a wrong one
+        verdict = coverage(best) if vectors else "unknown"
         result.append(
             {
                 "text": text,

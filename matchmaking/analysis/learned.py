@@ -62,6 +62,16 @@ class Learned:
         )
 
 
+def record_digest(title: str, text: str) -> str:
+    return hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def default_fitted_on() -> frozenset[str]:
+    """Digests of the records the shipped scorer was fitted on."""
+    return frozenset(json.loads(DEFAULT_TERMS.read_text(encoding="utf-8")).get("fitted_on", []))
+
+
 @lru_cache(maxsize=1)
 def default_terms() -> tuple[TermModel, CorpusStats]:
     data = json.loads(DEFAULT_TERMS.read_text(encoding="utf-8"))
@@ -84,9 +94,12 @@ def build(
         stats = compact(stats)
     else:
         terms, stats = default_terms()
-    digest = hashlib.sha256(json.dumps([len(records), len(with_keywords), codes], ensure_ascii=False).encode())
-    version = f"analysis-{time.strftime('%Y%m%d%H%M%S')}-{digest.hexdigest()[:8]}"
-    return Learned(version, fields, terms, stats, len(records), len(with_keywords))
+    learned = Learned("", fields, terms, stats, len(records), len(with_keywords))
+    # named by what it learned: an unchanged platform rebuilds the same version, and the stored
+    # analyses (keyed by it) are not all redone every day
+    digest = hashlib.sha256(json.dumps(learned.to_dict(), sort_keys=True, ensure_ascii=False).encode())
+    learned.version = f"analysis-{digest.hexdigest()[:16]}"
+    return learned
 
 
 def field_model_names() -> list[str]:
@@ -160,13 +173,11 @@ def build_from_platform():
     names = [f"{fields[c].name_zh} {fields[c].name_en}".strip() for c in codes]
     encoders = [e for e in get_encoders() if e.name in field_model_names()]
     learned = build(records, codes=codes, name_vectors=field_name_vectors(codes, names, encoders))
-    stored = AnalysisModel.objects.create(
+    stored, _ = AnalysisModel.objects.update_or_create(
         version=learned.version,
-        data=learned.to_dict(),
-        records=learned.records,
-        keyword_records=learned.keyword_records,
+        defaults={"data": learned.to_dict(), "records": learned.records, "keyword_records": learned.keyword_records},
     )
-    AnalysisModel.objects.exclude(pk=stored.pk).filter(built_at__lt=stored.built_at).delete()
+    AnalysisModel.objects.exclude(pk=stored.pk).delete()
     return stored
 
 

@@ -14,14 +14,15 @@ import numpy as np
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；;!?])|(?<=\.)\s+|\n+")
 _MARKER = re.compile(
-    r"^\s*(另外|此外|其次|再次|再者|最后|同时|还有|此外|与此同时|第[一二三四五六七八九十]|[一二三四五六七八九十]是|"
-    r"[（(]\s*\d+\s*[)）]|\d+\s*[、.．)）]|[①②③④⑤⑥⑦⑧⑨⑩]|"
+    r"^\s*(另外|此外|其次|再次|再者|最后|还有|与此同时|第[一二三四五六七八九十][，,、：:是]|[一二三四五六七八九十]是|"
+    r"[（(]\s*\d+\s*[)）]|\d+\s*[、)）]|\d+[.．](?!\d)|[①②③④⑤⑥⑦⑧⑨⑩]|"
     r"also\b|additionally\b|in addition\b|moreover\b|furthermore\b|second(ly)?\b|third(ly)?\b|finally\b|lastly\b)",
     re.IGNORECASE,
 )
 MIN_SENTENCE_CHARS = 8
 MAX_POINTS = 6
 SHIFT_DEVIATIONS = 1.0
+MIN_SENTENCES_FOR_SHIFTS = 5  # fewer neighbour pairs give no usable mean and deviation
 
 
 def sentences(text: str) -> list[str]:
@@ -48,7 +49,7 @@ def group(parts: list[str], vectors: np.ndarray | None = None) -> list[list[int]
     if count <= 1:
         return [list(range(count))] if count else []
     starts = {0} | {i for i in range(1, count) if _MARKER.match(parts[i])}
-    if vectors is not None and len(vectors) == count and count >= 3:
+    if vectors is not None and len(vectors) == count and count >= MIN_SENTENCES_FOR_SHIFTS:
         unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         neighbours = np.einsum("ij,ij->i", unit[:-1], unit[1:])
         cut = neighbours.mean() - SHIFT_DEVIATIONS * neighbours.std()

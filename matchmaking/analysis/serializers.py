@@ -5,11 +5,14 @@ from rest_framework import serializers
 
 from achievements.models import Language
 
-MAX_ANALYSED_CHARS = 10_000  # a need's description is analysed up to here (2,000 take under 2 s)
+MAX_ANALYSED_CHARS = 5_000  # a need's description is analysed up to here (its cost grows with the length)
+MAX_TITLE_CHARS = 300
 
 
 class AnalyseInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=300, required=False, allow_blank=True, default="", trim_whitespace=True)
+    title = serializers.CharField(
+        max_length=MAX_TITLE_CHARS, required=False, allow_blank=True, default="", trim_whitespace=True
+    )
     description = serializers.CharField(
         max_length=MAX_ANALYSED_CHARS,
         error_messages={
@@ -72,7 +75,9 @@ class ExpertPreviewSerializer(serializers.Serializer):
 class PointSerializer(serializers.Serializer):
     text = serializers.CharField()
     terms = serializers.ListField(child=serializers.CharField())
-    coverage = serializers.ChoiceField(choices=["strong", "some", "none"])
+    coverage = serializers.ChoiceField(
+        choices=["strong", "some", "none", "unknown"], help_text="unknown: analysed by words only, no calibrated score"
+    )
     best_score = serializers.FloatField(allow_null=True)
     achievements = AchievementPreviewSerializer(many=True)
     experts = ExpertPreviewSerializer(many=True)

@@ -27,14 +27,15 @@ def may_analyse_now(user) -> bool:
 
 
 def need_text_hash(need, version: str) -> str:
-    text = "\n".join([need.title, need.description, need.language, version])
+    given = f"{need.budget_min is not None or need.budget_max is not None}{need.deadline is not None}"
+    text = "\n".join([need.title, need.description, need.language, given, version])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def analyse_stored_need(*, need, encoders=None) -> NeedAnalysis | None:
-    """Store the need's analysis as brokers and the committee read it (they see every published
-    need, so the previews are theirs). Skipped while the text and the learned version are
-    unchanged; idempotent."""
+    """Store the need's analysis for brokers and the committee, computed as the committee sees the
+    platform (public needs only: an organiser must not read figures drawn from brokers-only needs).
+    Skipped while the text and the learned version are unchanged; idempotent."""
     from accounts.models import Role, User
 
     learned = current()
@@ -42,7 +43,7 @@ def analyse_stored_need(*, need, encoders=None) -> NeedAnalysis | None:
     existing = NeedAnalysis.objects.filter(need=need).first()
     if existing is not None and existing.text_hash == digest:
         return existing
-    reader = User(role=Role.BROKER)  # an unsaved broker: the visibility rules of the committee's readers
+    reader = User(role=Role.ORGANISER)  # unsaved: only the visibility rules of the role matter
     result = analyse(
         title=need.title,
         description=need.description[:MAX_ANALYSED_CHARS],

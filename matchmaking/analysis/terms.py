@@ -214,20 +214,58 @@ def _general_idf() -> tuple[dict[str, float], float]:
     return table.idf_freq, table.median_idf
 
 
-def features(phrase: Phrase, found: dict[str, Phrase], full_text: str, title: str, stats: CorpusStats) -> list[float]:
+@dataclass
+class _Context:
+    """What every candidate's features share, computed once per record (not per candidate: a
+    long text has thousands of candidates)."""
+
+    lowered_text: str
+    longer_count: dict[str, int]
+    longer_best: dict[str, int]
+    counts: list[int]  # every candidate's count, ascending
+
+
+def _context(found: dict[str, Phrase], full_text: str) -> _Context:
+    """For each candidate, how many longer candidates contain it and the highest count among them,
+    found by looking each candidate's substrings up (not by comparing every pair)."""
+    by_lower = {key.lower(): key for key in found}
+    longer_count: Counter = Counter()
+    longer_best: dict[str, int] = {}
+    for key, phrase in found.items():
+        low = key.lower()
+        inside = {low[i:j] for i in range(len(low)) for j in range(i + 1, len(low) + 1)} - {low}
+        for sub in inside:
+            contained = by_lower.get(sub)
+            if contained is not None:
+                longer_count[contained] += 1
+                longer_best[contained] = max(longer_best.get(contained, 0), phrase.count)
+    return _Context(full_text.lower(), longer_count, longer_best, sorted(p.count for p in found.values()))
+
+
+def features(
+    phrase: Phrase,
+    found: dict[str, Phrase],
+    full_text: str,
+    title: str,
+    stats: CorpusStats,
+    context: _Context | None = None,
+) -> list[float]:
+    from bisect import bisect_right
+
+    context = context or _context(found, full_text)
     idf_table, median_idf = _general_idf()
     frequencies = _jieba().dt.FREQ
     documents = max(stats.documents, 1)
     df = stats.phrase_df.get(phrase.text.lower(), 0)
     idf = math.log((documents + 1) / (df + 0.5))
-    lowered = full_text.lower()
+    lowered = context.lowered_text
     text = phrase.text.lower()
-    longer = [other for key, other in found.items() if key != phrase.text and text in key.lower()]
+    longer = context.longer_count.get(phrase.text, 0)
     rarest_word_df = min(stats.word_df.get(w, 0) for w in phrase.words) + 1
     general = [idf_table.get(w, median_idf) for w in phrase.words]
     # a Chinese word is about two characters: an English phrase is measured in those units
     length = len(phrase.text) if _HAN.search(phrase.text) else 2 * len(phrase.words)
-    rank_by_count = sum(1 for other in found.values() if other.count > phrase.count) / max(len(found), 1)
+    rank_by_count = (len(context.counts) - bisect_right(context.counts, phrase.count)) / max(len(found), 1)
     values = [
         math.log1p(phrase.count),
         float(phrase.in_title),
@@ -236,8 +274,8 @@ def features(phrase: Phrase, found: dict[str, Phrase], full_text: str, title: st
         float(len(phrase.words)),
         idf,
         idf * math.log1p(phrase.count),
-        math.log1p(len(longer)),
-        float(any(other.count >= phrase.count for other in longer)),
+        math.log1p(longer),
+        float(context.longer_best.get(phrase.text, 0) >= phrase.count and longer > 0),
         float(bool(_LATIN.search(phrase.text))),
         float(df == 0),
         math.log(df + 1) - math.log(rarest_word_df),
@@ -366,8 +404,9 @@ def fit_term_model(records, keywords, stats: CorpusStats, found_per_record) -> T
             continue
         own = _without_record(stats, found, words_of(title, text))
         full_text = f"{title}\n{text}"
+        context = _context(found, full_text)
         for phrase in found.values():
-            rows.append(features(phrase, found, full_text, title, own))
+            rows.append(features(phrase, found, full_text, title, own, context))
             labels.append(phrase.text.lower() in gold)
         _restore(stats, found, words_of(title, text))
     if not rows or len(set(labels)) < 2:
@@ -421,7 +460,8 @@ def key_terms(title: str, text: str, model: TermModel, stats: CorpusStats, *, li
         return []
     phrases = list(found.values())
     full_text = f"{title}\n{text}"
-    rows = np.asarray([features(p, found, full_text, title, stats) for p in phrases], dtype=np.float64)
+    context = _context(found, full_text)
+    rows = np.asarray([features(p, found, full_text, title, stats, context) for p in phrases], dtype=np.float64)
     scores = model.score(rows)
     order = sorted(range(len(phrases)), key=lambda i: (-scores[i], phrases[i].first_offset))
     return [{"term": phrases[i].text, "score": round(float(scores[i]), 4)} for i in order[:limit]]

@@ -255,3 +255,68 @@ def test_a_stored_analysis_reads_in_the_readers_language(as_user, platform):
     )
     chinese = as_user("broker").get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
     assert chinese["field_suggestions"][0]["name"] == "新能源"
+
+
+def test_budgets_come_only_from_contracts_the_reader_may_see(as_user, platform, monkeypatch):
+    from outcomes.models import TechnologyContract
+
+    monkeypatch.setattr(suggestions, "MIN_SIMILARITY", 0.0)
+    monkeypatch.setattr(suggestions, "MIN_EVIDENCE", 1)
+    public = platform["public"]
+    match = Match.objects.filter(need=public).first() or Match.objects.create(
+        need=public, achievement=platform["records"][0], score=0.5, rank=1
+    )
+    TechnologyContract.objects.create(
+        contract_type="transfer", title="合同", amount=Decimal("8888"), signed_on="2026-06-01",
+        institution=match.achievement.institution, enterprise=public.enterprise, match=match,
+    )  # fmt: skip
+    outsider = as_user("ent_a").post(URL, DRAFT, format="json").json()["suggestions"]["budget"]
+    assert outsider["because_contracts"] == 0 and outsider["max"] < 8888
+    party = as_user("ent_b").post(URL, DRAFT, format="json").json()["suggestions"]["budget"]
+    assert party["because_contracts"] == 1 and party["max"] == 8888
+
+
+def test_without_meaning_the_points_have_no_coverage_verdict(as_user, platform, monkeypatch):
+    import matchmaking.encoders as encoders
+
+    monkeypatch.setattr(encoders, "loaded_encoders", lambda: None)
+    monkeypatch.setattr("matchmaking.search.warm_up_encoders", lambda: None)
+    body = as_user("ent_a").post(URL, DRAFT, format="json").json()
+    assert body["semantic"] is False
+    assert {p["coverage"] for p in body["points"]} == {"unknown"}
+    assert not any(p["uncovered_advice"] for p in body["points"])
+
+
+def test_the_stored_analysis_is_the_committees_view_and_follows_the_platform(as_user, platform, monkeypatch):
+    from achievements.models import AchievementStatus
+
+    monkeypatch.setattr(suggestions, "MIN_SIMILARITY", 0.0)
+    monkeypatch.setattr(suggestions, "MIN_EVIDENCE", 1)
+    need = platform["public"]
+    stored = analyse_stored_need(need=need)
+    # the brokers-only need (TRL 8) is not among the similar needs behind the stored figures
+    assert stored.result["suggestions"]["similar_needs"] == 0
+    url = reverse("need-analysis", kwargs={"pk": need.pk})
+    shown = [a["title"] for a in as_user("broker").get(url).json()["preview"]["achievements"]]
+    assert "储能电池热失控早期预警系统" in shown
+    archived = platform["records"][0]
+    archived.status = AchievementStatus.ARCHIVED
+    archived.save(update_fields=["status"])
+    body = as_user("broker").get(url).json()
+    assert archived.title not in [a["title"] for a in body["preview"]["achievements"]]
+    assert all(archived.title not in [a["title"] for a in p["achievements"]] for p in body["points"])
+    # adding a deadline changes what the hints say: the stored analysis is redone
+    import datetime
+
+    need.deadline = datetime.date(2027, 6, 30)
+    need.save(update_fields=["deadline"])
+    assert analyse_stored_need(need=need).text_hash != stored.text_hash
+
+
+def test_the_form_refuses_what_the_api_refuses(client, world, platform):
+    client.force_login(world.users["ent_a"])
+    url = reverse("enterprise-need-create")
+    long_title = client.post(url, {**DRAFT, "title": "热" * 301, "action": "analyse"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert 'id="analysis"' not in long_title.content.decode() and "300" in long_title.content.decode()
+    language = client.post(url, {**DRAFT, "language": "fr", "action": "analyse"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Unknown language" in language.content.decode()

@@ -92,3 +92,20 @@ def test_bad_files_get_a_clear_error(tmp_path):
     no_keywords = write(tmp_path / "nokw.jsonl", [{"_id": 1, "title": "x", "text": "y", "label": "a"}])
     with pytest.raises(CommandError, match="missing keywords"):
         call_command("evaluate_analysis", labelled=good, test=no_keywords)
+
+
+@pytest.mark.django_db
+def test_the_shipped_scorer_is_not_scored_on_the_records_it_was_fitted_on(tmp_path, monkeypatch):
+    from matchmaking.analysis import learned
+    from matchmaking.management.commands import evaluate_analysis
+
+    fitted = frozenset({learned.record_digest(TEST[0]["title"], TEST[0]["text"])})
+    monkeypatch.setattr(evaluate_analysis, "default_fitted_on", lambda: fitted)
+    corpus = [{k: v for k, v in r.items() if k != "keywords"} for r in CORPUS]
+    with pytest.raises(CommandError, match="not be held out"):
+        call_command(
+            "evaluate_analysis",
+            labelled=write(tmp_path / "corpus.jsonl", corpus),
+            test=write(tmp_path / "test.jsonl", TEST),
+            cache=str(tmp_path / "cache"),
+        )
