@@ -320,3 +320,13 @@ def test_the_form_refuses_what_the_api_refuses(client, world, platform):
     assert 'id="analysis"' not in long_title.content.decode() and "300" in long_title.content.decode()
     language = client.post(url, {**DRAFT, "language": "fr", "action": "analyse"}, HTTP_ACCEPT_LANGUAGE="en")
     assert "Unknown language" in language.content.decode()
+
+
+def test_the_edit_form_keeps_the_dates_in_chinese(client, world):
+    """A localised date (2027/12/10) in a date input shows blank and is lost on save."""
+    import datetime
+
+    need = make_need(world.ent_a, title="带截止日期的需求", deadline=datetime.date(2027, 12, 10))
+    client.force_login(world.users["ent_a"])
+    page = client.get(reverse("enterprise-need-edit", kwargs={"pk": need.pk}), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert 'value="2027-12-10"' in page.content.decode()
