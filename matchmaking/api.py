@@ -225,7 +225,7 @@ class NeedAnalysisView(APIView):
     @extend_schema(
         summary="A need's stored analysis (需求解构), as brokers and the committee read it",
         tags=["needs"],
-        responses=AnalysisSerializer,
+        responses={200: AnalysisSerializer, 202: PreparingSerializer},
     )
     def get(self, request, pk):
         need = _get_or_404(needs_visible_to(request.user), pk)
@@ -239,6 +239,8 @@ class NeedAnalysisView(APIView):
             enqueue(analyse_needs, need_ids=[need.pk])  # a stale one is shown while it is refreshed
         if stored is None:
             return Response(
-                {"detail": _("The analysis is being prepared."), "preparing": True}, status=status.HTTP_202_ACCEPTED
+                {"state": "preparing", "message": _("The analysis is being prepared.")},
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Retry-After": "10"},
             )
         return Response(AnalysisSerializer(localise(stored.result, request.user)).data)
