@@ -66,6 +66,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/matching_scale_bench.py --n 100000 --backend all --json bench/results/matching-scale.json
 	$(BIN)/python bench/kpi_bench.py --json bench/results/kpi.json
 	$(BIN)/python bench/load_bench.py --json bench/results/load.json
+	$(BIN)/python bench/analysis_bench.py --json bench/results/analysis-speed.json
+	$(BIN)/python bench/analysis_cv.py --json bench/results/analysis-csl-dev.json
 
 ## eval: matching quality with the default configuration on every dev set (bench/results/eval-*.json;
 ## per-pair features for bench/fit_fusion.py in var/features/)
