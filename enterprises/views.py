@@ -114,7 +114,7 @@ def _analysing(request) -> bool:
 def _analysis_page(request, need):
     """The form as typed (nothing saved, no validation errors yet) with the draft's analysis. The
     draft is checked by the API's own input rules, so the form and the API refuse the same."""
-    from matchmaking.analysis.analyse import analyse
+    from matchmaking.analysis.analyse import analyse_draft
     from matchmaking.analysis.serializers import AnalyseInputSerializer
     from matchmaking.analysis.services import may_analyse_now
 
@@ -131,16 +131,7 @@ def _analysis_page(request, need):
     elif not may_analyse_now(request.user):
         problem = _("Too many analyses in a short time: wait a minute and try again.")
     else:
-        data = checked.validated_data
-        analysis = analyse(
-            title=data.get("title", ""),
-            description=data["description"],
-            user=request.user,
-            language=data.get("language"),
-            budget_given=data.get("budget_min") is not None or data.get("budget_max") is not None,
-            deadline_given=data.get("deadline") is not None,
-            exclude_need=need.pk if need else None,
-        )
+        analysis = analyse_draft(checked.validated_data, user=request.user, exclude_need=need.pk if need else None)
         _add_choice_ids(analysis)
     context = {"form": form, "analysis": analysis, "analysis_problem": problem}
     if need is not None:

@@ -17,7 +17,7 @@ from core.models import TechnicalField
 from enterprises.selectors import need_audiences_for, needs_visible_to
 
 from . import selectors, services
-from .analysis.analyse import analyse, localise
+from .analysis.analyse import analyse_draft, localise
 from .analysis.learned import current
 from .analysis.serializers import AnalyseInputSerializer, AnalysisSerializer
 from .analysis.services import may_analyse_now, need_text_hash
@@ -209,15 +209,7 @@ class NeedAnalyseView(APIView):
         need_id = data.get("need")
         if need_id is not None and not needs_visible_to(request.user).filter(pk=need_id).exists():
             raise ValidationError({"need": [_("No such need.")]})
-        result = analyse(
-            title=data.get("title", ""),
-            description=data["description"],
-            user=request.user,
-            language=data.get("language"),
-            budget_given=data.get("budget_min") is not None or data.get("budget_max") is not None,
-            deadline_given=data.get("deadline") is not None,
-            exclude_need=need_id,
-        )
+        result = analyse_draft(data, user=request.user, exclude_need=need_id)
         return Response(AnalysisSerializer(result).data)
 
 

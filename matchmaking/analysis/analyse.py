@@ -130,6 +130,19 @@ def localise(result: dict, user) -> dict:
     return result
 
 
+def analyse_draft(data: dict, *, user, exclude_need: int | None = None) -> dict:
+    """`analyse` on a draft checked by `AnalyseInputSerializer` (the API's and the form's input)."""
+    return analyse(
+        title=data.get("title", ""),
+        description=data["description"],
+        user=user,
+        language=data.get("language"),
+        budget_given=data.get("budget_min") is not None or data.get("budget_max") is not None,
+        deadline_given=data.get("deadline") is not None,
+        exclude_need=exclude_need,
+    )
+
+
 def _field_rows(fields) -> list[dict]:
     from core.models import TechnicalField
 
