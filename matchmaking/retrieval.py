@@ -36,9 +36,10 @@ def rank(
 ) -> list[Pair]:
     """The top `top_k` records of `kind` for the query, best first, each with a calibrated score."""
     index = index or get_index()
+    models = specialists() if models is None else models
     candidates = index.candidates(
         kind,
-        query,
+        searched(query, models),
         dense_k=max(settings.MATCHING_DENSE_CANDIDATES, top_k),
         lexical_k=max(settings.MATCHING_LEXICAL_CANDIDATES, top_k),
         audiences=audiences,
@@ -48,10 +49,20 @@ def rank(
         query,
         candidates,
         index.lexical_stats(kind, query.tokens),
-        specialists() if models is None else models,
+        models,
         model or fusion_model(),
     )
     return pairs[:top_k]
+
+
+def searched(query: Query, models: dict) -> Query:
+    """The query as the index searches it: an English specialist's vector only for an English
+    query. The fusion reads a specialist's cosine for English-English pairs alone, so for any other
+    query its search would only add candidates nothing scores by it (and cost a second search)."""
+    if query.language == "en" or not any(models.get(m) for m in query.vectors):
+        return query
+    vectors = {m: v for m, v in query.vectors.items() if not models.get(m)}
+    return Query(query.tokens, vectors, query.language, query.attrs)
 
 
 def score_pairs(

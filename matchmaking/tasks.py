@@ -63,10 +63,13 @@ def analyse_needs(*, need_ids: list[int]) -> int:
     from .encoders import get_encoders
     from .models import AnalysisModel
 
+    # after a re-ranking most needs' analyses are current: checking that loads no model
+    if not services.stale_needs(list(TechnologyNeed.objects.filter(pk__in=need_ids))):
+        return 0
     if not AnalysisModel.objects.exists():
         services.rebuild_learned()
     encoders = get_encoders()
-    needs = TechnologyNeed.objects.filter(pk__in=need_ids)
+    needs = services.stale_needs(list(TechnologyNeed.objects.filter(pk__in=need_ids)))
     return sum(1 for need in needs if services.analyse_stored_need(need=need, encoders=encoders))
 
 

@@ -32,6 +32,14 @@ def need_text_hash(need, version: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def stale_needs(needs) -> list:
+    """Those of `needs` whose stored analysis is missing or was made from another text or learned
+    version (one query): the rest need no model at all."""
+    version = current().version
+    stored = dict(NeedAnalysis.objects.filter(need__in=needs).values_list("need_id", "text_hash"))
+    return [need for need in needs if stored.get(need.pk) != need_text_hash(need, version)]
+
+
 def analyse_stored_need(*, need, encoders=None) -> NeedAnalysis | None:
     """Store the need's analysis for brokers and the committee, computed as the committee sees the
     platform (public needs only: an organiser must not read figures drawn from brokers-only needs).

@@ -151,6 +151,29 @@ def _add_to_graph(index: Index, keys: np.ndarray, vectors: np.ndarray) -> None:
         index.add(keys[serial:], vectors[serial:])
 
 
+def _write_snapshot(directory: Path, state: dict) -> None:
+    """Write a copied state (LocalMatchingIndex._copy_state) as a snapshot directory, synced."""
+    directory.mkdir(parents=True)
+    manifest = {"format": SNAPSHOT_FORMAT, "position": state["position"], "kinds": {}, "vectors": []}
+    for number, (kind, arrays, meta) in enumerate(state["kinds"]):
+        np.savez(directory / f"kind-{number}.npz", **arrays)
+        with open(directory / f"kind-{number}.json", "w") as handle:
+            json.dump(meta, handle, ensure_ascii=False, separators=(",", ":"))
+        manifest["kinds"][kind] = f"kind-{number}"
+    for number, (kind, model, graph, data, has) in enumerate(state["vectors"]):
+        name = f"vectors-{number}"
+        (directory / f"{name}.usearch").write_bytes(graph)
+        np.save(directory / f"{name}.npy", data)
+        np.save(directory / f"{name}-has.npy", has)
+        manifest["vectors"].append({"kind": kind, "model": model, "file": name})
+    with open(directory / "manifest.json", "w") as handle:
+        json.dump(manifest, handle)
+    for path in directory.iterdir():
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+    fsync_directory(directory)
+
+
 class LocalMatchingIndex(MatchingIndex):
     def __init__(
         self,
@@ -379,8 +402,9 @@ class LocalMatchingIndex(MatchingIndex):
         previous snapshot made redundant. Returns False (and does nothing) when there is nothing
         new since the newest snapshot or another process is writing one right now.
 
-        Cost: the in-memory state is compacted and written out; this process's reads wait
-        meanwhile (run it in a worker: after `snapshot_every` writes it runs on its own)."""
+        Reads in this process wait only while the state is copied in memory (the stores compacted
+        and copied, each graph serialised to a buffer); the files are written and synced after, so
+        a web process that takes a snapshot after a write keeps answering meanwhile."""
         snapshots = self.directory / "snapshots"
         with try_lock(self.directory / "snapshot.lock") as mine:
             if not mine:
@@ -390,9 +414,10 @@ class LocalMatchingIndex(MatchingIndex):
                 position = self._journal.position
                 if position <= self._current.read()["position"]:
                     return False
-                name = f"{position:020d}-{uuid.uuid4().hex[:8]}"
-                temporary = snapshots / f"tmp-{name}"
-                self._write_snapshot(temporary, position)
+                state = self._copy_state(position)
+            name = f"{position:020d}-{uuid.uuid4().hex[:8]}"
+            temporary = snapshots / f"tmp-{name}"
+            _write_snapshot(temporary, state)
             temporary.rename(snapshots / name)
             fsync_directory(snapshots)
             with self._journal.locked():
@@ -410,27 +435,23 @@ class LocalMatchingIndex(MatchingIndex):
         logger.info("matching index: snapshot %s written", name)
         return True
 
-    def _write_snapshot(self, directory: Path, position: int) -> None:
-        directory.mkdir(parents=True)
-        manifest = {"format": SNAPSHOT_FORMAT, "position": position, "kinds": {}, "vectors": []}
-        for number, (kind, store) in enumerate(sorted(self._stores.items())):
+    def _copy_state(self, position: int) -> dict:
+        """Everything a snapshot holds, copied out of the live structures (under the lock)."""
+        kinds = []
+        for kind, store in sorted(self._stores.items()):
             arrays, meta = store.to_arrays(encode_value)
-            np.savez(directory / f"kind-{number}.npz", **arrays)
-            with open(directory / f"kind-{number}.json", "w") as handle:
-                json.dump(meta, handle, ensure_ascii=False, separators=(",", ":"))
-            manifest["kinds"][kind] = f"kind-{number}"
-        for number, ((kind, model), column) in enumerate(sorted(self._columns.items())):
-            name = f"vectors-{number}"
-            self._vectors[(kind, model)].save(str(directory / f"{name}.usearch"))
-            np.save(directory / f"{name}.npy", column.data[: column.n])
-            np.save(directory / f"{name}-has.npy", column.has[: column.n])
-            manifest["vectors"].append({"kind": kind, "model": model, "file": name})
-        with open(directory / "manifest.json", "w") as handle:
-            json.dump(manifest, handle)
-        for path in directory.iterdir():
-            with open(path, "rb") as handle:
-                os.fsync(handle.fileno())
-        fsync_directory(directory)
+            kinds.append((kind, {k: np.array(v) for k, v in arrays.items()}, {**meta, "terms": list(meta["terms"])}))
+        vectors = [
+            (
+                kind,
+                model,
+                bytes(self._vectors[(kind, model)].save()),
+                column.data[: column.n].copy(),
+                column.has[: column.n].copy(),
+            )
+            for (kind, model), column in sorted(self._columns.items())
+        ]
+        return {"position": position, "kinds": kinds, "vectors": vectors}
 
     def _load_snapshot(self, directory: Path) -> None:
         manifest = json.loads((directory / "manifest.json").read_text())

@@ -330,3 +330,20 @@ def test_the_edit_form_keeps_the_dates_in_chinese(client, world):
     client.force_login(world.users["ent_a"])
     page = client.get(reverse("enterprise-need-edit", kwargs={"pk": need.pk}), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert 'value="2027-12-10"' in page.content.decode()
+
+
+def test_the_analysis_task_loads_no_model_when_every_stored_analysis_is_current(platform, monkeypatch):
+    from matchmaking import encoders, tasks
+
+    need = platform["public"]
+    analyse_stored_need(need=need)
+
+    def no_model():
+        raise AssertionError("a model was loaded for analyses that are current")
+
+    monkeypatch.setattr(encoders, "get_encoders", no_model)
+    assert tasks.analyse_needs(need_ids=[need.pk]) == 0
+    need.title = "储能电站热失控与消防联动"
+    need.save()
+    monkeypatch.undo()
+    assert tasks.analyse_needs(need_ids=[need.pk]) == 1

@@ -618,3 +618,28 @@ def test_from_settings_opens_the_configured_directory(settings, tmp_path, rng):
     index.close()
     with pytest.raises(RuntimeError, match="closed"):
         index.count(KIND)
+
+
+def test_reads_go_on_while_a_snapshot_is_written_to_disk(tmp_path, rng, monkeypatch):
+    index = LocalMatchingIndex(tmp_path / "busy", snapshot_every=0, connectivity=8, expansion_add=16)
+    index.upsert([make_entry(rng, i) for i in range(50)])
+    query = Query(["t1", "t2"], {"m": unit(rng, 8)})
+    answered = []
+    write = local._write_snapshot
+
+    def slow_write(directory, state):
+        # another thread of this process reads while the files are being written
+        reader = threading.Thread(target=lambda: answered.append(index.candidates(KIND, query, dense_k=5, lexical_k=5)))
+        reader.start()
+        reader.join(timeout=10)
+        assert not reader.is_alive(), "a read waited for the snapshot's disk writes"
+        write(directory, state)
+
+    monkeypatch.setattr(local, "_write_snapshot", slow_write)
+    index.upsert([make_entry(rng, 50)])
+    assert index.snapshot() is True
+    assert len(answered) == 1 and answered[0]
+    reopened = LocalMatchingIndex(tmp_path / "busy")
+    assert reopened.ids(KIND) == set(range(51))
+    reopened.close()
+    index.close()

@@ -211,3 +211,24 @@ def test_both_backends_store_the_same_matches(world, settings, pgvector_server):
     index_everything()
     services.rematch_needs([need.pk])
     assert _ranked_matches(need) == local and len(local) == 4
+
+
+class _RecordingIndex(ExactMatchingIndex):
+    def candidates(self, kind, query, **options):
+        self.searched = set(query.vectors)
+        return super().candidates(kind, query, **options)
+
+
+@pytest.mark.parametrize(("language", "searched"), [("zh-hans", {"m"}), ("en", {"m", "en-only"})])
+def test_the_english_specialist_is_searched_for_english_queries_only(language, searched):
+    rng = np.random.default_rng(3)
+    index = _RecordingIndex()
+    entries = [_entry(i, t, _unit(rng), language="en") for i, t in enumerate(["solid battery", "rice breeding"])]
+    for entry in entries:
+        entry.vectors["en-only"] = _unit(rng)
+    index.upsert(entries)
+    query = Query(tokenize("solid battery"), {"m": _unit(rng), "en-only": _unit(rng)}, language)
+    pairs = rank("achievement", query, top_k=2, index=index, models={"m": False, "en-only": True}, model=DEFAULT_MODEL)
+    assert index.searched == searched
+    # an English pair is still scored by the specialist, a Chinese query's pairs never are
+    assert all(("dense_en" in p.components) == (language == "en") for p in pairs)
