@@ -453,6 +453,20 @@ def _restore(stats: CorpusStats, found, words) -> None:
     stats.documents += 1
 
 
+TOP_TERMS = 5
+
+
+def f1_at(predicted: list[str], gold: list[str], k: int = TOP_TERMS) -> float:
+    """Exact-match F1 of the top `k` predicted terms against the authors' keywords (case folded)."""
+    predicted = [p.strip().lower() for p in predicted[:k]]
+    gold = {g.strip().lower() for g in gold if g.strip()}
+    hits = len(set(predicted) & gold)
+    if not hits:
+        return 0.0
+    precision, recall = hits / len(predicted), hits / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
 def key_terms(title: str, text: str, model: TermModel, stats: CorpusStats, *, limit: int = 10) -> list[dict]:
     """The text's key terms, best first: [{"term", "score"}] with the model's probability."""
     found = candidates(title, text)

@@ -134,3 +134,40 @@ def test_hints_name_what_a_need_lacks():
         deadline_given=False,
     )
     assert [h["code"] for h in english] == []
+
+
+def _keyword_records(count=200):
+    from matchmaking.analysis.learned import LabelledRecord
+
+    return [
+        LabelledRecord(f"固态电池方案{i}", f"第{i}种固态电解质的制备方法，提高固态电池的离子电导率。", None, ["固态电解质"])
+        for i in range(count)
+    ]
+
+
+@pytest.mark.parametrize("better", ["platform", "shipped"])
+def test_the_platforms_own_key_term_scorer_replaces_the_shipped_one_only_if_it_does_better(monkeypatch, better):
+    from matchmaking.analysis import learned
+
+    shipped = default_terms()[0]
+
+    def key_terms_of(title, text, terms, stats, limit):
+        good = (terms is shipped) == (better == "shipped")
+        return [{"term": "固态电解质" if good else "制备方法", "score": 0.9}]
+
+    monkeypatch.setattr(learned, "key_terms", key_terms_of)
+    built = learned.build(_keyword_records(), codes=[], name_vectors={}, min_keyword_records=100)
+    assert built.terms_check["scorer"] == better
+    assert built.terms_check["held_out"] >= learned.MIN_HELD_OUT
+    assert (built.terms is shipped) == (better == "shipped")
+    assert built.terms_check[f"{better}_f1_at_5"] == 1.0
+
+
+def test_keywords_absent_from_their_text_keep_the_shipped_scorer():
+    from matchmaking.analysis import learned
+
+    records = _keyword_records()
+    for i, record in enumerate(records):
+        record.keywords = [f"无关词{i}"]
+    built = learned.build(records, codes=[], name_vectors={}, min_keyword_records=100)
+    assert built.terms is default_terms()[0] and built.terms_check["scorer"] == "shipped"
