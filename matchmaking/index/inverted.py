@@ -338,7 +338,7 @@ class KindStore:
 
     # -- snapshots -------------------------------------------------------------------------
 
-    def to_arrays(self, encode_attrs) -> tuple[dict[str, np.ndarray], dict]:
+    def to_arrays(self, encode_attrs=None) -> tuple[dict[str, np.ndarray], dict]:
         """The store as numpy arrays plus a JSON-able part (compacted first, so only live
         records and used terms are written)."""
         if len(self.alive) != len(self.slot_of) or len(self.terms) != int(np.count_nonzero(self.df.view())):
@@ -364,7 +364,8 @@ class KindStore:
             "terms": self.terms,
             "audiences": self.audiences,
             "languages": languages,
-            "attrs": [encode_attrs(a) for a in self.attrs],
+            # None: the attrs themselves (a shallow copy; the store replaces, never mutates, them)
+            "attrs": list(self.attrs) if encode_attrs is None else [encode_attrs(a) for a in self.attrs],
         }
         return arrays, meta
 

@@ -156,6 +156,7 @@ def _write_snapshot(directory: Path, state: dict) -> None:
     directory.mkdir(parents=True)
     manifest = {"format": SNAPSHOT_FORMAT, "position": state["position"], "kinds": {}, "vectors": []}
     for number, (kind, arrays, meta) in enumerate(state["kinds"]):
+        meta = {**meta, "attrs": [encode_value(a) for a in meta["attrs"]]}
         np.savez(directory / f"kind-{number}.npz", **arrays)
         with open(directory / f"kind-{number}.json", "w") as handle:
             json.dump(meta, handle, ensure_ascii=False, separators=(",", ":"))
@@ -436,19 +437,17 @@ class LocalMatchingIndex(MatchingIndex):
         return True
 
     def _copy_state(self, position: int) -> dict:
-        """Everything a snapshot holds, copied out of the live structures (under the lock)."""
+        """Everything a snapshot holds, as it is now (under the lock), as cheaply as possible: the
+        vectors are not copied, because a VectorColumn's rows below `n` are never written again
+        (slots are only appended; a compaction builds new arrays), so a view of them stays as it
+        is; what changes in place (the `has` flags, the stores' columns) is copied, and the attrs
+        are encoded later, outside the lock."""
         kinds = []
         for kind, store in sorted(self._stores.items()):
-            arrays, meta = store.to_arrays(encode_value)
+            arrays, meta = store.to_arrays()
             kinds.append((kind, {k: np.array(v) for k, v in arrays.items()}, {**meta, "terms": list(meta["terms"])}))
         vectors = [
-            (
-                kind,
-                model,
-                bytes(self._vectors[(kind, model)].save()),
-                column.data[: column.n].copy(),
-                column.has[: column.n].copy(),
-            )
+            (kind, model, self._vectors[(kind, model)].save(), column.data[: column.n], column.has[: column.n].copy())
             for (kind, model), column in sorted(self._columns.items())
         ]
         return {"position": position, "kinds": kinds, "vectors": vectors}

@@ -140,7 +140,9 @@ def _keyword_records(count=200):
     from matchmaking.analysis.learned import LabelledRecord
 
     return [
-        LabelledRecord(f"固态电池方案{i}", f"第{i}种固态电解质的制备方法，提高固态电池的离子电导率。", None, ["固态电解质"])
+        LabelledRecord(
+            f"固态电池方案{i}", f"第{i}种固态电解质的制备方法，提高固态电池的离子电导率。", None, ["固态电解质"]
+        )
         for i in range(count)
     ]
 

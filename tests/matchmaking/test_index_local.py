@@ -643,3 +643,40 @@ def test_reads_go_on_while_a_snapshot_is_written_to_disk(tmp_path, rng, monkeypa
     assert reopened.ids(KIND) == set(range(51))
     reopened.close()
     index.close()
+
+
+def test_a_snapshot_holds_the_state_of_its_start_whatever_is_written_meanwhile(tmp_path, rng, monkeypatch):
+    index = LocalMatchingIndex(tmp_path / "moving", snapshot_every=0, connectivity=8, expansion_add=16)
+    index.upsert([make_entry(rng, i, models=("a", "b")) for i in range(300)])
+    write = local._write_snapshot
+    checked = []
+
+    def write_after_changes(directory, state):
+        before = [(v[3].copy(), v[4].copy()) for v in state["vectors"]]
+        attrs = [list(meta["attrs"]) for _, _, meta in state["kinds"]]
+        writer = threading.Thread(
+            target=lambda: (
+                index.upsert([make_entry(rng, i, models=("a", "b")) for i in range(0, 300, 2)]),  # replaced
+                index.delete(KIND, range(1, 300, 2)),  # dead slots outnumber live ones: a compaction
+                index.upsert([make_entry(rng, i, models=("a", "b")) for i in range(300, 900)]),
+            )
+        )
+        writer.start()
+        writer.join()
+        for (data, has), (_, _, _, now_data, now_has) in zip(before, state["vectors"], strict=True):
+            np.testing.assert_array_equal(data, now_data)
+            np.testing.assert_array_equal(has, now_has)
+        assert attrs == [list(meta["attrs"]) for _, _, meta in state["kinds"]]
+        checked.append(True)
+        write(directory, state)
+
+    monkeypatch.setattr(local, "_write_snapshot", write_after_changes)
+    assert index.snapshot() is True and checked
+    reopened = LocalMatchingIndex(tmp_path / "moving")
+    assert reopened.ids(KIND) == set(range(0, 300, 2)) | set(range(300, 900))
+    for record_id in (0, 298, 899):
+        np.testing.assert_array_equal(
+            reopened.entry(KIND, record_id).vectors["a"], index.entry(KIND, record_id).vectors["a"]
+        )
+    reopened.close()
+    index.close()
