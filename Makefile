@@ -68,10 +68,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/load_bench.py --json bench/results/load.json
 	$(BIN)/python bench/analysis_bench.py --json bench/results/analysis-speed.json
 	$(BIN)/python bench/analysis_cv.py --json bench/results/analysis-csl-dev.json
+	$(BIN)/python bench/points_segmentation.py --json bench/results/analysis-points.json
 
 ## eval: matching quality with the default configuration on every dev set (bench/results/eval-*.json;
 ## per-pair features for bench/fit_fusion.py in var/features/)
 EN_DEV := var/english-dev
+CROSS_DEV := var/cross-dev
 CSL_DEV ?= ../shared/data/csl-dev
 PM_DEV ?= ../shared/data/patentmatch-dev
 FEATURES := var/features
@@ -90,6 +92,11 @@ eval: $(STAMP) $(E5_DIR)/modules.json
 	for lang in zh en; do \
 	  $(EVALUATE) --corpus $(PM_DEV)/$$lang/corpus.jsonl --queries $(PM_DEV)/$$lang/queries.jsonl --qrels $(PM_DEV)/$$lang/qrels.tsv \
 	    --json bench/results/eval-pm-$$lang.json --features-out $(FEATURES)/pm-$$lang.npz || exit 1; done
+	$(BIN)/python bench/cross_language_set.py --source $(PM_DEV) --out $(CROSS_DEV)
+	for set in both other; do \
+	  $(EVALUATE) --corpus $(CROSS_DEV)/corpus.jsonl --queries $(CROSS_DEV)/queries.jsonl --qrels $(CROSS_DEV)/qrels/$$set.tsv \
+	    --json bench/results/eval-cross-$$set.json --features-out $(FEATURES)/cross-$$set.npz || exit 1; done
+	$(BIN)/python bench/topic_signal_trials.py --json bench/results/topic-trials.json
 
 ## e5: (re)build and check the converted multilingual-e5-small in var/models/ (the default EMBEDDING_MODEL)
 e5: $(STAMP)

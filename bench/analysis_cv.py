@@ -21,6 +21,7 @@ KEYS = (
     "field_accuracy",
     "field_top3_accuracy",
     "keyphrase_f1_at_5",
+    "field_confidence_ece",
     "baseline_field_accuracy",
     "baseline_keyphrase_f1_at_5",
 )

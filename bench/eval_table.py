@@ -13,6 +13,8 @@ SETS = [
     ("en-owners", "English docstrings: module as owner"),
     ("pm-zh", "patentmatch-dev zh"),
     ("pm-en", "patentmatch-dev en"),
+    ("cross-both", "patentmatch-dev zh+en pooled, both golds (cross-language)"),
+    ("cross-other", "same, only the other language's gold"),
 ]
 
 

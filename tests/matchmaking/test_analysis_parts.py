@@ -173,3 +173,36 @@ def test_keywords_absent_from_their_text_keep_the_shipped_scorer():
         record.keywords = [f"无关词{i}"]
     built = learned.build(records, codes=[], name_vectors={}, min_keyword_records=100)
     assert built.terms is default_terms()[0] and built.terms_check["scorer"] == "shipped"
+
+
+@pytest.mark.parametrize("labels", ["true", "shuffled"])
+def test_the_field_confidence_temperature_is_fitted_on_the_labelled_records(labels):
+    from matchmaking.analysis import fields
+
+    rng = np.random.default_rng(5)
+    codes = [f"f{i}" for i in range(5)]
+    axes = np.eye(16)[:5]
+
+    def sample(count):
+        records = []
+        for n in range(count):
+            i = n % 5
+            vector = axes[i] + rng.normal(scale=0.6, size=16)
+            label = codes[i] if labels == "true" else codes[int(rng.integers(5))]
+            records.append((label, [], {"m": vector / np.linalg.norm(vector)}))
+        return records
+
+    model = FieldModel.fit(codes, {}, sample(200))
+    assert FieldModel.from_dict(json.loads(json.dumps(model.to_dict()))).temperature == model.temperature
+    # new records: how often is the top field right, and how sure is it?
+    right, sure = [], []
+    for label, tokens, vectors in sample(200):
+        top, confidence = model.suggest(tokens, vectors, limit=1)[0]
+        right.append(top == label)
+        sure.append(confidence)
+    if labels == "true":
+        assert model.temperature < fields.TEMPERATURES[-1]
+        assert np.mean(sure) > 0.5
+    else:  # nothing to learn: confidences near one in five, not the default's certainty
+        assert model.temperature >= 0.05 and np.mean(sure) < 0.4
+    assert abs(np.mean(sure) - np.mean(right)) < 0.25

@@ -33,6 +33,7 @@ from matchmaking.analysis.learned import (
 from matchmaking.analysis.terms import TOP_TERMS, f1_at
 from matchmaking.embeddings import achievement_text
 from matchmaking.encoders import get_encoders
+from matchmaking.evaluation import reliability
 from matchmaking.text import tokenize, weighted_document
 
 BASELINE_NEIGHBOURS = 10
@@ -182,12 +183,15 @@ class Command(BaseCommand):
         test_vectors = {e.name: cache.encode(e, drafts, "query") for e in encoders}
 
         top1 = top3 = 0
-        f1s = []
+        f1s, confidences, right = [], [], []
         for i, row in enumerate(tests):
             vectors = {name: matrix[i] for name, matrix in test_vectors.items()}
             found, fields = terms_and_fields(row["title"], row["text"], vectors, learned, terms=TOP_TERMS, fields=3)
             codes_found = [code for code, _ in fields]
             top1 += bool(codes_found[:1] == [str(row["label"])])
+            if fields:
+                confidences.append(fields[0][1])
+                right.append(float(codes_found[0] == str(row["label"])))
             top3 += str(row["label"]) in codes_found[:3]
             f1s.append(f1_at([t["term"] for t in found], row["keywords"]))
 
@@ -209,6 +213,9 @@ class Command(BaseCommand):
             "field_accuracy": round(top1 / n, 4),
             "field_top3_accuracy": round(top3 / n, 4),
             "keyphrase_f1_at_5": round(float(np.mean(f1s)), 4),
+            # expected calibration error of the top field's confidence (10 bins)
+            "field_confidence_ece": reliability(np.asarray(confidences), np.asarray(right))["ece"],
+            "field_confidence_mean": round(float(np.mean(confidences)), 4) if confidences else None,
             "baseline_field_accuracy": round(baseline_top1 / n, 4),
             "baseline_keyphrase_f1_at_5": round(float(np.mean(baseline_f1)), 4),
             "term_model": (
@@ -226,6 +233,10 @@ class Command(BaseCommand):
         self.stdout.write(f"{'field top-3':<28}{figures['field_top3_accuracy']:>10.4f}{'':>10}")
         self.stdout.write(
             f"{'key terms F1@5':<28}{figures['keyphrase_f1_at_5']:>10.4f}{figures['baseline_keyphrase_f1_at_5']:>10.4f}"
+        )
+        self.stdout.write(
+            f"{'field confidence ECE':<28}{figures['field_confidence_ece']:>10.4f}{'':>10}"
+            f"  (mean top confidence {figures['field_confidence_mean']})"
         )
         self.stdout.write(f"{n} records analysed; key-term scorer: {figures['term_model']}")
 
