@@ -17,11 +17,10 @@ from core.models import TechnicalField
 from enterprises.selectors import need_audiences_for, needs_visible_to
 
 from . import selectors, services
-from .analysis.analyse import analyse_draft, localise
-from .analysis.learned import current
+from .analysis.analyse import analyse_draft
 from .analysis.serializers import AnalyseInputSerializer, AnalysisSerializer
-from .analysis.services import may_analyse_now, need_text_hash
-from .models import Match, NeedAnalysis, Stage
+from .analysis.services import may_analyse_now, stored_analysis
+from .models import Match, Stage
 from .search import search_achievements
 from .serializers import (
     ExpertSuggestionSerializer,
@@ -223,16 +222,11 @@ class NeedAnalysisView(APIView):
         need = _get_or_404(needs_visible_to(request.user), pk)
         if not (request.user.is_platform_admin or request.user.role in (Role.BROKER, Role.ORGANISER)):
             raise NotFound()
-        stored = NeedAnalysis.objects.filter(need=need).first()
-        if stored is None or stored.text_hash != need_text_hash(need, current().version):
-            from .queue import enqueue
-            from .tasks import analyse_needs
-
-            enqueue(analyse_needs, need_ids=[need.pk])  # a stale one is shown while it is refreshed
-        if stored is None:
+        result, _refreshing = stored_analysis(need, request.user)  # a stale one is shown while refreshed
+        if result is None:
             return Response(
                 {"state": "preparing", "message": _("The analysis is being prepared.")},
                 status=status.HTTP_202_ACCEPTED,
                 headers={"Retry-After": "10"},
             )
-        return Response(AnalysisSerializer(localise(stored.result, request.user)).data)
+        return Response(AnalysisSerializer(result).data)

@@ -194,25 +194,13 @@ def need_analysis_page(request, pk):
     from accounts.models import Role
     from enterprises.selectors import needs_visible_to
 
-    from .analysis.analyse import localise
-    from .analysis.learned import current
-    from .analysis.services import need_text_hash
-    from .models import NeedAnalysis
-    from .queue import enqueue
-    from .tasks import analyse_needs
+    from .analysis.services import stored_analysis
 
     if not (request.user.is_platform_admin or request.user.role in (Role.BROKER, Role.ORGANISER)):
         raise PermissionDenied
     need = get_object_or_404(needs_visible_to(request.user).select_related("enterprise", "field"), pk=pk)
-    stored = NeedAnalysis.objects.filter(need=need).first()
-    stale = stored is None or stored.text_hash != need_text_hash(need, current().version)
-    if stale:
-        enqueue(analyse_needs, need_ids=[need.pk])
-    return render(
-        request,
-        "broker/need_analysis.html",
-        {"need": need, "analysis": localise(stored.result, request.user) if stored else None, "refreshing": stale},
-    )
+    analysis, refreshing = stored_analysis(need, request.user)
+    return render(request, "broker/need_analysis.html", {"need": need, "analysis": analysis, "refreshing": refreshing})
 
 
 @login_required

@@ -133,13 +133,24 @@ def _challenge_context(request, challenge) -> dict:
     user = request.user
     visible = set(bids_visible_to(user, challenge).values_list("pk", flat=True))
     assignment = challenge.reviewers.filter(reviewer=user).first()
+    committee = is_committee(user)
+    screening, refreshing = None, False
+    # the stored analysis is drawn as the committee sees the platform: public needs (admins: any)
+    if committee and (challenge.need.confidentiality == "public" or user.is_platform_admin):
+        from matchmaking.analysis.services import screening as screen
+        from matchmaking.analysis.services import stored_analysis
+
+        analysis, refreshing = stored_analysis(challenge.need, user)
+        screening = screen(analysis)
     return {
+        "screening": screening,
+        "screening_refreshing": refreshing,
         "challenge": challenge,
         "bids": [b for b in ranked_bids(challenge) if b.pk in visible],
-        "is_committee": is_committee(user),
+        "is_committee": committee,
         "can_bid": user.role == "institution" and challenge.stage == ChallengeStage.PUBLISHED,
         "reviewing": assignment is not None and challenge.stage == ChallengeStage.EVALUATING,
-        "reviewers": challenge.reviewers.select_related("expert__institution") if is_committee(user) else [],
+        "reviewers": challenge.reviewers.select_related("expert__institution") if committee else [],
         "open_status": BidStatus.SUBMITTED,
     }
 

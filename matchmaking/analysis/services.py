@@ -40,6 +40,37 @@ def stale_needs(needs) -> list:
     return [need for need in needs if stored.get(need.pk) != need_text_hash(need, version)]
 
 
+def stored_analysis(need, user) -> tuple[dict | None, bool]:
+    """The need's stored analysis as `user` may read it (None while there is none) and whether it
+    is being refreshed: a missing or stale one is queued for the worker."""
+    from ..queue import enqueue
+    from ..tasks import analyse_needs
+    from .analyse import localise
+
+    stored = NeedAnalysis.objects.filter(need=need).first()
+    stale = stored is None or stored.text_hash != need_text_hash(need, current().version)
+    if stale:
+        enqueue(analyse_needs, need_ids=[need.pk])
+    return (localise(stored.result, user) if stored else None), stale
+
+
+def screening(result: dict | None) -> dict | None:
+    """What the challenge committee reads from a need's analysis: how many of its technical points
+    the platform covers, and whether that argues for a 揭榜挂帅 challenge (a point nothing covers
+    well) or for introducing the matched achievements instead (every point well covered)."""
+    if not result:
+        return None
+    points = result.get("points") or []
+    counts = {verdict: sum(1 for p in points if p.get("coverage") == verdict) for verdict in ("strong", "some", "none")}
+    if not points or any(p.get("coverage") == "unknown" for p in points):
+        advice = "unknown"
+    elif counts["strong"] == len(points):
+        advice = "covered"
+    else:
+        advice = "challenge"
+    return {"points": points, "counts": counts, "advice": advice}
+
+
 def analyse_stored_need(*, need, encoders=None) -> NeedAnalysis | None:
     """Store the need's analysis for brokers and the committee, computed as the committee sees the
     platform (public needs only: an organiser must not read figures drawn from brokers-only needs).

@@ -102,3 +102,51 @@ def test_the_whole_challenge_in_the_browser_forms(world, django_capture_on_commi
     refused = inst.post(action, {"action": "award", "bid": bid.pk}, follow=True)
     assert "只有委员会可以定榜" in text(refused)
     assert "committee@example.org" in {m.to[0] for m in mail.outbox}  # the committee heard of the bid
+
+
+def test_screening_reads_the_need_analysis_coverage():
+    from matchmaking.analysis.services import screening
+
+    point = {"text": "t", "achievements": []}
+    assert screening(None) is None
+    assert screening({"points": [{**point, "coverage": "strong"}] * 2})["advice"] == "covered"
+    mixed = screening({"points": [{**point, "coverage": "strong"}, {**point, "coverage": "none"}]})
+    assert mixed["advice"] == "challenge" and mixed["counts"] == {"strong": 1, "some": 0, "none": 1}
+    assert screening({"points": [{**point, "coverage": "unknown"}]})["advice"] == "unknown"
+    assert screening({"points": []})["advice"] == "unknown"
+
+
+@pytest.mark.parametrize("confidentiality", ["public", "brokers"])
+def test_the_committee_screens_a_challenge_with_its_needs_coverage(world, confidentiality):
+    from matchmaking.analysis.services import analyse_stored_need
+    from matchmaking.models import NeedAnalysis
+    from outcomes.challenges import challenge_submit
+
+    need = make_need(
+        world.ent_a,
+        title="揭榜：高安全固态电解质",
+        description="需要高安全固态电解质，离子电导率大于1mS/cm。另外，需要干法电极工艺，良率达到95%。",
+        status="draft",
+        is_challenge=True,
+        challenge_award=300,
+        challenge_closes_on=timezone.localdate() + timedelta(days=20),
+        confidentiality=confidentiality,
+    )
+    challenge = challenge_submit(actor=world.users["ent_a"], need=need, public_consent=confidentiality == "brokers")
+    index_everything()
+    committee = client_for(world.users["organiser"])
+    url = f"/challenges/{challenge.pk}/"
+    if confidentiality == "brokers":  # an organiser may not read figures drawn from a brokers-only need
+        page = committee.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert 'id="screening"' not in page
+        return
+    first = committee.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="screening"' in first and "being prepared" in first
+    NeedAnalysis.objects.filter(need=need).delete()
+    analyse_stored_need(need=need)
+    page = text(committee.get(url, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "What the platform covers" in page
+    assert "a challenge fits this need" in page  # nothing on this platform covers either point
+    assert "需要干法电极工艺" in page
+    zh = text(committee.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert "需要干法电极工艺" in zh and "What the platform covers" not in zh
