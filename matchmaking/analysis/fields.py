@@ -75,14 +75,17 @@ class FieldModel:
         n = max(len(documents), 1)
         idf = {term: math.log((n + 1) / (count + 0.5)) for term, count in df.items()}
         accumulated: list[Counter] = [Counter() for _ in codes]
+        owns = []  # each document's share of its field's profile, to take it out again
         for i, counted in documents:
             weights = {t: (1 + math.log(c)) * idf[t] for t, c in counted.items()}
             norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+            owns.append({t: w / norm for t, w in weights.items()})
             for term, weight in weights.items():
                 accumulated[i][term] += weight / norm
-        profiles = []
+        profiles, raw_tops = [], []
         for counter in accumulated:
             top = dict(counter.most_common(PROFILE_TERMS))
+            raw_tops.append(top)
             norm = math.sqrt(sum(w * w for w in top.values())) or 1.0
             profiles.append({t: round(w / norm, 5) for t, w in top.items()})
         kept_terms = {t for profile in profiles for t in profile}
@@ -94,19 +97,38 @@ class FieldModel:
             profiles,
             {t: round(w, 4) for t, w in idf.items() if t in kept_terms},
         )
-        model.temperature = model._fitted_temperature([r for r in records if r[0] in index], index, sums)
+        kept = [r for r in records if r[0] in index]
+        model.temperature = model._fitted_temperature(kept, index, sums, owns, raw_tops)
         return model
 
-    def _fitted_temperature(self, records, index: dict, sums: dict) -> float:
+    def _lexical_without(self, tokens, field: int, own: dict, raw_top: dict) -> float:
+        """The lexical part of `scores` for the field's profile with this record's share taken out
+        (the profile's terms kept; a record barely moves which 400 terms lead)."""
+        counted = Counter(tokens)
+        weights = {t: (1 + math.log(c)) * self.idf[t] for t, c in counted.items() if t in self.idf}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        full = sum(self.profiles[field].get(t, 0.0) * w for t, w in weights.items()) / norm
+        shared = {t: v for t, v in own.items() if t in raw_top}
+        squared = sum(v * v for v in raw_top.values())
+        squared += -2 * sum(raw_top[t] * v for t, v in shared.items()) + sum(v * v for v in shared.values())
+        rest_norm = math.sqrt(max(squared, 0.0))
+        if rest_norm < 1e-9:
+            return -full
+        rest = sum((raw_top.get(t, 0.0) - shared.get(t, 0.0)) * w for t, w in weights.items())
+        return rest / rest_norm / norm - full
+
+    def _fitted_temperature(self, records, index: dict, sums: dict, owns: list, raw_tops: list) -> float:
         """The temperature under which the records' own fields are likeliest, each record scored
-        as if it were new (its vector out of its field's centroid)."""
+        as if it were new (its vector out of its field's centroid, its words out of its field's
+        profile)."""
         if len(records) < MIN_CALIBRATION_RECORDS:
             return TEMPERATURE
         rows, truth = [], []
         usable = self._usable(None)
-        for code, tokens, vectors in records:
+        for (code, tokens, vectors), own in zip(records, owns, strict=True):
             i = index[code]
             scores = self.scores(tokens, vectors)
+            scores[i] += LEXICAL_WEIGHT * self._lexical_without(tokens, i, own, raw_tops[i])
             used = [m for m in vectors if m in self.centroids or m in self.names]
             for model in used:
                 if model not in sums or sums[model].shape[1] != len(vectors[model]):

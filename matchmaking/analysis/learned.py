@@ -141,18 +141,22 @@ def check_platform_terms(records: list[LabelledRecord]) -> dict:
         return {"scorer": "shipped", "reason": str(error)}
     shipped_terms, shipped_stats = default_terms()
 
-    def f1(terms, stats) -> float:
-        scores = []
-        for r in held:
-            scores.append(f1_at([t["term"] for t in key_terms(r.title, r.text, terms, stats, limit=5)], r.keywords))
-        return round(float(np.mean(scores)), 4)
+    def f1s(terms, stats) -> np.ndarray:
+        return np.array(
+            [f1_at([t["term"] for t in key_terms(r.title, r.text, terms, stats, limit=5)], r.keywords) for r in held]
+        )
 
-    platform, shipped = f1(platform_terms, platform_stats), f1(shipped_terms, shipped_stats)
+    platform, shipped = f1s(platform_terms, platform_stats), f1s(shipped_terms, shipped_stats)
+    # paired over the same records: adopted only when better by more than one standard error of the
+    # difference, so thirty-odd records do not swap scorers on noise
+    difference = platform - shipped
+    margin = float(difference.std(ddof=1) / np.sqrt(len(difference))) if len(difference) > 1 else 0.0
     return {
-        "scorer": "platform" if platform > shipped else "shipped",
+        "scorer": "platform" if float(difference.mean()) > margin else "shipped",
         "held_out": len(held),
-        "platform_f1_at_5": platform,
-        "shipped_f1_at_5": shipped,
+        "platform_f1_at_5": round(float(platform.mean()), 4),
+        "shipped_f1_at_5": round(float(shipped.mean()), 4),
+        "standard_error": round(margin, 4),
     }
 
 

@@ -291,7 +291,8 @@ class KindStore:
         position = np.repeat(np.arange(len(term_ids)), lengths)
         if self.tf_overflow:
             for i in np.flatnonzero(tf == TF_MAX).tolist():
-                tf[i] = self.tf_overflow[(term_ids[position[i]], int(slots[i]))]
+                # a dead slot's overflow count is gone with it (its posting stays until compaction)
+                tf[i] = self.tf_overflow.get((term_ids[position[i]], int(slots[i])), TF_MAX)
         return slots, tf, position
 
     def bm25_all(self, terms: dict[str, int], stats: LexicalStats) -> tuple[np.ndarray, dict]:

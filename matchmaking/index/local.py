@@ -74,7 +74,9 @@ EXACT_BELOW = 2048
 # 200 random 8-d vectors, M=16, one query in 50 misses one of its exact top 7, none when added on
 # one thread), so a graph's first SERIAL_ADD_BELOW vectors go in one at a time, the rest in parallel.
 SERIAL_ADD_BELOW = 4096
-SNAPSHOT_FORMAT = 1
+# 2: dead slots are kept (an `alive` array); a process that reads format 1 only would revive them
+SNAPSHOT_FORMAT = 2
+READABLE_FORMATS = (1, 2)
 
 
 def _vector(value, model: str) -> np.ndarray:
@@ -445,7 +447,13 @@ class LocalMatchingIndex(MatchingIndex):
         kinds = []
         for kind, store in sorted(self._stores.items()):
             arrays, meta = store.to_arrays()
-            kinds.append((kind, {k: np.array(v) for k, v in arrays.items()}, {**meta, "terms": list(meta["terms"])}))
+            kinds.append(
+                (
+                    kind,
+                    {k: np.array(v) for k, v in arrays.items()},
+                    {**meta, "terms": list(meta["terms"]), "audiences": list(meta["audiences"])},
+                )
+            )
         vectors = [
             (kind, model, self._vectors[(kind, model)].save(), column.data[: column.n], column.has[: column.n].copy())
             for (kind, model), column in sorted(self._columns.items())
@@ -454,7 +462,7 @@ class LocalMatchingIndex(MatchingIndex):
 
     def _load_snapshot(self, directory: Path) -> None:
         manifest = json.loads((directory / "manifest.json").read_text())
-        if manifest.get("format") != SNAPSHOT_FORMAT:
+        if manifest.get("format") not in READABLE_FORMATS:
             raise RuntimeError(f"matching index snapshot {directory} has format {manifest.get('format')}")
         for kind, stem in manifest["kinds"].items():
             meta = json.loads((directory / f"{stem}.json").read_text())

@@ -206,3 +206,25 @@ def test_the_field_confidence_temperature_is_fitted_on_the_labelled_records(labe
     else:  # nothing to learn: confidences near one in five, not the default's certainty
         assert model.temperature >= 0.05 and np.mean(sure) < 0.4
     assert abs(np.mean(sure) - np.mean(right)) < 0.25
+
+
+def test_a_records_own_words_do_not_make_the_fitted_confidence_overconfident():
+    # the field shows in the vectors only (moderately); the words are noise, unique to each record
+    rng = np.random.default_rng(0)
+    codes, dim = [f"f{i}" for i in range(40)], 64
+    vocabulary = [f"w{i}" for i in range(20000)]
+    centres = [v / np.linalg.norm(v) for v in rng.normal(size=(40, dim))]
+
+    def record(i):
+        noise = rng.normal(size=dim)
+        vector = centres[i] + 3.5 * noise / np.linalg.norm(noise)
+        return codes[i], list(rng.choice(vocabulary, 80)), {"m": vector / np.linalg.norm(vector)}
+
+    model = FieldModel.fit(codes, {}, [record(i % 40) for i in range(200)])
+    right, sure = [], []
+    for k in range(400):
+        label, tokens, vectors = record(k % 40)
+        top, confidence = model.suggest(tokens, vectors, limit=1)[0]
+        right.append(top == label)
+        sure.append(confidence)
+    assert abs(np.mean(sure) - np.mean(right)) < 0.06

@@ -657,7 +657,7 @@ def test_a_snapshot_holds_the_state_of_its_start_whatever_is_written_meanwhile(t
         writer = threading.Thread(
             target=lambda: (
                 index.upsert([make_entry(rng, i, models=("a", "b")) for i in range(0, 300, 2)]),  # replaced
-                index.delete(KIND, range(1, 300, 2)),  # dead slots outnumber live ones: a compaction
+                index.delete(KIND, range(1, 300, 2)),
                 index.upsert([make_entry(rng, i, models=("a", "b")) for i in range(300, 900)]),
             )
         )
@@ -680,3 +680,101 @@ def test_a_snapshot_holds_the_state_of_its_start_whatever_is_written_meanwhile(t
         )
     reopened.close()
     index.close()
+
+
+def _entries_of(index):
+    return {i: index.entry(KIND, i) for i in sorted(index.ids(KIND))}
+
+
+def _assert_same_entries(a, b):
+    assert a.keys() == b.keys()
+    for i, want in a.items():
+        got = b[i]
+        assert (got.tokens, got.attrs, got.audience) == (want.tokens, want.attrs, want.audience)
+        assert got.vectors.keys() == want.vectors.keys()
+        for model in want.vectors:
+            np.testing.assert_array_equal(got.vectors[model], want.vectors[model])
+
+
+def test_the_snapshot_file_alone_holds_its_start_even_through_a_compaction(tmp_path, rng, monkeypatch):
+    monkeypatch.setattr(inverted, "SLOT_COMPACT_MIN_DEAD", 8)
+    index = LocalMatchingIndex(tmp_path / "alone", snapshot_every=0, connectivity=8, expansion_add=16)
+    index.upsert([make_entry(rng, i, models=("a", "b")) for i in range(300)])
+    index.upsert([make_entry(rng, i, models=("a", "b")) for i in range(0, 300, 3)])  # dead slots
+    start = _entries_of(index)
+    compactions = []
+    compact = inverted.KindStore.compact
+    monkeypatch.setattr(inverted.KindStore, "compact", lambda self: (compactions.append(1), compact(self)))
+    write = local._write_snapshot
+
+    def write_after_changes(directory, state):
+        writer = threading.Thread(
+            target=lambda: (
+                index.upsert([make_entry(rng, i, models=("a", "b")) for i in range(0, 300, 2)]),
+                index.delete(KIND, range(1, 300, 2)),
+                index.upsert([make_entry(rng, i, models=("a", "b")) for i in range(300, 900)]),
+            )
+        )
+        writer.start()
+        writer.join()
+        write(directory, state)
+
+    monkeypatch.setattr(local, "_write_snapshot", write_after_changes)
+    assert index.snapshot() is True
+    assert compactions, "the writes during the snapshot were meant to compact the store"
+    alone = LocalMatchingIndex.__new__(LocalMatchingIndex)  # the snapshot without the journal after it
+    alone._lock, alone.expansion_add, alone.expansion_search, alone._closed = threading.RLock(), 16, 64, False
+    alone._reset()
+    alone._load_snapshot(tmp_path / "alone" / "snapshots" / index._current.read()["snapshot"])
+    alone._catch_up = lambda: None
+    _assert_same_entries(start, _entries_of(alone))
+    index.close()
+
+
+def test_a_reloaded_store_keeps_the_writers_bookkeeping_with_dead_slots(tmp_path, rng):
+    index = LocalMatchingIndex(tmp_path / "books", snapshot_every=0, connectivity=8, expansion_add=16)
+    index.upsert([make_entry(rng, i, audience="public" if i % 2 else "brokers") for i in range(200)])
+    index.upsert([make_entry(rng, i, audience="public") for i in range(0, 200, 4)])
+    index.delete(KIND, range(1, 200, 5))
+    assert index.snapshot() is True
+    writer, reader = index._stores[KIND], LocalMatchingIndex(tmp_path / "books")._stores[KIND]
+    assert (reader.documents, reader.total_length) == (writer.documents, writer.total_length)
+    assert reader.audience_count == writer.audience_count and reader.slot_of == writer.slot_of
+    np.testing.assert_array_equal(reader.df.view(), writer.df.view())
+    np.testing.assert_array_equal(reader.dead_postings.view(), writer.dead_postings.view())
+    assert reader.tf_overflow == writer.tf_overflow
+    terms = {"t1": 1, "t2": 1, "t5": 1}
+    live = writer.alive.view()
+    np.testing.assert_allclose(
+        writer.bm25_all(terms, writer.stats())[0][live], reader.bm25_all(terms, reader.stats())[0][live]
+    )
+
+
+def test_a_replaced_record_with_a_very_frequent_term_leaves_search_working(tmp_path):
+    def entry(i, tokens):
+        return IndexEntry(KIND, i, tokens, {"m": np.ones(4, np.float32) / 2})
+
+    index = LocalMatchingIndex(tmp_path / "overflow", snapshot_every=0)
+    index.upsert([entry(1, ["x"] * 300 + ["y"]), entry(2, ["x", "y"]), entry(3, ["z"] * 300)])
+    index.upsert([entry(1, ["x", "y"])])  # the long version's slot dies; its saturated posting stays
+    for reader in (index, None):
+        if reader is None:
+            index.snapshot()
+            reader = LocalMatchingIndex(tmp_path / "overflow")
+        found = reader.candidates(KIND, Query(["x"], {}), dense_k=0, lexical_k=5)
+        assert {c.id for c in found} == {1, 2}
+
+
+def test_a_snapshot_of_another_format_is_refused_not_misread(tmp_path, rng):
+    import json as json_module
+
+    index = LocalMatchingIndex(tmp_path / "format", snapshot_every=0)
+    index.upsert([make_entry(rng, 1)])
+    index.snapshot()
+    manifest = tmp_path / "format" / "snapshots" / index._current.read()["snapshot"] / "manifest.json"
+    data = json_module.loads(manifest.read_text())
+    assert data["format"] == local.SNAPSHOT_FORMAT == 2
+    data["format"] = 3
+    manifest.write_text(json_module.dumps(data))
+    with pytest.raises(RuntimeError, match="format"):
+        LocalMatchingIndex(tmp_path / "format")
