@@ -2,6 +2,9 @@
 on synthetic needs built from csl-dev the way text-segmentation benchmarks are built (Choi 2000):
 the first sentences of two to four abstracts, one after another, each abstract one sub-problem.
 
+Each abstract is split into sentences on its own, so a join between two parts is always a sentence
+end (in a real need a sub-problem may start mid-sentence: that case is not measured here).
+
 Two sets of needs, both without announcing words (另外, 其次 ...: those are found by rule, trivially):
 - `mixed`: abstracts of different disciplines (a need that spans, say, materials and control);
 - `same`: abstracts of one discipline (sub-problems of one field, the hard and common case).
