@@ -64,13 +64,13 @@ def analyse_needs(*, need_ids: list[int]) -> int:
     from .models import AnalysisModel
 
     # after a re-ranking most needs' analyses are current: checking that loads no model
-    if not services.stale_needs(list(TechnologyNeed.objects.filter(pk__in=need_ids))):
+    needs = list(TechnologyNeed.objects.filter(pk__in=need_ids))
+    if not services.stale_needs(needs):
         return 0
     if not AnalysisModel.objects.exists():
-        services.rebuild_learned()
+        services.rebuild_learned()  # a new learned version: which needs are stale is asked again
     encoders = get_encoders()
-    needs = services.stale_needs(list(TechnologyNeed.objects.filter(pk__in=need_ids)))
-    return sum(1 for need in needs if services.analyse_stored_need(need=need, encoders=encoders))
+    return sum(1 for need in services.stale_needs(needs) if services.analyse_stored_need(need=need, encoders=encoders))
 
 
 @shared_task(name="matchmaking.rebuild_need_analysis", acks_late=True)
