@@ -136,13 +136,15 @@ def _challenge_context(request, challenge) -> dict:
     committee = is_committee(user)
     screening, refreshing = None, False
     # the stored analysis is drawn as the committee sees the platform: public needs (admins: any)
-    if committee and (challenge.need.confidentiality == "public" or user.is_platform_admin):
+    shows_analysis = committee and (challenge.need.confidentiality == "public" or user.is_platform_admin)
+    if shows_analysis:
         from matchmaking.analysis.services import screening as screen
         from matchmaking.analysis.services import stored_analysis
 
         analysis, refreshing = stored_analysis(challenge.need, user)
         screening = screen(analysis)
     return {
+        "shows_analysis": shows_analysis,
         "screening": screening,
         "screening_refreshing": refreshing,
         "challenge": challenge,
