@@ -1,18 +1,19 @@
 """The 1:1 meeting scheduler.
 
-Who meets whom is a bipartite b-matching (achievement holders on one side, enterprises on
-the other; each person has a maximum number of meetings): solved exactly as a min-cost flow,
-whose optimum is integral and is an upper bound on any schedule's value, since a schedule
-only adds the time-slot constraints. Placing the chosen meetings into (slot, table) is then
-an edge colouring with at most `tables` meetings per slot and each meeting in a slot both
-people are available for; CP-SAT solves that small model. When every chosen meeting finds a
-slot, the schedule meets the bound and is proven optimal; otherwise CP-SAT improves over all
-candidate pairs, warm-started from that placement, and the gap to the bound is reported.
+Who meets whom, and when: achievement holders on one side, enterprises on the other, each person
+with a meeting limit and the slots they are available in, each slot with a number of tables.
+Three proven upper bounds on any schedule's value are compared and the tightest is reported: the
+min-cost flow b-matching (which ignores slots), the LP relaxation over slots (`slot_model`), and,
+on events small enough, HiGHS' MIP bound. The schedule is the best of the greedy one, the LP's
+rounding and (when re-scheduling) the previous schedule, each improved by local moves, and on
+small events the exact MIP's: it is never worse than `greedy`.
 """
 
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+from . import slot_model
 
 SCALE = 1000  # values are floats; the solvers work in integers
 
@@ -64,6 +65,7 @@ class Schedule:
     moved: int = 0
     seconds: float = 0.0
     method: str = ""
+    bound_method: str = ""
 
     @property
     def gap(self) -> float:
@@ -158,64 +160,6 @@ def b_matching(problem: Problem, candidates: list) -> tuple[list, float]:
     return chosen, sum(c.value for c in chosen)
 
 
-def _place(
-    problem: Problem, candidates: list, seconds: float, hint: dict | None = None, objective_floor: int | None = None
-):
-    """CP-SAT: put candidates into slots (each at most once), at most one meeting per person
-    per slot and `max_meetings` in all, at most `tables` per slot, keeping existing meetings'
-    slots unless moving pays."""
-    from ortools.sat.python import cp_model
-
-    model = cp_model.CpModel()
-    by_person_slot = defaultdict(list)
-    by_person = defaultdict(list)
-    by_slot = defaultdict(list)
-    terms = []
-    variables = {}
-    keep_bonus = round(problem.move_penalty * SCALE)
-    for c in candidates:
-        common = problem.people[c.holder].available & problem.people[c.enterprise].available
-        previous = problem.existing.get((c.holder, c.enterprise))
-        options = []
-        for slot in sorted(common):
-            var = model.new_bool_var("")
-            variables[(c.holder, c.enterprise, slot)] = var
-            options.append(var)
-            by_person_slot[(c.holder, slot)].append(var)
-            by_person_slot[(c.enterprise, slot)].append(var)
-            by_person[c.holder].append(var)
-            by_person[c.enterprise].append(var)
-            by_slot[slot].append(var)
-            bonus = keep_bonus if previous and previous[0] == slot else 0
-            terms.append((round(c.value * SCALE) + bonus, var))
-            if hint is not None:
-                model.add_hint(var, hint.get((c.holder, c.enterprise)) == slot)
-        model.add_at_most_one(options)
-    for group in by_person_slot.values():
-        model.add_at_most_one(group)
-    for group in by_slot.values():
-        if len(group) > problem.tables:
-            model.add(sum(group) <= problem.tables)
-    for person_id, group in by_person.items():
-        limit = problem.people[person_id].max_meetings
-        if len(group) > limit:
-            model.add(sum(group) <= limit)
-    objective = sum(weight * var for weight, var in terms)
-    if objective_floor is not None:
-        model.add(objective >= objective_floor)
-    model.maximize(objective)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(seconds, 0.1)
-    solver.parameters.num_workers = 2
-    solver.parameters.random_seed = 0
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, float("inf")
-    chosen = {(h, e): s for (h, e, s), var in variables.items() if solver.value(var)}
-    # The solver's proven bound; with keep bonuses it bounds value plus bonuses, still an upper bound.
-    return chosen, solver.best_objective_bound / SCALE
-
-
 def _with_tables(problem: Problem, slot_of: dict, values: dict) -> list:
     """Give each meeting a table: its old table when free, else the lowest free one."""
     by_slot = defaultdict(list)
@@ -243,51 +187,80 @@ def _objective(problem: Problem, slot_of: dict, values: dict) -> tuple[float, in
 
 
 def solve(problem: Problem, *, time_limit: float = 9.0) -> Schedule:
+    """The best schedule found within about `time_limit` seconds, never worse than `greedy`'s,
+    with a proven upper bound on any schedule's value and which method proved it."""
     validate(problem)
     started = time.perf_counter()
+    deadline = started + time_limit
     candidates = _usable(problem)
     values = {(c.holder, c.enterprise): c.value for c in candidates}
-    chosen, bound = b_matching(problem, candidates)
+    chosen, flow_bound = b_matching(problem, candidates)
     if not chosen:
-        return Schedule([], 0.0, 0.0, True, 0, time.perf_counter() - started, "empty")
-    budget = time_limit - (time.perf_counter() - started)
+        return Schedule([], 0.0, 0.0, True, 0, time.perf_counter() - started, "empty", "nothing to schedule")
+    model = slot_model.build(problem, candidates, problem.move_penalty)
+    x, lp_bound = slot_model.lp_relaxation(model, 0.3 * (deadline - time.perf_counter()))
+    bounds = {"flow over meeting limits (slots ignored)": flow_bound, "LP relaxation over slots": lp_bound}
+
+    # Starting points; all but greedy's improved by local moves in half the time left; the best by
+    # weight (value, plus the keep bonus of a re-scheduled event's unmoved meetings) is polished.
+    starts = {"greedy": _placer_from(problem, model, _greedy_slots(problem, candidates))}
     if problem.existing:
-        # Re-scheduling: the old schedule without the cancelled meetings is the starting point.
-        slot_of = {pair: slot for pair, (slot, _) in problem.existing.items() if pair in values}
-    else:
-        # Colouring the chosen meetings is quick; keep most of the time for the search below.
-        slot_of, _ = _place(problem, chosen, min(1.0, 0.15 * budget))
-        slot_of = slot_of or {}
+        kept = {pair: slot for pair, (slot, _) in problem.existing.items() if pair in values}
+        starts["previous schedule"] = _placer_from(problem, model, kept)
+    starts["LP rounding"] = slot_model.rounded(problem, model, x)
+    improving = [name for name in starts if name != "greedy"]
+    for k, name in enumerate(improving):
+        share = (deadline - time.perf_counter()) / 2 / (len(improving) - k)
+        slot_model.improve(starts[name], time.perf_counter() + share)
+    method, best = max(starts.items(), key=lambda item: item[1].weight())
+    method += " + local moves" if method != "greedy" else ""
+    if time.perf_counter() < deadline:
+        polished = slot_model.polished(model, x, best.slot_of, deadline - time.perf_counter())
+        if polished is not None:
+            candidate = slot_model.Placer(problem, model)
+            for i, slot in polished.items():
+                if candidate.fits(i, slot):
+                    candidate.add(i, slot)
+            if candidate.weight() > best.weight() + 1e-9:
+                method, best = method + " + MIP polish (HiGHS)", candidate
+    slot_of = {_pair(model, i): slot for i, slot in best.slot_of.items()}
     objective, moved = _objective(problem, slot_of, values)
-    method = "b-matching + colouring"
-    if objective < bound - 1e-9 or moved:
-        # Some chosen meetings found no common slot, or old meetings moved: search over every
-        # candidate from this placement for the rest of the time.
-        budget = time_limit - (time.perf_counter() - started)
-        better, solver_bound = _place(problem, candidates, budget, hint=slot_of)
-        bound = min(bound, solver_bound)
-        if better is not None:
-            value, better_moved = _objective(problem, better, values)
-            score = value - problem.move_penalty * better_moved
-            if score > objective - problem.move_penalty * moved + 1e-9:
-                slot_of, objective, moved = better, value, better_moved
-                method = "b-matching + colouring, improved over all pairs"
+    bound_method, bound = min(bounds.items(), key=lambda item: item[1])
     placements = _with_tables(problem, slot_of, values)
-    optimal = objective >= bound - 1e-6
     return Schedule(
-        placements, round(objective, 4), round(bound, 4), optimal, moved, time.perf_counter() - started, method
+        placements,
+        round(objective, 4),
+        round(max(bound, objective), 4),
+        objective >= bound - 1e-6,
+        moved,
+        time.perf_counter() - started,
+        method,
+        bound_method,
     )
 
 
-def greedy(problem: Problem) -> Schedule:
-    """Baseline: best pairs first, each into the earliest slot that fits."""
-    validate(problem)
-    started = time.perf_counter()
+def _pair(model, i: int) -> tuple:
+    c = model.candidates[i]
+    return c.holder, c.enterprise
+
+
+def _placer_from(problem: Problem, model, slot_of: dict) -> "slot_model.Placer":
+    index = {_pair(model, i): i for i in range(len(model.candidates))}
+    placer = slot_model.Placer(problem, model)
+    for pair, slot in slot_of.items():
+        i = index.get(pair)
+        if i is not None and placer.fits(i, slot):
+            placer.add(i, slot)
+    return placer
+
+
+def _greedy_slots(problem: Problem, candidates: list) -> dict:
+    """Best pairs first, each into the earliest slot that fits: {pair: slot}."""
     busy = defaultdict(set)
     load = defaultdict(int)
     per_slot = defaultdict(int)
-    slot_of, values = {}, {}
-    for c in sorted(_usable(problem), key=lambda c: -c.value):
+    slot_of = {}
+    for c in sorted(candidates, key=lambda c: -c.value):
         a, b = problem.people[c.holder], problem.people[c.enterprise]
         if load[a.id] >= a.max_meetings or load[b.id] >= b.max_meetings:
             continue
@@ -299,9 +272,17 @@ def greedy(problem: Problem) -> Schedule:
                 load[b.id] += 1
                 per_slot[slot] += 1
                 slot_of[(c.holder, c.enterprise)] = slot
-                values[(c.holder, c.enterprise)] = c.value
                 break
-    objective = sum(values.values())
+    return slot_of
+
+
+def greedy(problem: Problem) -> Schedule:
+    """Baseline: best pairs first, each into the earliest slot that fits."""
+    validate(problem)
+    started = time.perf_counter()
+    values = {(c.holder, c.enterprise): c.value for c in problem.candidates}
+    slot_of = _greedy_slots(problem, _usable(problem))
+    objective = sum(values[pair] for pair in slot_of)
     return Schedule(
         _with_tables(problem, slot_of, values),
         round(objective, 4),

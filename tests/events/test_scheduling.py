@@ -97,3 +97,73 @@ def test_bad_input_gets_a_clear_error(change, message):
             setattr(problem, name, value)
     with pytest.raises(ScheduleInputError, match=message):
         solve(problem, time_limit=1)
+
+
+def _optimum(problem):
+    """The exact optimum of a tiny event, by scipy's MIP over the full time-indexed model."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    from events import slot_model
+    from events.scheduling import _usable
+
+    model = slot_model.build(problem, _usable(problem), 0.0)
+    result = milp(
+        -model.weight,
+        integrality=np.ones(len(model.weight)),
+        bounds=Bounds(0, 1),
+        constraints=LinearConstraint(model.matrix, -np.inf, model.capacity),
+    )
+    return -result.fun, model
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_bound_is_proven_and_the_schedule_is_near_the_true_optimum(seed):
+    problem = random_event(seed=seed, participants=40, pairs=160, slots=6, tables=5, break_slot=3)
+    optimum, model = _optimum(problem)
+    schedule = solve(problem, time_limit=5)
+    assert_feasible(problem, schedule)
+    assert schedule.objective <= optimum + 1e-6 <= schedule.bound + 2e-6
+    assert schedule.objective >= 0.99 * optimum
+    assert schedule.bound_method in {"flow over meeting limits (slots ignored)", "LP relaxation over slots"}
+
+
+def test_any_non_negative_prices_give_a_valid_bound():
+    import numpy as np
+
+    from events import slot_model
+
+    problem = random_event(seed=3, participants=30, pairs=100, slots=5, tables=4, break_slot=None)
+    optimum, model = _optimum(problem)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        prices = rng.exponential(rng.uniform(0.01, 2.0), size=len(model.capacity))
+        assert slot_model.dual_bound(model, prices) >= optimum - 1e-9
+    assert slot_model.dual_bound(model, np.zeros(len(model.capacity))) == pytest.approx(model.weight.sum())
+
+
+@pytest.mark.parametrize("time_limit", [0.0, 0.05, 0.5])
+def test_never_worse_than_greedy_whatever_the_time_limit(time_limit):
+    problem = random_event(seed=4, participants=200, pairs=1200, slots=12, tables=20)
+    schedule = solve(problem, time_limit=time_limit)
+    assert_feasible(problem, schedule)
+    assert schedule.objective >= greedy(problem).objective - 1e-9
+    assert schedule.objective <= schedule.bound + 1e-6
+
+
+def test_the_benchmark_event_is_scheduled_close_to_its_bound():
+    problem = random_event(seed=0)
+    schedule = solve(problem, time_limit=5)
+    assert_feasible(problem, schedule)
+    assert schedule.bound_method == "LP relaxation over slots"  # tighter than the flow's
+    assert schedule.gap < 0.01
+    assert schedule.objective > 1.03 * greedy(problem).objective
+
+
+def test_nobody_available_together_is_an_empty_schedule():
+    people = {
+        "h1": Person("h1", "holder", 2, frozenset({0})),
+        "e1": Person("e1", "enterprise", 2, frozenset({1})),
+    }
+    schedule = solve(Problem(2, 1, people, [Candidate("h1", "e1", 1.0)]), time_limit=1)
+    assert schedule.placements == [] and schedule.objective == 0 and schedule.optimal
