@@ -25,8 +25,9 @@ def main() -> None:
     args = parser.parse_args()
     rows = [json.loads(line) for line in open(args.labelled, encoding="utf-8") if line.strip()]
     records = [(r.get("title", ""), r.get("text", "")) for r in rows]
-    stats, found = corpus_stats(records)
-    model = fit_term_model(records, [r.get("keywords", []) for r in rows], stats, found)
+    keywords = [r.get("keywords", []) for r in rows]
+    stats, found = corpus_stats(records, keywords)
+    model = fit_term_model(records, keywords, stats, found)
     data = {
         "source": "csl-dev labelled.jsonl",
         "terms": model.to_dict(),

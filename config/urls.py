@@ -12,6 +12,7 @@ from core.api.views import DistrictViewSet, TechnicalFieldViewSet, TransferModeV
 from core.views import home
 from enterprises import views as enterprises_views
 from enterprises.api import EnterpriseViewSet, NeedViewSet
+from events import participant_views
 from events import views as events_views
 from events.api import EventViewSet, HolidayViewSet, MeetingRequestViewSet, ProgrammeViewSet, RoomViewSet, VenueViewSet
 from matchmaking import views as matchmaking_views
@@ -115,7 +116,31 @@ urlpatterns = [
     path("jobs/<str:job_id>/status/", core_job_views.job_status, name="job-status"),
     path("broker/matches/<id:pk>/", matchmaking_views.match_detail, name="broker-match"),
     path("broker/matches/<id:pk>/transition/", matchmaking_views.match_transition, name="broker-match-transition"),
+    path("events/", participant_views.event_list, name="web-event-list"),
+    path("events/<id:pk>/", participant_views.event_detail, name="web-event-detail"),
+    path("events/<id:pk>/register/", participant_views.register_page, name="web-event-register"),
+    path("events/<id:pk>/participants/", participant_views.participants_page, name="web-event-participants"),
+    path(
+        "events/<id:pk>/participants/<id:registration_pk>/request/",
+        participant_views.request_meeting,
+        name="web-event-request-meeting",
+    ),
+    path("events/<id:pk>/requests/", participant_views.requests_page, name="web-event-requests"),
+    path(
+        "events/<id:pk>/requests/<id:request_pk>/answer/",
+        participant_views.answer_request,
+        name="web-event-answer-request",
+    ),
+    path("events/<id:pk>/agenda/", participant_views.agenda_page, name="web-event-agenda"),
+    path("events/<id:pk>/agenda.ics", participant_views.agenda_ics, name="web-event-agenda-ics"),
+    path(
+        "events/<id:pk>/meetings/<id:meeting_pk>/rate/", participant_views.rate_meeting, name="web-event-rate-meeting"
+    ),
+    path("events/<id:pk>/survey/", participant_views.survey_page, name="web-event-survey"),
     path("organiser/events/<id:pk>/", events_views.event_page, name="organiser-event"),
+    path("organiser/events/<id:pk>/check-in/", events_views.check_in_page, name="organiser-check-in"),
+    path("organiser/events/<id:pk>/grid/print/", events_views.grid_print, name="organiser-grid-print"),
+    path("organiser/events/<id:pk>/agendas.zip", events_views.agendas_download, name="organiser-agendas-zip"),
     path("organiser/events/<id:pk>/schedule/", events_views.run_scheduler, name="organiser-run-scheduler"),
     path("organiser/events/<id:pk>/schedule/status/", events_views.scheduler_status, name="organiser-scheduler-status"),
     path("admin/password_change/", admin.site.admin_view(accounts_views.admin_password_change)),

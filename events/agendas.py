@@ -43,14 +43,31 @@ def participant_ics(event, registration, meetings, partner_label) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
+def tables_in_use(meetings) -> list[int]:
+    return sorted({m.table for m in meetings})
+
+
 def grid_cells(event, slots, meetings, label) -> list[tuple]:
-    """(slot start, [cell per table]) rows; each cell names the two people meeting there."""
+    """(slot start, [cell per table in use]) rows; each cell names the two parties meeting there.
+    Tables nobody sits at are left out (an event has 40, a small one uses 7)."""
+    meetings = list(meetings)
     cells = {(m.slot, m.table): f"{label(m.holder)} × {label(m.enterprise)}" for m in meetings}
-    return [(start, [cells.get((i, t), "") for t in range(1, event.tables + 1)]) for i, start in enumerate(slots)]
+    tables = tables_in_use(meetings)
+    return [(start, [cells.get((i, t), "") for t in tables]) for i, start in enumerate(slots)]
+
+
+def slot_lists(slots, meetings, label) -> list[dict]:
+    """The same meetings slot by slot: {"start", "meetings": [(table, holder, enterprise)]}, for
+    the phone view and the A4 printout."""
+    by_slot: dict[int, list] = {}
+    for m in sorted(meetings, key=lambda m: (m.slot, m.table)):
+        by_slot.setdefault(m.slot, []).append((m.table, label(m.holder), label(m.enterprise)))
+    return [{"start": start, "meetings": by_slot.get(i, [])} for i, start in enumerate(slots) if by_slot.get(i)]
 
 
 def grid_xlsx(event, slots, meetings, label) -> bytes:
-    headers = ["时间 Time"] + [f"第{t}桌 Table {t}" for t in range(1, event.tables + 1)]
+    meetings = list(meetings)
+    headers = ["时间 Time"] + [f"第{t}桌 Table {t}" for t in tables_in_use(meetings)]
     rows = [
         [timezone.localtime(start).strftime("%H:%M"), *cells]
         for start, cells in grid_cells(event, slots, meetings, label)

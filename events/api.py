@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from core.spreadsheets import XLSX_CONTENT_TYPE
 
 from . import selectors, services
-from .agendas import grid_cells, grid_xlsx, participant_ics
+from .agendas import grid_xlsx, participant_ics
 from .models import (
     MatchmakingEvent,
     MeetingRequest,
@@ -26,6 +26,7 @@ from .models import (
     RoomClosure,
     Venue,
 )
+from .printouts import grid_print_html
 from .serializers import (
     EventSerializer,
     HolidaySerializer,
@@ -246,22 +247,13 @@ class EventViewSet(
         return response
 
     @extend_schema(
-        summary="The slots x tables grid, printable (organiser)", tags=["events"], responses={(200, "text/html"): str}
+        summary="The meetings slot by slot, printable on A4 (organiser)",
+        tags=["events"],
+        responses={(200, "text/html"): str},
     )
     @action(detail=True, methods=["get"], url_path="grid/print")
     def grid_print(self, request, pk=None):
-        event = self._managed()
-        meetings = event.meetings.filter(status="scheduled").select_related(
-            "holder__user__institution", "enterprise__user__enterprise"
-        )
-        rows = [
-            {"start": start, "cells": cells}
-            for start, cells in grid_cells(event, services.event_slots(event), meetings, _label)
-        ]
-        html = render_to_string(
-            "events/grid.html", {"event": event, "rows": rows, "tables": range(1, event.tables + 1)}, request=request
-        )
-        return HttpResponse(html, content_type="text/html; charset=utf-8")
+        return HttpResponse(grid_print_html(self._managed(), request), content_type="text/html; charset=utf-8")
 
     @extend_schema(
         summary="On the day: check a participant in",

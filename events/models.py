@@ -149,6 +149,13 @@ class Registration(models.Model):
         help_text="[[start, end], ...] as HH:MM; empty means the whole event",
     )
     max_meetings = models.PositiveSmallIntegerField(_("meetings at most"), default=6)
+    # What the participant brings to the table: its own published achievements or needs
+    achievements = models.ManyToManyField(
+        "achievements.Achievement", verbose_name=_("achievements brought"), blank=True, related_name="+"
+    )
+    needs = models.ManyToManyField(
+        "enterprises.TechnologyNeed", verbose_name=_("needs brought"), blank=True, related_name="+"
+    )
     attendance_confirmed = models.BooleanField(default=False)
     checked_in = models.BooleanField(default=False)
     no_show = models.BooleanField(default=False)

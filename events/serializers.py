@@ -163,6 +163,12 @@ class RegisterSerializer(serializers.Serializer):
         max_length=10,
     )
     max_meetings = serializers.IntegerField(min_value=1, max_value=30, default=6)
+    achievements = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=20
+    )
+    needs = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=20
+    )
 
 
 class MeetingRequestSerializer(serializers.ModelSerializer):

@@ -294,7 +294,9 @@ SIDE_OF_ROLE = {"institution": Side.HOLDER, "enterprise": Side.ENTERPRISE, "brok
 
 
 @transaction.atomic
-def register(*, event: MatchmakingEvent, user, availability=(), max_meetings: int = 6) -> Registration:
+def register(
+    *, event: MatchmakingEvent, user, availability=(), max_meetings: int = 6, achievements=(), needs=()
+) -> Registration:
     # Lock the event so that registrations are counted one after the other: two people taking the
     # last place at once give one registration and one "The event is full."
     event = MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
@@ -312,10 +314,60 @@ def register(*, event: MatchmakingEvent, user, availability=(), max_meetings: in
         event=event, user=user, side=side, availability=list(availability), max_meetings=max_meetings
     )
     registration.full_clean(validate_unique=False, validate_constraints=False)
+    brought = _brought(registration, achievements, needs)
     if event.registrations.filter(user=user).exists():
         raise ValidationError({"event": _("You are already registered for this event.")})
     registration.save()
+    registration.achievements.set(brought[0])
+    registration.needs.set(brought[1])
     return registration
+
+
+@transaction.atomic
+def update_registration(
+    *, registration: Registration, user, availability=(), max_meetings: int = 6, achievements=(), needs=()
+) -> Registration:
+    """The participant changes its windows, meeting limit or what it brings (until the event starts)."""
+    locked = Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
+    if locked.user_id != user.pk:
+        raise ValidationError({"registration": _("Only the participant changes its registration.")})
+    if locked.event.status not in (EventStatus.OPEN, EventStatus.CLOSED) or timezone.now() >= locked.event.starts_at:
+        raise ValidationError({"registration": _("This event has begun: the registration can no longer change.")})
+    _windows(locked.event, availability, "availability")
+    locked.availability, locked.max_meetings = list(availability), max_meetings
+    locked.full_clean(validate_unique=False, validate_constraints=False)
+    brought = _brought(locked, achievements, needs)
+    locked.save(update_fields=["availability", "max_meetings"])
+    locked.achievements.set(brought[0])
+    locked.needs.set(brought[1])
+    return locked
+
+
+def _brought(registration: Registration, achievements, needs) -> tuple[list, list]:
+    """What a participant may bring: its own organisation's published achievements (holders) or
+    needs (enterprises), nothing else."""
+    from achievements.models import Achievement, AchievementStatus
+    from enterprises.models import NeedStatus, TechnologyNeed
+
+    user = registration.user
+    achievement_ids, need_ids = {int(a) for a in achievements}, {int(n) for n in needs}
+    if achievement_ids and registration.side != Side.HOLDER:
+        raise ValidationError({"achievements": _("Only achievement holders bring achievements.")})
+    if need_ids and registration.side != Side.ENTERPRISE:
+        raise ValidationError({"needs": _("Only enterprises bring needs.")})
+    own_achievements = list(
+        Achievement.objects.filter(
+            pk__in=achievement_ids, institution_id=user.institution_id, status=AchievementStatus.PUBLISHED
+        )
+    )
+    if len(own_achievements) != len(achievement_ids):
+        raise ValidationError({"achievements": _("Choose among your institution's published achievements.")})
+    own_needs = list(
+        TechnologyNeed.objects.filter(pk__in=need_ids, enterprise_id=user.enterprise_id, status=NeedStatus.PUBLISHED)
+    )
+    if len(own_needs) != len(need_ids):
+        raise ValidationError({"needs": _("Choose among your enterprise's published needs.")})
+    return own_achievements, own_needs
 
 
 @transaction.atomic

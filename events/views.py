@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,7 +13,7 @@ from core.ids import parse_int
 from core.validators import EARLIEST_DATE, LATEST_DATE
 
 from . import jobs, selectors, services
-from .agendas import grid_cells
+from .agendas import grid_cells, slot_lists, tables_in_use
 from .models import MatchmakingEvent
 
 
@@ -26,29 +26,59 @@ def _managed_event(request, pk):
 
 @login_required
 def event_page(request, pk):
+    from .participation import party, with_what_they_bring
+
     event = _managed_event(request, pk)
-    meetings = event.meetings.filter(status="scheduled").select_related(
-        "holder__user__institution", "enterprise__user__enterprise"
+    meetings = list(
+        event.meetings.select_related(
+            "holder__user__institution", "holder__user__enterprise", "enterprise__user__institution"
+        ).select_related("enterprise__user__enterprise")
     )
-
-    def label(registration):
-        user = registration.user
-        return f"{user.institution or user.enterprise or ''} {user.username}".strip()
-
+    scheduled = [m for m in meetings if m.status == "scheduled"]
+    slots = services.event_slots(event)
+    registrations = list(with_what_they_bring(event.registrations.order_by("side", "id"), request.user))
+    by_pk = {r.pk: r for r in registrations}
+    requests = [
+        {"request": q, "sender": by_pk.get(q.sender_id), "receiver": by_pk.get(q.receiver_id)}
+        for q in event.requests.order_by("-created_at", "-id")[:300]
+    ]
     return render(
         request,
         "organiser/event.html",
         {
             "event": event,
-            "registrations": event.registrations.select_related("user__institution", "user__enterprise").order_by(
-                "side", "id"
-            ),
-            "requests": event.requests.select_related("sender__user", "receiver__user").order_by("-created_at")[:200],
-            "grid": grid_cells(event, services.event_slots(event), meetings, label),
-            "tables": range(1, event.tables + 1),
+            "registrations": registrations,
+            "requests": requests,
+            "grid": grid_cells(event, slots, scheduled, party),
+            "tables": tables_in_use(scheduled),
+            "slot_lists": slot_lists(slots, scheduled, party),
+            "view": "slots" if request.GET.get("view") == "slots" else "grid",
+            "day": {
+                "checked_in": sum(r.checked_in for r in registrations),
+                "no_show": sum(r.no_show for r in registrations),
+                "freed": sum(m.status == "no_show" for m in meetings),
+                "cancelled": sum(m.status == "cancelled" for m in meetings),
+            },
             "job": jobs.job_state(event.pk),
         },
     )
+
+
+@login_required
+def grid_print(request, pk):
+    from .printouts import grid_print_html
+
+    return HttpResponse(grid_print_html(_managed_event(request, pk), request), content_type="text/html; charset=utf-8")
+
+
+@login_required
+def agendas_download(request, pk):
+    from .printouts import agendas_zip
+
+    event = _managed_event(request, pk)
+    response = HttpResponse(agendas_zip(event, request), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-agendas.zip"'
+    return response
 
 
 @login_required
@@ -101,5 +131,75 @@ def calendar_page(request):
             "today": today,
             "count": sum(len(v) for d, v in by_day.items() if d.month == first.month),
             "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
+        },
+    )
+
+
+@login_required
+def check_in_page(request, pk):
+    """At the door: scan a participant's meeting QR code (it opens this page with its code) or
+    search by name, then check them in; no-shows are recorded from the same list."""
+    from django.contrib import messages
+    from django.core import signing
+    from django.db.models import Q
+
+    from .participant_views import CHECK_IN_SALT
+    from .participation import label
+
+    event = _managed_event(request, pk)
+    registrations = event.registrations.select_related("user__institution", "user__enterprise", "user__agency")
+    if request.method == "POST":
+        registration = registrations.filter(
+            pk=parse_int(request.POST.get("registration", ""), minimum=1, maximum=2**63 - 1)
+        ).first()
+        if registration is None:
+            messages.error(request, _("This participant is not registered for the event."))
+        elif request.POST.get("action") == "no-show":
+            freed = services.record_no_show(registration=registration)
+            messages.success(
+                request,
+                _("%(name)s marked absent: %(freed)s meetings freed.") % {"name": label(registration), "freed": freed},
+            )
+        else:
+            services.check_in(registration=registration)
+            messages.success(request, _("%(name)s is checked in.") % {"name": label(registration)})
+        return redirect(request.get_full_path())
+    found, scanned, error = [], None, ""
+    code = request.GET.get("code", "")
+    if code:
+        try:
+            data = signing.loads(code, salt=CHECK_IN_SALT, max_age=60 * 60 * 24 * 366)
+            scanned = registrations.filter(pk=data.get("r")).first()
+        except signing.BadSignature:
+            scanned = None
+        if scanned is None:
+            error = _("This code is not a participant's code for this event.")
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        found = list(
+            registrations.filter(
+                Q(user__username__icontains=query)
+                | Q(user__first_name__icontains=query)
+                | Q(user__last_name__icontains=query)
+                | Q(user__institution__name__icontains=query)
+                | Q(user__enterprise__name__icontains=query)
+            ).order_by("id")[:50]
+        )
+    counts = {
+        "registered": registrations.count(),
+        "checked_in": registrations.filter(checked_in=True).count(),
+        "no_show": registrations.filter(no_show=True).count(),
+    }
+    return render(
+        request,
+        "organiser/check_in.html",
+        {
+            "event": event,
+            "scanned": scanned,
+            "error": error,
+            "query": query,
+            "found": [(r, label(r)) for r in found],
+            "scanned_label": label(scanned) if scanned else "",
+            "counts": counts,
         },
     )

@@ -326,6 +326,10 @@ def planted(world, django_capture_on_commit_callbacks):
                 ("ent_b", "enterprise"),
             ]
         }
+        # what each brings: enterprise A a brokers-only need; institution A an achievement it has
+        # since taken back to draft and one it archived (chosen while published)
+        people["ent_a"].needs.set([brokers_need, public_need_a])
+        people["inst_a"].achievements.set([draft_ach, archived_ach, published_a])
         # institution B meets enterprise A (whose best need for B is brokers-only); enterprise B
         # meets institution A (whose best achievements for B are archived and draft)
         meetings = [
@@ -390,6 +394,7 @@ WEB_IDS_FOR = {  # web paths by their first two segments
     "enterprise/needs": "needs",
     "enterprise/matches": "matches",
     "organiser/events": "events",
+    "events": "events",
     "challenges": "challenges",
 }
 # web URL patterns the walk leaves out, and why

@@ -64,14 +64,16 @@ class Learned:
 
     @classmethod
     def from_dict(cls, version: str, data: dict, records: int = 0, keyword_records: int = 0) -> "Learned":
+        terms_check = dict(data.get("terms_check") or {})
+        try:
+            terms, stats = TermModel.from_dict(data["terms"]), CorpusStats.from_dict(data["stats"])
+        except ValueError as error:
+            # stored by a version with other features: the shipped scorer serves until the next
+            # rebuild (nightly, or `build_need_analysis`) fits one again
+            terms, stats = default_terms()
+            terms_check = {"scorer": "shipped", "reason": f"the stored scorer no longer fits: {error}"}
         return cls(
-            version,
-            FieldModel.from_dict(data["fields"]),
-            TermModel.from_dict(data["terms"]),
-            CorpusStats.from_dict(data["stats"]),
-            records,
-            keyword_records,
-            dict(data.get("terms_check") or {}),
+            version, FieldModel.from_dict(data["fields"]), terms, stats, records, keyword_records, terms_check
         )
 
 
@@ -116,8 +118,9 @@ def build(
 
 def _fit_terms(records: list[LabelledRecord]) -> tuple[TermModel, CorpusStats]:
     pairs = [(r.title, r.text) for r in records]
-    stats, found = corpus_stats(pairs)
-    return fit_term_model(pairs, [r.keywords for r in records], stats, found), compact(stats)
+    keywords = [r.keywords for r in records]
+    stats, found = corpus_stats(pairs, keywords)
+    return fit_term_model(pairs, keywords, stats, found), compact(stats)
 
 
 def check_platform_terms(records: list[LabelledRecord]) -> dict:

@@ -21,9 +21,10 @@ from ..text import EN_STOPWORDS, GENERIC_TERMS, ZH_STOPWORDS, _jieba
 _PUNCTUATION = re.compile(r"[，。；：、,.;:!?！？()（）\[\]【】{}<>《》\"“”'‘’/\\|\n\r\t…—–~·•]+")
 _LATIN = re.compile(r"[A-Za-z]")
 _HAN = re.compile(r"[\u3400-\u9fff]")
-# Word classes (jieba tags) that end a phrase: particles, prepositions, conjunctions, adverbs,
-# pronouns, interjections, onomatopoeia.
-_BREAKING_TAGS = frozenset({"u", "uj", "ul", "uz", "ug", "uv", "ud", "p", "c", "d", "r", "y", "e", "o", "zg"})
+# Word classes (jieba tags) that end a phrase: particles, prepositions, conjunctions, pronouns,
+# interjections, onomatopoeia. Not adverbs: jieba tags many technical morphemes so (快速|测定,
+# 比较|分子力场, 同步|录音), and the function-word list holds the true adverbs that break.
+_BREAKING_TAGS = frozenset({"u", "uj", "ul", "uz", "ug", "uv", "ud", "p", "c", "r", "y", "e", "o", "zg"})
 # A phrase does not start with a number, a measure word or a direction word, nor end with a number
 # or a measure word (转化率到95 is a target, not a term).
 _NO_START_TAGS = frozenset({"m", "q", "f", "mq"})
@@ -82,18 +83,31 @@ class Phrase:
 
 @dataclass
 class CorpusStats:
-    """Document frequencies over the platform's records: of candidate phrases and of words."""
+    """Document frequencies over the platform's records: of candidate phrases, of words, and of
+    phrases as their authors' keywords (how often a phrase is chosen as a key term where it
+    occurs: KEA's "keyphraseness")."""
 
     documents: int = 0
     phrase_df: dict[str, int] = field(default_factory=dict)
     word_df: dict[str, int] = field(default_factory=dict)
+    keyword_df: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"documents": self.documents, "phrase_df": self.phrase_df, "word_df": self.word_df}
+        return {
+            "documents": self.documents,
+            "phrase_df": self.phrase_df,
+            "word_df": self.word_df,
+            "keyword_df": self.keyword_df,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> "CorpusStats":
-        return cls(int(data.get("documents", 0)), dict(data.get("phrase_df", {})), dict(data.get("word_df", {})))
+        return cls(
+            int(data.get("documents", 0)),
+            dict(data.get("phrase_df", {})),
+            dict(data.get("word_df", {})),
+            dict(data.get("keyword_df", {})),
+        )
 
 
 def _tagged(text: str) -> list[tuple[str, str]]:
@@ -266,6 +280,7 @@ def features(
     # a Chinese word is about two characters: an English phrase is measured in those units
     length = len(phrase.text) if _HAN.search(phrase.text) else 2 * len(phrase.words)
     rank_by_count = (len(context.counts) - bisect_right(context.counts, phrase.count)) / max(len(found), 1)
+    chosen = stats.keyword_df.get(text, 0)
     values = [
         math.log1p(phrase.count),
         float(phrase.in_title),
@@ -296,6 +311,8 @@ def features(
         phrase.last_offset / max(len(full_text), 1),
         (phrase.last_offset - phrase.first_offset) / max(len(full_text), 1),
         math.log1p(len(phrase.clauses)),
+        math.log1p(chosen),
+        (chosen + 0.1) / (df + 1),  # chosen as a keyword where it occurs
     ]
     values += [float(phrase.last_tag == t) for t in TAGS]
     values += [float(phrase.first_tag == t) for t in TAGS]
@@ -303,7 +320,7 @@ def features(
     return values
 
 
-FEATURE_COUNT = 29 + 2 * len(TAGS) + 7
+FEATURE_COUNT = 31 + 2 * len(TAGS) + 7
 
 
 @dataclass
@@ -368,17 +385,26 @@ class TermModel:
         return cls(trees, float(data["learning_rate"]), float(data["baseline"]), int(data.get("trained_on", 0)))
 
 
-def corpus_stats(records) -> tuple[CorpusStats, list[dict[str, Phrase]]]:
-    """Document frequencies over records ((title, text) pairs), and each record's candidates."""
+def corpus_stats(records, keywords=None) -> tuple[CorpusStats, list[dict[str, Phrase]]]:
+    """Document frequencies over records ((title, text) pairs) and, given each record's keywords,
+    how often each phrase is one; and each record's candidates."""
     phrase_df: Counter = Counter()
     word_df: Counter = Counter()
+    keyword_df: Counter = Counter()
     found_per_record = []
-    for title, text in records:
+    for k, (title, text) in enumerate(records):
         found = candidates(title, text)
         found_per_record.append(found)
         phrase_df.update({key.lower() for key in found})
         word_df.update(words_of(title, text))
-    return CorpusStats(len(found_per_record), dict(phrase_df), dict(word_df)), found_per_record
+        if keywords is not None:
+            keyword_df.update(_keyword_set(keywords[k]))
+    stats = CorpusStats(len(found_per_record), dict(phrase_df), dict(word_df), dict(keyword_df))
+    return stats, found_per_record
+
+
+def _keyword_set(keywords) -> set[str]:
+    return {k.strip().lower() for k in keywords or () if k.strip()}
 
 
 def compact(stats: CorpusStats) -> CorpusStats:
@@ -388,6 +414,7 @@ def compact(stats: CorpusStats) -> CorpusStats:
         stats.documents,
         {k: v for k, v in stats.phrase_df.items() if v >= 2},
         {k: v for k, v in stats.word_df.items() if v >= 2},
+        dict(stats.keyword_df),  # few, and each one says much
     )
 
 
@@ -399,16 +426,16 @@ def fit_term_model(records, keywords, stats: CorpusStats, found_per_record) -> T
 
     rows, labels = [], []
     for (title, text), gold, found in zip(records, keywords, found_per_record, strict=True):
-        gold = {k.strip().lower() for k in gold if k.strip()}
+        gold = _keyword_set(gold)
         if not gold:
             continue
-        own = _without_record(stats, found, words_of(title, text))
+        own = _without_record(stats, found, words_of(title, text), gold)
         full_text = f"{title}\n{text}"
         context = _context(found, full_text)
         for phrase in found.values():
             rows.append(features(phrase, found, full_text, title, own, context))
             labels.append(phrase.text.lower() in gold)
-        _restore(stats, found, words_of(title, text))
+        _restore(stats, found, words_of(title, text), gold)
     if not rows or len(set(labels)) < 2:
         raise ValueError("too few records with keywords found in their own text to learn key terms from")
     matrix = np.asarray(rows, dtype=np.float64)
@@ -436,20 +463,26 @@ def fit_term_model(records, keywords, stats: CorpusStats, found_per_record) -> T
     return TermModel(trees, float(fitted.learning_rate), baseline, sum(1 for gold in keywords if gold))
 
 
-def _without_record(stats: CorpusStats, found, words) -> CorpusStats:
+def _without_record(stats: CorpusStats, found, words, keywords=frozenset()) -> CorpusStats:
     for key in {k.lower() for k in found}:
         stats.phrase_df[key] = stats.phrase_df.get(key, 1) - 1
     for word in words:
         stats.word_df[word] = stats.word_df.get(word, 1) - 1
+    if stats.keyword_df:  # counted only when the statistics were given the keywords
+        for keyword in keywords:
+            stats.keyword_df[keyword] = stats.keyword_df.get(keyword, 1) - 1
     stats.documents -= 1
     return stats
 
 
-def _restore(stats: CorpusStats, found, words) -> None:
+def _restore(stats: CorpusStats, found, words, keywords=frozenset()) -> None:
     for key in {k.lower() for k in found}:
         stats.phrase_df[key] = stats.phrase_df.get(key, 0) + 1
     for word in words:
         stats.word_df[word] = stats.word_df.get(word, 0) + 1
+    if stats.keyword_df:
+        for keyword in keywords:
+            stats.keyword_df[keyword] = stats.keyword_df.get(keyword, 0) + 1
     stats.documents += 1
 
 

@@ -56,6 +56,33 @@ def test_a_term_model_over_other_features_is_refused():
         TermModel.from_dict(data)
 
 
+def test_a_stored_analysis_model_from_an_older_version_falls_back_to_the_shipped_scorer():
+    from matchmaking.analysis.learned import Learned, _empty
+
+    data = _empty().to_dict()
+    data["terms"]["features"] = FEATURE_COUNT - 2  # what an older version stored
+    learned = Learned.from_dict("analysis-old", data)
+    assert learned.terms_check["scorer"] == "shipped" and "no longer fits" in learned.terms_check["reason"]
+    assert [t["term"] for t in key_terms(*ZH_RECORDS[0][:2], learned.terms, learned.stats, limit=3)]
+
+
+def test_keyword_frequencies_are_counted_and_left_out_for_the_record_itself():
+    from matchmaking.analysis.terms import _restore, _without_record
+
+    records = [(t, x) for t, x, _ in ZH_RECORDS]
+    stats, found = corpus_stats(records, [k for _, _, k in ZH_RECORDS])
+    assert stats.keyword_df["固态电解质"] == 5 and stats.keyword_df["湿法冶金"] == 5
+    own = _without_record(stats, found[0], set(), {"固态电解质", "固态电池"})
+    assert own.keyword_df["固态电解质"] == 4
+    _restore(stats, found[0], set(), {"固态电解质", "固态电池"})
+    assert stats.keyword_df["固态电解质"] == 5
+    assert corpus_stats(records)[0].keyword_df == {}  # no keywords given, none counted
+
+
+def test_adverb_tagged_morphemes_stay_inside_a_phrase():
+    assert "快速测定" in candidates("", "采用电极法快速测定腐竹中的硼砂")
+
+
 def test_the_shipped_scorer_finds_technical_terms_in_chinese_english_and_mixed_text():
     model, stats = default_terms()
 

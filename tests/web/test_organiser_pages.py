@@ -34,13 +34,39 @@ def test_event_page_runs_the_scheduler_and_reports(world, event, django_capture_
     client = Client()
     client.force_login(world.users["organiser"])
     page = client.get(f"/organiser/events/{event.pk}/").content.decode()
-    assert "储能成果对接会" in page and "inst_a" in page
+    assert "储能成果对接会" in page and "甲大学" in page
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/organiser/events/{event.pk}/schedule/")
     assert client.get(f"/organiser/events/{event.pk}/schedule/status/").json()["state"] == "done"
     assert Meeting.objects.filter(event=event).count() == 2
     html = client.get(f"/organiser/events/{event.pk}/").content.decode()
-    assert "甲大学 inst_a × 甲科技有限公司 ent_a" in html
+    assert "甲大学 × 甲科技有限公司" in html and "乙研究院 × 甲科技有限公司" in html
+
+
+def test_the_grid_shows_only_tables_in_use_and_lists_by_slot_print_and_zip(world, event):
+    import io
+    import zipfile
+
+    event.tables = 40
+    event.save()
+    holder, firm = event.registrations.get(user=world.users["inst_a"]), event.registrations.get(side="enterprise")
+    Meeting.objects.create(event=event, holder=holder, enterprise=firm, slot=1, table=3, starts_at=event.starts_at)
+    client = Client()
+    client.force_login(world.users["organiser"])
+    page = client.get(f"/organiser/events/{event.pk}/").content.decode()
+    assert "Table 3" in page and "Table 1<" not in page and "Table 40" not in page
+    slots = client.get(f"/organiser/events/{event.pk}/?view=slots").content.decode()
+    assert "Table 3</strong> · 甲大学 × 甲科技有限公司" in slots
+    printable = client.get(f"/organiser/events/{event.pk}/grid/print/").content.decode()
+    assert "甲大学 × 甲科技有限公司" in printable and "A4 portrait" in printable
+    download = client.get(f"/organiser/events/{event.pk}/agendas.zip")
+    assert download["Content-Type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(download.content)).namelist()
+    assert sorted(n.rsplit(".", 1)[1] for n in names if "README" not in n) == ["html", "html", "ics", "ics"]
+    agenda = zipfile.ZipFile(io.BytesIO(download.content)).read(
+        next(n for n in names if "甲大学" in n and n.endswith("html"))
+    )
+    assert "甲科技有限公司" in agenda.decode()
 
 
 @pytest.mark.parametrize("role", ["ent_a", "broker", "inst_a"])
@@ -48,6 +74,8 @@ def test_only_the_organiser_sees_the_event_page(world, event, role):
     client = Client()
     client.force_login(world.users[role])
     assert client.get(f"/organiser/events/{event.pk}/").status_code == 403
+    assert client.get(f"/organiser/events/{event.pk}/grid/print/").status_code == 403
+    assert client.get(f"/organiser/events/{event.pk}/agendas.zip").status_code == 403
     assert client.post(f"/organiser/events/{event.pk}/schedule/").status_code == 403
     assert Meeting.objects.count() == 0
 

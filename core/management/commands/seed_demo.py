@@ -283,6 +283,14 @@ class Command(BaseCommand):
             for u in User.objects.filter(role=Role.ENTERPRISE).order_by("username")[:15]
         ]
         Registration.objects.create(event=event, user=User.objects.get(username="broker01"), side="broker")
+        for registration in holders:  # what each brings: a few of its own published records
+            registration.achievements.set(
+                Achievement.objects.filter(institution_id=registration.user.institution_id, status="published")[:2]
+            )
+        for registration in firms:
+            registration.needs.set(
+                TechnologyNeed.objects.filter(enterprise_id=registration.user.enterprise_id, status="published")[:2]
+            )
         for holder in holders:
             for firm in self.rng.sample(firms, 3):
                 status = self.rng.choice(["pending", "accepted", "accepted"])

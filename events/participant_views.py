@@ -1,0 +1,262 @@
+"""Participants' pages of an event: the event itself, registration, whom to meet, requests, the
+personal agenda (with .ics, printable and a QR code per meeting), ratings and the follow-up survey."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.forms import apply_service_errors
+
+from . import participation, selectors, services
+from .agendas import participant_ics
+from .forms import MeetingRequestForm, RatingForm, RegistrationForm, SurveyForm
+from .models import EventStatus, FollowUpSurvey, MeetingRequest, MeetingStatus, Side
+
+CHECK_IN_SALT = "events.meeting-check-in"
+
+
+def _event(request, pk):
+    return get_object_or_404(selectors.events_visible_to(request.user).select_related("room__venue"), pk=pk)
+
+
+def _mine(request, event):
+    """The viewer's registration, or 404 for a page only participants have."""
+    registration = participation.registration_of(request.user, event)
+    if registration is None:
+        raise Http404(_("You are not registered for this event."))
+    return registration
+
+
+@login_required
+def event_list(request):
+    visible = selectors.events_visible_to(request.user)
+    mine = visible.filter(registrations__user=request.user).order_by("-starts_at")
+    upcoming = (
+        visible.filter(status=EventStatus.OPEN, starts_at__gte=timezone.now())
+        .exclude(pk__in=mine.values("pk"))
+        .order_by("starts_at")[:100]
+    )
+    return render(request, "events/list.html", {"mine": mine, "upcoming": upcoming})
+
+
+@login_required
+def event_detail(request, pk):
+    event = _event(request, pk)
+    registration = participation.registration_of(request.user, event)
+    may_register = (
+        registration is None
+        and event.status == EventStatus.OPEN
+        and services.SIDE_OF_ROLE.get(request.user.role) is not None
+        and not (event.registration_deadline and timezone.now() > event.registration_deadline)
+    )
+    counts = {
+        "holders": event.registrations.filter(side=Side.HOLDER).count(),
+        "enterprises": event.registrations.filter(side=Side.ENTERPRISE).count(),
+    }
+    return render(
+        request,
+        "events/detail.html",
+        {
+            "event": event,
+            "mine": registration,
+            "may_register": may_register,
+            "places_left": max(event.capacity - counts["holders"] - counts["enterprises"], 0),
+            "counts": counts,
+            "slots": services.event_slots(event),
+            "manages": selectors.can_manage_event(request.user, event),
+        },
+    )
+
+
+@login_required
+def register_page(request, pk):
+    event = _event(request, pk)
+    registration = participation.registration_of(request.user, event)
+    side = registration.side if registration else services.SIDE_OF_ROLE.get(request.user.role)
+    if side is None:
+        raise Http404(_("Only achievement holders, enterprises and brokers take part."))
+    form = RegistrationForm(
+        request.POST or None,
+        event=event,
+        side=side,
+        records=participation.own_records(request.user, side),
+        registration=registration,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if registration is None:
+                services.register(event=event, user=request.user, **form.service_arguments())
+                messages.success(request, _("You are registered. Now see whom to meet."))
+                return redirect("web-event-participants", pk=event.pk)
+            services.update_registration(registration=registration, user=request.user, **form.service_arguments())
+            messages.success(request, _("Your registration is saved."))
+            return redirect("web-event-detail", pk=event.pk)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+    return render(
+        request,
+        "events/register.html",
+        {"event": event, "form": form, "registration": registration, "mine": registration},
+    )
+
+
+@login_required
+def participants_page(request, pk):
+    event = _event(request, pk)
+    mine = _mine(request, event)
+    if mine.side == Side.BROKER:
+        raise Http404(_("Brokers recommend pairs from the organiser's pages."))
+    query = request.GET.get("q", "").strip()[:100]
+    entries = participation.catalogue(event, mine, request.user, query=query)
+    return render(
+        request,
+        "events/participants.html",
+        {"event": event, "mine": mine, "entries": entries, "query": query, "form": MeetingRequestForm()},
+    )
+
+
+@login_required
+@require_POST
+def request_meeting(request, pk, registration_pk):
+    event = _event(request, pk)
+    mine = _mine(request, event)
+    receiver = event.registrations.filter(pk=registration_pk).first()
+    form = MeetingRequestForm(request.POST)
+    if receiver is None:
+        messages.error(request, _("This participant is not registered for the event."))
+    elif form.is_valid():
+        try:
+            services.request_meeting(sender=mine, receiver=receiver, message=form.cleaned_data["message"])
+            messages.success(
+                request,
+                _("Request sent to %(name)s.") % {"name": participation.organisation_of(receiver) or receiver.user},
+            )
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+    else:
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, text)
+    return redirect(reverse("web-event-participants", args=[event.pk]) + f"#participant-{registration_pk}")
+
+
+@login_required
+def requests_page(request, pk):
+    event = _event(request, pk)
+    mine = _mine(request, event)
+    received, sent = participation.requests_of(event, mine, request.user)
+    return render(request, "events/requests.html", {"event": event, "mine": mine, "received": received, "sent": sent})
+
+
+@login_required
+@require_POST
+def answer_request(request, pk, request_pk):
+    event = _event(request, pk)
+    mine = _mine(request, event)
+    meeting_request = get_object_or_404(MeetingRequest, pk=request_pk, event=event, receiver=mine)
+    accept = request.POST.get("answer") == "accept"
+    try:
+        services.answer_request(request=meeting_request, user=request.user, accept=accept)
+        messages.success(
+            request, _("Accepted: the meeting will be on your agenda once scheduled.") if accept else _("Declined.")
+        )
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    return redirect(reverse("web-event-requests", args=[event.pk]) + f"#request-{meeting_request.pk}")
+
+
+def check_in_code(meeting, registration) -> str:
+    return signing.dumps({"m": meeting.pk, "r": registration.pk}, salt=CHECK_IN_SALT, compress=True)
+
+
+def _qr_svg(text: str) -> str:
+    import segno
+
+    return segno.make(text, error="m").svg_inline(scale=3, dark="#16202a", omitsize=False)
+
+
+@login_required
+def agenda_page(request, pk):
+    event = _event(request, pk)
+    mine = _mine(request, event)
+    rows = participation.agenda(event, mine, request.user)
+    now = timezone.now()
+    for row in rows:
+        url = request.build_absolute_uri(
+            reverse("organiser-check-in", args=[event.pk]) + "?code=" + check_in_code(row["meeting"], mine)
+        )
+        row["qr"] = _qr_svg(url)
+        row["rateable"] = row["meeting"].starts_at <= now and row["meeting"].status != MeetingStatus.CANCELLED
+        row["form"] = RatingForm(
+            initial={"rating": row["rating"], "outcome": row["outcome"]}, prefix=f"m{row['meeting'].pk}"
+        )
+    survey = FollowUpSurvey.objects.filter(registration=mine, answered_at__isnull=True).first()
+    return render(
+        request,
+        "events/agenda_page.html",
+        {"event": event, "mine": mine, "rows": rows, "survey": survey, "print": request.GET.get("print") == "1"},
+    )
+
+
+@login_required
+def agenda_ics(request, pk):
+    event = _event(request, pk)
+    mine = _mine(request, event)
+    meetings = (
+        event.meetings.filter(Q(holder=mine) | Q(enterprise=mine), status=MeetingStatus.SCHEDULED)
+        .select_related("holder__user__institution", "enterprise__user__enterprise", "holder__user", "enterprise__user")
+        .order_by("starts_at")
+    )
+    response = HttpResponse(
+        participant_ics(event, mine, meetings, participation.label), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-agenda.ics"'
+    return response
+
+
+@login_required
+@require_POST
+def rate_meeting(request, pk, meeting_pk):
+    event = _event(request, pk)
+    meeting = participation.meeting_of(request.user, meeting_pk)
+    if meeting is None or meeting.event_id != event.pk:
+        raise Http404(_("No such meeting of yours."))
+    form = RatingForm(request.POST, prefix=f"m{meeting.pk}")
+    if form.is_valid():
+        try:
+            services.rate_meeting(meeting=meeting, user=request.user, **form.cleaned_data)
+            messages.success(request, _("Thank you: your feedback is saved."))
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+    else:
+        messages.error(request, _("Choose a rating from 1 to 5 and an outcome."))
+    return redirect(reverse("web-event-agenda", args=[event.pk]) + f"#meeting-{meeting.pk}")
+
+
+@login_required
+def survey_page(request, pk):
+    event = _event(request, pk)
+    mine = _mine(request, event)
+    survey = FollowUpSurvey.objects.filter(registration=mine).first()
+    if survey is None:
+        raise Http404(_("There is no follow-up survey for you at this event yet."))
+    form = SurveyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.answer_survey(registration=mine, **form.cleaned_data)
+            messages.success(request, _("Thank you for answering the survey."))
+            return redirect("web-event-detail", pk=event.pk)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+    return render(request, "events/survey.html", {"event": event, "mine": mine, "form": form, "survey": survey})

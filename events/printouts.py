@@ -1,0 +1,78 @@
+"""Printable pages of an event, shared by the API and the organiser's pages: the meeting grid as
+A4 slot lists, and every participant's agenda in one zip."""
+
+import io
+import zipfile
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from . import participation, services
+from .agendas import participant_ics, slot_lists
+from .models import MeetingStatus
+
+
+def _scheduled(event):
+    return event.meetings.filter(status=MeetingStatus.SCHEDULED).select_related(
+        "holder__user__institution",
+        "holder__user__enterprise",
+        "holder__user__agency",
+        "enterprise__user__institution",
+        "enterprise__user__enterprise",
+        "enterprise__user__agency",
+    )
+
+
+def grid_print_html(event, request) -> str:
+    """Slot by slot, table by table, two columns on A4 portrait: it fits the page at any number
+    of tables (the old slots x tables table was 40 columns wide)."""
+    slots = slot_lists(services.event_slots(event), _scheduled(event), participation.party)
+    return render_to_string("events/grid.html", {"event": event, "slots": slots}, request=request)
+
+
+def agendas_zip(event, request) -> bytes:
+    """One printable agenda (HTML) and one .ics per participant with meetings, in a zip."""
+    registrations = event.registrations.select_related(
+        "user__institution", "user__enterprise", "user__agency"
+    ).order_by("id")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for registration in registrations:
+            rows = participation.agenda(event, registration, request.user)
+            rows = [r for r in rows if r["meeting"].status == MeetingStatus.SCHEDULED]
+            if not rows:
+                continue
+            name = f"{registration.pk:04d}-{participation.party(registration)}"[:80].replace("/", "_")
+            html = render_to_string(
+                "events/agenda.html",
+                {
+                    "event": event,
+                    "participant": participation.label(registration),
+                    "rows": [
+                        {
+                            "start": r["meeting"].starts_at,
+                            "table": r["meeting"].table,
+                            "partner": participation.party(r["partner"]),
+                            "offer": "；".join(record.title for record in r["brings"]),
+                        }
+                        for r in rows
+                    ],
+                },
+                request=request,
+            )
+            archive.writestr(f"{name}.html", html)
+            meetings = []
+            for row in rows:  # both sides already read: the calendar needs no query per meeting
+                meeting, partner = row["meeting"], row["partner"]
+                meeting.holder, meeting.enterprise = (
+                    (registration, partner) if meeting.holder_id == registration.pk else (partner, registration)
+                )
+                meetings.append(meeting)
+            archive.writestr(f"{name}.ics", participant_ics(event, registration, meetings, participation.label))
+        archive.writestr(
+            "README.txt",
+            f"{event.title}\n{timezone.localtime(event.starts_at):%Y-%m-%d %H:%M}\n"
+            "每位参会者一份议程（.html 可打印）和日历文件（.ics）。\n"
+            "One printable agenda (.html) and one calendar file (.ics) per participant.\n",
+        )
+    return buffer.getvalue()

@@ -1,0 +1,271 @@
+"""The participants' event pages: the event, registration with what one brings, whom to meet,
+requests, the personal agenda with its QR codes, ratings, the survey; and who may see what."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone, translation
+
+from events.models import FollowUpSurvey, MatchmakingEvent, Meeting, MeetingRequest, Registration
+
+from ..factories import make_achievement, make_need
+
+
+@pytest.fixture
+def event(world):
+    start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=7)
+    return MatchmakingEvent.objects.create(
+        title="储能成果对接会",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        meeting_minutes=30,
+        tables=3,
+        capacity=10,
+        organiser=world.users["organiser"],
+        registration_deadline=start - timedelta(days=1),
+        status="open",
+    )
+
+
+def client_for(world, name, language="en"):
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(world.users[name])
+    return client
+
+
+def test_an_institution_registers_with_windows_and_what_it_brings(world, event):
+    mine = make_achievement(world.inst_a, title="固态电池电解质")
+    make_achievement(world.inst_a, title="未发布成果", status="draft")
+    theirs = make_achievement(world.inst_b, title="别人的成果")
+    client = client_for(world, "inst_a")
+    page = client.get(f"/events/{event.pk}/").content.decode()
+    assert "储能成果对接会" in page and f'href="/events/{event.pk}/register/"' in page
+    form = client.get(f"/events/{event.pk}/register/").content.decode()
+    assert "固态电池电解质" in form and "未发布成果" not in form and "别人的成果" not in form
+    response = client.post(
+        f"/events/{event.pk}/register/",
+        {"max_meetings": 4, "from_1": "09:00", "until_1": "10:30", "brings": [mine.pk]},
+    )
+    assert response.status_code == 302
+    registration = Registration.objects.get(event=event, user=world.users["inst_a"])
+    assert registration.availability == [["09:00", "10:30"]] and registration.max_meetings == 4
+    assert list(registration.achievements.all()) == [mine]
+    # someone else's achievement cannot be brought, even by a forged form
+    response = client.post(f"/events/{event.pk}/register/", {"max_meetings": 4, "brings": [theirs.pk]})
+    assert response.status_code == 200
+    assert list(registration.achievements.all()) == [mine]
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"max_meetings": 4, "from_1": "07:00", "until_1": "08:00"}, "outside the event"),
+        ({"max_meetings": 4, "from_1": "10:00", "until_1": "09:30"}, "end after it starts"),
+        ({"max_meetings": 4, "from_1": "10:00"}, "Give both the start and the end"),
+        ({"max_meetings": 0}, "greater than or equal to 1"),
+        ({"max_meetings": 4, "from_1": "09:00", "until_1": "10:00", "from_2": "09:30", "until_2": "11:00"}, "overlap"),
+    ],
+)
+def test_bad_registrations_get_a_clear_error_next_to_the_form(world, event, data, message):
+    client = client_for(world, "inst_a")
+    response = client.post(f"/events/{event.pk}/register/", data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Registration.objects.filter(event=event, user=world.users["inst_a"]).exists()
+
+
+def test_registration_after_the_deadline_is_refused_in_the_participants_language(world, event):
+    event.registration_deadline = timezone.now() - timedelta(hours=1)
+    event.save()
+    client = client_for(world, "ent_a", "zh-hans")
+    page = client.get(f"/events/{event.pk}/").content.decode()
+    assert f'href="/events/{event.pk}/register/"' not in page
+    response = client.post(f"/events/{event.pk}/register/", {"max_meetings": 3})
+    with translation.override("zh-hans"):
+        assert translation.gettext("Registration for this event has closed.") in response.content.decode()
+    assert not Registration.objects.filter(event=event).exists()
+
+
+@pytest.fixture
+def registered(world, event):
+    achievement = make_achievement(world.inst_a, title="固态电池电解质")
+    public = make_need(world.ent_a, title="储能电池热管理")
+    secret = make_need(world.ent_b, title="机密需求", confidentiality="brokers")
+    holder = Registration.objects.create(event=event, user=world.users["inst_a"], side="holder")
+    holder.achievements.set([achievement])
+    firm = Registration.objects.create(event=event, user=world.users["ent_a"], side="enterprise")
+    firm.needs.set([public])
+    other = Registration.objects.create(event=event, user=world.users["ent_b"], side="enterprise")
+    other.needs.set([secret])
+    return {"holder": holder, "firm": firm, "other": other, "secret": secret}
+
+
+def test_the_catalogue_shows_the_other_side_and_what_each_brings_that_the_viewer_may_see(world, event, registered):
+    page = client_for(world, "inst_a").get(f"/events/{event.pk}/participants/").content.decode()
+    assert "甲科技有限公司" in page and "乙制造有限公司" in page  # both enterprises
+    assert "储能电池热管理" in page
+    assert "机密需求" not in page  # a brokers-only need stays hidden from an institution
+    assert "甲大学" not in page.split("<main>")[1]  # not its own side
+    firm_page = client_for(world, "ent_a").get(f"/events/{event.pk}/participants/").content.decode()
+    assert "固态电池电解质" in firm_page
+    filtered = client_for(world, "inst_a").get(f"/events/{event.pk}/participants/?q=热管理").content.decode()
+    assert "甲科技有限公司" in filtered and "乙制造有限公司" not in filtered
+
+
+def test_meeting_requests_are_sent_answered_and_refused_twice(world, event, registered):
+    client = client_for(world, "inst_a")
+    response = client.post(
+        f"/events/{event.pk}/participants/{registered['firm'].pk}/request/", {"message": "想交流热管理"}
+    )
+    assert response.status_code == 302 and response["Location"].endswith(f"#participant-{registered['firm'].pk}")
+    request = MeetingRequest.objects.get(sender=registered["holder"], receiver=registered["firm"])
+    assert "Request sent, waiting" in client.get(f"/events/{event.pk}/participants/").content.decode()
+    again = client.post(f"/events/{event.pk}/participants/{registered['firm'].pk}/request/", {}, follow=True)
+    assert "already asked" in again.content.decode()
+    assert MeetingRequest.objects.filter(sender=registered["holder"]).count() == 1
+    # the enterprise sees it with the message and what the institution brings, and accepts
+    firm = client_for(world, "ent_a")
+    page = firm.get(f"/events/{event.pk}/requests/").content.decode()
+    assert "想交流热管理" in page and "固态电池电解质" in page and "甲大学" in page
+    firm.post(f"/events/{event.pk}/requests/{request.pk}/answer/", {"answer": "accept"})
+    request.refresh_from_db()
+    assert request.status == "accepted"
+    twice = firm.post(f"/events/{event.pk}/requests/{request.pk}/answer/", {"answer": "decline"}, follow=True)
+    assert "already been answered" in twice.content.decode()
+    request.refresh_from_db()
+    assert request.status == "accepted"
+    # the sender cannot answer its own request
+    assert client.post(f"/events/{event.pk}/requests/{request.pk}/answer/", {"answer": "accept"}).status_code == 404
+
+
+def test_a_request_to_someone_not_registered_is_refused(world, event, registered):
+    other_event = MatchmakingEvent.objects.create(
+        title="别的活动",
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        organiser=world.users["organiser"],
+        status="open",
+    )
+    stranger = Registration.objects.create(event=other_event, user=world.users["inst_b"], side="holder")
+    client = client_for(world, "ent_a")
+    response = client.post(f"/events/{event.pk}/participants/{stranger.pk}/request/", {}, follow=True)
+    assert "not registered for the event" in response.content.decode()
+    assert not MeetingRequest.objects.filter(receiver=stranger).exists()
+
+
+def test_the_agenda_lists_own_meetings_with_partner_qr_and_calendar(world, event, registered):
+    meeting = Meeting.objects.create(
+        event=event,
+        holder=registered["holder"],
+        enterprise=registered["firm"],
+        slot=0,
+        table=2,
+        starts_at=event.starts_at,
+    )
+    Meeting.objects.create(
+        event=event,
+        holder=registered["holder"],
+        enterprise=registered["other"],
+        slot=1,
+        table=1,
+        starts_at=event.starts_at + timedelta(minutes=30),
+    )
+    firm = client_for(world, "ent_a")
+    page = firm.get(f"/events/{event.pk}/agenda/").content.decode()
+    assert "甲大学" in page and "固态电池电解质" in page and "Table 2" in page and "<svg" in page
+    assert "乙制造有限公司" not in page  # the other enterprise's meeting is not on this agenda
+    ics = firm.get(f"/events/{event.pk}/agenda.ics")
+    assert ics["Content-Type"].startswith("text/calendar") and ics.content.decode().count("BEGIN:VEVENT") == 1
+    # the institution's agenda shows both, but not the confidential need it may not see
+    page = client_for(world, "inst_a").get(f"/events/{event.pk}/agenda/").content.decode()
+    assert "甲科技有限公司" in page and "乙制造有限公司" in page and "机密需求" not in page
+    assert meeting.pk  # noqa: used above
+
+
+def test_the_check_in_code_on_an_agenda_opens_the_organisers_check_in(world, event, registered):
+    from events.participant_views import check_in_code
+
+    meeting = Meeting.objects.create(
+        event=event,
+        holder=registered["holder"],
+        enterprise=registered["firm"],
+        slot=0,
+        table=1,
+        starts_at=event.starts_at,
+    )
+    code = check_in_code(meeting, registered["holder"])
+    organiser = client_for(world, "organiser")
+    page = organiser.get(f"/organiser/events/{event.pk}/check-in/?code={code}").content.decode()
+    assert "甲大学" in page and "Not checked in yet" in page
+    organiser.post(f"/organiser/events/{event.pk}/check-in/?code={code}", {"registration": registered["holder"].pk})
+    registered["holder"].refresh_from_db()
+    assert registered["holder"].checked_in
+    forged = organiser.get(f"/organiser/events/{event.pk}/check-in/?code={code}x").content.decode()
+    assert "code for this event" in forged
+    found = organiser.get(f"/organiser/events/{event.pk}/check-in/?q=乙制造").content.decode()
+    assert "乙制造有限公司" in found
+    organiser.post(
+        f"/organiser/events/{event.pk}/check-in/", {"registration": registered["other"].pk, "action": "no-show"}
+    )
+    registered["other"].refresh_from_db()
+    assert registered["other"].no_show
+    # participants cannot open the door's page
+    assert client_for(world, "inst_a").get(f"/organiser/events/{event.pk}/check-in/").status_code == 403
+
+
+def test_rating_a_meeting_and_the_survey(world, event, registered):
+    event.starts_at = timezone.now() - timedelta(hours=2)
+    event.ends_at = timezone.now() - timedelta(hours=1)
+    event.save()
+    meeting = Meeting.objects.create(
+        event=event,
+        holder=registered["holder"],
+        enterprise=registered["firm"],
+        slot=0,
+        table=1,
+        starts_at=event.starts_at,
+    )
+    client = client_for(world, "inst_a")
+    page = client.get(f"/events/{event.pk}/agenda/").content.decode()
+    assert "How was this meeting?" in page
+    client.post(
+        f"/events/{event.pk}/meetings/{meeting.pk}/rate/",
+        {f"m{meeting.pk}-rating": "4", f"m{meeting.pk}-outcome": "follow_up"},
+    )
+    meeting.refresh_from_db()
+    assert meeting.holder_rating == 4 and meeting.holder_outcome == "follow_up" and meeting.status == "held"
+    bad = client.post(f"/events/{event.pk}/meetings/{meeting.pk}/rate/", {f"m{meeting.pk}-rating": "9"}, follow=True)
+    assert "Choose a rating from 1 to 5" in bad.content.decode()
+    # someone else's meeting is not theirs to rate
+    assert client_for(world, "ent_b").post(f"/events/{event.pk}/meetings/{meeting.pk}/rate/", {}).status_code == 404
+    assert client.get(f"/events/{event.pk}/survey/").status_code == 404  # no survey sent yet
+    FollowUpSurvey.objects.create(registration=registered["holder"])
+    assert "follow-up survey" in client.get(f"/events/{event.pk}/agenda/").content.decode()
+    client.post(f"/events/{event.pk}/survey/", {"contract_signed": "yes", "still_in_contact": "no", "comments": "好"})
+    survey = FollowUpSurvey.objects.get(registration=registered["holder"])
+    assert survey.contract_signed is True and survey.still_in_contact is False and survey.answered_at
+
+
+def test_participant_pages_are_for_participants_only(world, event, registered):
+    for name in ("inst_b", "broker", "organiser"):
+        client = client_for(world, name)
+        for page in ("participants", "requests", "agenda", "agenda.ics"):
+            assert (
+                client.get(
+                    f"/events/{event.pk}/{page}/" if page != "agenda.ics" else f"/events/{event.pk}/agenda.ics"
+                ).status_code
+                == 404
+            ), (name, page)
+    draft = MatchmakingEvent.objects.create(
+        title="草稿活动", starts_at=event.starts_at, ends_at=event.ends_at, organiser=world.users["organiser"]
+    )
+    assert client_for(world, "inst_a").get(f"/events/{draft.pk}/").status_code == 404
+    assert Client().get(f"/events/{event.pk}/").status_code == 302  # sign in first
+
+
+def test_the_event_list_shows_mine_and_open_ones(world, event, registered):
+    page = client_for(world, "inst_a").get("/events/").content.decode()
+    assert "储能成果对接会" in page and "My events" in page
+    page = client_for(world, "inst_b").get("/events/").content.decode()
+    assert "储能成果对接会" in page and "Open for registration" in page
