@@ -18,7 +18,7 @@ def _own_job(request, job_id) -> dict:
 def job_page(request, job_id):
     """A long job's page: a progress bar while it runs, then its result."""
     state = _own_job(request, job_id)
-    titles = {"rematch": _("Re-match everything"), "import": _("Import")}
+    titles = {"rematch": _("Re-match everything"), "import": _("Import"), "plan": _("Plan the year")}
     return render(request, "job.html", {"job": state, "job_id": job_id, "title": titles.get(state.get("kind"), "")})
 
 

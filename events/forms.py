@@ -101,3 +101,18 @@ class SurveyForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comments = forms.CharField(label=_("Comments"), required=False, max_length=5000, widget=forms.Textarea)
+
+
+class MoveEventForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    session = forms.TypedChoiceField(label=_("Session"), choices=[(0, _("Morning")), (1, _("Afternoon"))], coerce=int)
+    room = forms.ModelChoiceField(label=_("Room"), queryset=None)
+
+    def __init__(self, *args, event, **kwargs):
+        from .models import Room
+
+        super().__init__(*args, **kwargs)
+        self.fields["room"].queryset = Room.objects.select_related("venue").order_by("venue__name", "name")
+        if not self.is_bound:
+            start = timezone.localtime(event.starts_at)
+            self.initial.update(day=start.date(), session=0 if start.hour < 12 else 1, room=event.room_id)

@@ -43,3 +43,41 @@ def run_schedule(event_id: int) -> dict:
         state = {"state": "done", **summary.__dict__}
     cache.set(_key(event_id), state, TTL)
     return state
+
+
+def start_plan(programme, *, actor, language: str) -> str:
+    """Plan a programme's year in a worker; the job page shows progress, then the advice."""
+    from core import jobs as core_jobs
+    from matchmaking.queue import enqueue
+
+    from .tasks import plan_programme
+
+    from django.urls import reverse
+
+    job_id = core_jobs.create(kind="plan", owner=actor)
+    next_url = reverse("organiser-programme", args=[programme.pk]) + f"?job={job_id}"
+    core_jobs.update(job_id, programme=programme.pk, total=1, next_url=next_url)
+    enqueue(plan_programme, job_id=job_id, programme_id=programme.pk, language=language)
+    return job_id
+
+
+def run_plan(*, job_id: str, programme_id: int, language: str) -> dict:
+    from django.utils import translation
+
+    from core import jobs as core_jobs
+
+    from . import services
+    from .models import Programme
+
+    programme = Programme.objects.filter(pk=programme_id).first()
+    if programme is None:
+        return core_jobs.update(job_id, state="failed", error="programme not found")
+    core_jobs.update(job_id, state="running")
+    with translation.override(language):
+        try:
+            summary = services.plan_programme(programme=programme)
+        except ValidationError as exc:
+            return core_jobs.update(job_id, state="failed", error=" ".join(exc.messages))
+    return core_jobs.update(
+        job_id, state="done", done=1, created=summary.created, wanted=summary.wanted, advice=summary.advice
+    )

@@ -106,22 +106,44 @@ def _rooms_fitting(request: PlanRequest, day: date, attendance: int) -> int:
 
 
 def advice(request: PlanRequest, days: list[date]) -> list[str]:
-    """Necessary conditions, each checked by counting, each with the change that would fix it."""
+    """Necessary conditions, each checked by counting, each with the change that would fix it, in
+    the active language (an organiser reads them on the programme's page)."""
+    from django.utils.translation import gettext as _
+
     notes = []
     wanted = sum(k.count for k in request.kinds)
     if not days:
-        return ["There is no open day in the programme: check its dates, weekdays and holidays."]
+        return [_("There is no open day in the programme: check its dates, weekdays and holidays.")]
     by_cap = request.daily_cap * len(days)
     by_rooms = sum(SESSIONS_PER_DAY * _rooms_fitting(request, d, 0) for d in days)
     if wanted > by_cap:
         notes.append(
-            f"{wanted} events do not fit under the cap of {request.daily_cap} a day over {len(days)} open days "
-            f"({by_cap} places): raise the daily cap to {-(-wanted // len(days))} or plan {wanted - by_cap} fewer."
+            _(
+                "%(wanted)s events do not fit under the cap of %(cap)s a day over %(days)s open days "
+                "(%(places)s places): raise the daily cap to %(raise_to)s or plan %(fewer)s fewer."
+            )
+            % {
+                "wanted": wanted,
+                "cap": request.daily_cap,
+                "days": len(days),
+                "places": by_cap,
+                "raise_to": -(-wanted // len(days)),
+                "fewer": wanted - by_cap,
+            }
         )
     if wanted > by_rooms:
         notes.append(
-            f"{wanted} events do not fit in the rooms ({by_rooms} room sessions over {len(days)} open days): add "
-            f"{-(-(wanted - by_rooms) // SESSIONS_PER_DAY)} room-days or plan {wanted - by_rooms} fewer."
+            _(
+                "%(wanted)s events do not fit in the rooms (%(sessions)s room sessions over %(days)s open days): "
+                "add %(room_days)s room-days or plan %(fewer)s fewer."
+            )
+            % {
+                "wanted": wanted,
+                "sessions": by_rooms,
+                "days": len(days),
+                "room_days": -(-(wanted - by_rooms) // SESSIONS_PER_DAY),
+                "fewer": wanted - by_rooms,
+            }
         )
     by_theme = defaultdict(int)
     by_organiser = defaultdict(int)
@@ -132,17 +154,36 @@ def advice(request: PlanRequest, days: list[date]) -> list[str]:
     for theme, count in sorted(by_theme.items()):
         fit = span // request.theme_spacing + (1 if span % request.theme_spacing else 0)
         if count > fit:
-            spacing = max(1, span // count)
             notes.append(
-                f"Theme “{theme}”: {count} events cannot be {request.theme_spacing} days apart within {span} days "
-                f"(at most {fit}): lower its spacing to {spacing} days or plan {count - fit} fewer."
+                _(
+                    "Theme “%(theme)s”: %(count)s events cannot be %(spacing)s days apart within %(span)s days "
+                    "(at most %(fit)s): lower its spacing to %(lower)s days or plan %(fewer)s fewer."
+                )
+                % {
+                    "theme": theme,
+                    "count": count,
+                    "spacing": request.theme_spacing,
+                    "span": span,
+                    "fit": fit,
+                    "lower": max(1, span // count),
+                    "fewer": count - fit,
+                }
             )
     for organiser, count in sorted(by_organiser.items(), key=lambda item: str(item[0])):
         fit = request.organiser_daily_cap * len(days)
         if count > fit:
             notes.append(
-                f"Organiser {organiser}: {count} events exceed {request.organiser_daily_cap} a day over {len(days)} "
-                f"days: raise their daily cap to {-(-count // len(days))} or share events with another organiser."
+                _(
+                    "Organiser %(organiser)s: %(count)s events exceed %(cap)s a day over %(days)s days: raise "
+                    "their daily cap to %(raise_to)s or share events with another organiser."
+                )
+                % {
+                    "organiser": organiser,
+                    "count": count,
+                    "cap": request.organiser_daily_cap,
+                    "days": len(days),
+                    "raise_to": -(-count // len(days)),
+                }
             )
     return notes
 

@@ -288,6 +288,72 @@ def plan_programme(
     return PlanSummary(result.placed, result.wanted, result.advice)
 
 
+@transaction.atomic
+def accept_drafts(*, programme: Programme) -> int:
+    """The planned draft events become real: open for registration."""
+    return programme.events.filter(status=EventStatus.DRAFT).update(status=EventStatus.OPEN)
+
+
+SESSION_HOURS = 3
+DAY_START = 9
+
+
+@transaction.atomic
+def move_event(*, event: MatchmakingEvent, day, session: int, room: Room) -> MatchmakingEvent:
+    """Move one event by hand, with the planner's own checks: an open weekday of the programme's
+    year, the room open, free and large enough, the day's caps and the theme's spacing."""
+    locked = MatchmakingEvent.objects.select_for_update().select_related("programme").get(pk=event.pk)
+    programme = locked.programme
+    if locked.status not in (EventStatus.DRAFT, EventStatus.OPEN, EventStatus.CLOSED):
+        raise ValidationError({"day": _("A held or cancelled event cannot move.")})
+    if locked.registrations.exists() and locked.status != EventStatus.DRAFT:
+        raise ValidationError({"day": _("People have registered: tell them before moving it, or cancel it.")})
+    if programme and day.year != programme.year:
+        raise ValidationError(
+            {"day": _("The day must lie in the programme's year %(year)s.") % {"year": programme.year}}
+        )
+    if day.weekday() >= 5 or PublicHoliday.objects.filter(date=day).exists():
+        raise ValidationError({"day": _("That day is a weekend or a public holiday.")})
+    if RoomClosure.objects.filter(room=room, date=day).exists():
+        raise ValidationError({"room": _("The room is closed that day.")})
+    if locked.registrations.count() > room.capacity:
+        raise ValidationError({"room": _("The room is too small for those registered.")})
+    if session not in (0, 1):
+        raise ValidationError({"session": _("Choose the morning or the afternoon.")})
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()).replace(hour=DAY_START + session * 4))
+    end = start + (locked.ends_at - locked.starts_at)
+    others = MatchmakingEvent.objects.exclude(pk=locked.pk).exclude(status=EventStatus.CANCELLED)
+    if others.filter(room=room, starts_at__lt=end, ends_at__gt=start).exists():
+        raise ValidationError({"room": _("Another event uses the room then.")})
+    same_day = others.filter(starts_at__date=day)
+    if programme:
+        if same_day.filter(programme=programme).count() >= programme.daily_cap:
+            raise ValidationError({"day": _("The day already has %(cap)s events.") % {"cap": programme.daily_cap}})
+        if same_day.filter(organiser=locked.organiser).count() >= programme.organiser_daily_cap:
+            raise ValidationError({"day": _("The organiser already runs the most events a day allowed.")})
+        spacing = timedelta(days=programme.theme_spacing_days)
+        themes = list(locked.fields.values_list("pk", flat=True))
+        near = others.filter(
+            programme=programme,
+            fields__in=themes,
+            starts_at__date__gt=day - spacing,
+            starts_at__date__lt=day + spacing,
+        )
+        if themes and near.exists():
+            raise ValidationError(
+                {
+                    "day": _("Another event of the theme is within %(days)s days.")
+                    % {"days": programme.theme_spacing_days}
+                }
+            )
+    locked.starts_at, locked.ends_at, locked.room = start, end, room
+    locked.tables = min(locked.tables, room.tables) if locked.status != EventStatus.DRAFT else room.tables
+    if locked.registration_deadline:
+        locked.registration_deadline = start - timedelta(days=3)
+    locked.save(update_fields=["starts_at", "ends_at", "room", "tables", "registration_deadline"])
+    return locked
+
+
 # Participants ------------------------------------------------------------------------------------
 
 SIDE_OF_ROLE = {"institution": Side.HOLDER, "enterprise": Side.ENTERPRISE, "broker": Side.BROKER}

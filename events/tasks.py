@@ -14,3 +14,11 @@ def schedule_event(*, event_id: int) -> dict:
     from .jobs import run_schedule
 
     return run_schedule(event_id)
+
+
+@shared_task(name="events.plan_programme", acks_late=True, soft_time_limit=300)
+def plan_programme(*, job_id: str, programme_id: int, language: str = "zh-hans") -> dict:
+    """Plan a programme's year as draft events, recording progress and advice for its page."""
+    from .jobs import run_plan
+
+    return run_plan(job_id=job_id, programme_id=programme_id, language=language)

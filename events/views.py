@@ -203,3 +203,98 @@ def check_in_page(request, pk):
             "counts": counts,
         },
     )
+
+
+# The year's programme ------------------------------------------------------------------------------
+
+
+def _managed_programme(request, pk):
+
+    programme = get_object_or_404(selectors.programmes_visible_to(request.user), pk=pk)
+    if not (request.user.is_platform_admin or programme.organiser_id == request.user.pk):
+        raise PermissionDenied
+    return programme
+
+
+@login_required
+def programme_list(request):
+    if not selectors.is_organiser(request.user):
+        raise PermissionDenied
+    programmes = selectors.programmes_visible_to(request.user).order_by("-year", "name")
+    return render(request, "organiser/programmes.html", {"programmes": programmes})
+
+
+@login_required
+def programme_page(request, pk):
+    """The year at a glance: each theme's wanted events against those planned (draft) and
+    confirmed, month by month; planning runs as a job, its advice shown here."""
+    from collections import Counter
+
+    from django.utils import timezone
+
+    from core import jobs as core_jobs
+
+    programme = _managed_programme(request, pk)
+    events = list(programme.events.prefetch_related("fields").select_related("room__venue").order_by("starts_at"))
+    months = [Counter() for _ in range(12)]
+    for event in events:
+        months[timezone.localtime(event.starts_at).month - 1][
+            "draft" if event.status == "draft" else ("cancelled" if event.status == "cancelled" else "confirmed")
+        ] += 1
+    planned = Counter(f.pk for e in events for f in e.fields.all())
+    job = core_jobs.get(request.GET.get("job", ""), user=request.user) if request.GET.get("job") else None
+    return render(
+        request,
+        "organiser/programme.html",
+        {
+            "programme": programme,
+            "themes": [(t, planned.get(t.field_id, 0)) for t in programme.themes.select_related("field")],
+            "months": [(i + 1, m["draft"], m["confirmed"], m["cancelled"]) for i, m in enumerate(months)],
+            "drafts": [e for e in events if e.status == "draft"],
+            "job": job,
+        },
+    )
+
+
+@login_required
+@require_POST
+def programme_plan(request, pk):
+    from django.utils.translation import get_language
+
+    programme = _managed_programme(request, pk)
+    job_id = jobs.start_plan(programme, actor=request.user, language=get_language())
+    return redirect("job-page", job_id=job_id)
+
+
+@login_required
+@require_POST
+def programme_accept(request, pk):
+    from django.contrib import messages
+
+    programme = _managed_programme(request, pk)
+    accepted = services.accept_drafts(programme=programme)
+    messages.success(request, _("%(count)s draft events are now open for registration.") % {"count": accepted})
+    return redirect("organiser-programme", pk=programme.pk)
+
+
+@login_required
+def event_move(request, pk):
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    from core.forms import apply_service_errors
+
+    from .forms import MoveEventForm
+
+    event = _managed_event(request, pk)
+    form = MoveEventForm(request.POST or None, event=event)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.move_event(event=event, **form.cleaned_data)
+            messages.success(request, _("Moved: %(title)s") % {"title": event.title})
+            if event.programme_id:
+                return redirect("organiser-programme", pk=event.programme_id)
+            return redirect("organiser-event", pk=event.pk)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+    return render(request, "organiser/move_event.html", {"event": event, "form": form})

@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from events.planning import EventKind, PlanningInputError, PlanRequest, Room, open_days, plan
 
@@ -51,6 +52,7 @@ def test_plan_places_every_event_respecting_all_rules():
     assert all(e.room == "hall" for e in big)  # 150 people only fit in the hall
 
 
+@translation.override("en")
 def test_impossible_request_gets_plain_advice_with_amounts():
     result = plan(request(theme_spacing=40, daily_cap=1), time_limit=10)
     assert not result.complete
@@ -59,6 +61,7 @@ def test_impossible_request_gets_plain_advice_with_amounts():
     assert result.placed == len(result.events) < result.wanted
 
 
+@translation.override("en")
 def test_not_enough_days_for_the_daily_cap():
     result = plan(request(start=date(2027, 3, 1), end=date(2027, 3, 31), theme_spacing=1), time_limit=10)
     assert any("raise the daily cap to" in note for note in result.advice)

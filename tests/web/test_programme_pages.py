@@ -1,0 +1,158 @@
+"""The organiser plans the year from the web: the planner as a job with its advice, the year by
+month, accepting the drafts, moving one event by hand with the planner's checks."""
+
+from datetime import date, datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import Role
+from events.models import MatchmakingEvent, Programme, ProgrammeTheme, PublicHoliday, Room, RoomClosure, Venue
+
+from ..factories import UserFactory, technical_field
+
+
+@pytest.fixture
+def programme(world):
+    venue = Venue.objects.create(name="科创岛")
+    Room.objects.create(venue=venue, name="A", capacity=80, tables=20)
+    Room.objects.create(venue=venue, name="B", capacity=80, tables=10)
+    programme = Programme.objects.create(
+        name="成果对接", year=2027, organiser=world.users["organiser"], theme_spacing_days=20
+    )
+    ProgrammeTheme.objects.create(programme=programme, field=technical_field("new-energy"), wanted_events=6)
+    ProgrammeTheme.objects.create(programme=programme, field=technical_field("biomedicine"), wanted_events=30)
+    return programme
+
+
+def organiser(world, language="en"):
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(world.users["organiser"])
+    return client
+
+
+def test_planning_the_year_runs_as_a_job_and_shows_the_advice(world, programme, django_capture_on_commit_callbacks):
+    client = organiser(world)
+    assert "成果对接 · 2027" in client.get("/organiser/programmes/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/organiser/programmes/{programme.pk}/plan/")
+    job_page = client.get(response["Location"]).content.decode()
+    assert "/organiser/programmes/" in job_page  # where the page goes when the job is done
+    job_id = response["Location"].rstrip("/").rsplit("/", 1)[1]
+    state = client.get(f"/jobs/{job_id}/status/").json()
+    assert state["state"] == "done" and state["wanted"] == 36 and state["created"] < 36
+    page = client.get(f"/organiser/programmes/{programme.pk}/?job={job_id}").content.decode()
+    assert f"Planned {state['created']} of 36 wanted events as drafts." in page
+    assert "lower its spacing to" in page  # plain advice, in the organiser's language
+    assert "Draft events" in page and "/move/" in page
+    drafts = MatchmakingEvent.objects.filter(programme=programme, status="draft").count()
+    assert drafts == state["created"]
+    # the advice in Chinese for a Chinese organiser
+    with django_capture_on_commit_callbacks(execute=True):
+        response = organiser(world, "zh-hans").post(f"/organiser/programmes/{programme.pk}/plan/")
+    job_id = response["Location"].rstrip("/").rsplit("/", 1)[1]
+    assert "间隔" in "".join(client.get(f"/jobs/{job_id}/status/").json()["advice"])
+
+
+def test_the_calendar_marks_drafts_and_accepting_opens_them(world, programme):
+    start = timezone.make_aware(datetime(2027, 3, 3, 9))
+    event = MatchmakingEvent.objects.create(
+        programme=programme,
+        title="储能对接会",
+        starts_at=start,
+        ends_at=start.replace(hour=12),
+        organiser=world.users["organiser"],
+        room=Room.objects.get(name="A"),
+    )
+    client = organiser(world)
+    calendar = client.get("/organiser/calendar/?year=2027&month=3").content.decode()
+    assert "储能对接会" in calendar and "(Draft)" in calendar
+    page = client.get(f"/organiser/programmes/{programme.pk}/").content.decode()
+    assert "Accept the 1 draft event" in page
+    client.post(f"/organiser/programmes/{programme.pk}/accept/")
+    event.refresh_from_db()
+    assert event.status == "open"
+    assert "(Draft)" not in client.get("/organiser/calendar/?year=2027&month=3").content.decode()
+
+
+@pytest.mark.parametrize(
+    "day, session, room, message",
+    [
+        ("2027-03-06", 0, "A", "weekend or a public holiday"),
+        ("2027-05-03", 0, "A", "weekend or a public holiday"),
+        ("2028-03-08", 0, "A", "programme&#x27;s year 2027"),
+        ("2027-03-09", 0, "A", "The room is closed that day"),
+        ("2027-03-10", 0, "A", "Another event uses the room then"),
+        ("2027-03-24", 0, "B", "Another event of the theme is within 20 days"),
+    ],
+)
+def test_moving_an_event_by_hand_gets_the_planners_checks(world, programme, day, session, room, message):
+    a, b = Room.objects.get(name="A"), Room.objects.get(name="B")
+    PublicHoliday.objects.create(date=date(2027, 5, 3), name="劳动节")
+    RoomClosure.objects.create(room=a, date=date(2027, 3, 9))
+    start = timezone.make_aware(datetime(2027, 3, 3, 9))
+    event = MatchmakingEvent.objects.create(
+        programme=programme,
+        title="储能对接会",
+        starts_at=start,
+        ends_at=start.replace(hour=12),
+        organiser=world.users["organiser"],
+        room=a,
+    )
+    event.fields.add(technical_field("new-energy"))
+    busy = timezone.make_aware(datetime(2027, 3, 10, 9))
+    MatchmakingEvent.objects.create(
+        title="别的活动", starts_at=busy, ends_at=busy.replace(hour=12), organiser=world.users["organiser"], room=a
+    )
+    later = timezone.make_aware(datetime(2027, 4, 1, 9))
+    same_theme = MatchmakingEvent.objects.create(
+        programme=programme,
+        title="新能源二",
+        starts_at=later,
+        ends_at=later.replace(hour=12),
+        organiser=world.users["organiser"],
+        room=b,
+    )
+    same_theme.fields.add(technical_field("new-energy"))
+    rooms = {"A": a, "B": b}
+    client = organiser(world)
+    response = client.post(
+        f"/organiser/events/{event.pk}/move/", {"day": day, "session": session, "room": rooms[room].pk}
+    )
+    assert response.status_code == 200 and message in response.content.decode()
+    event.refresh_from_db()
+    assert event.starts_at == start
+
+
+def test_a_move_that_passes_the_checks_is_saved(world, programme):
+    a, b = Room.objects.get(name="A"), Room.objects.get(name="B")
+    start = timezone.make_aware(datetime(2027, 3, 3, 9))
+    event = MatchmakingEvent.objects.create(
+        programme=programme,
+        title="储能对接会",
+        starts_at=start,
+        ends_at=start.replace(hour=12),
+        organiser=world.users["organiser"],
+        room=a,
+    )
+    client = organiser(world)
+    assert 'value="2027-03-03"' in client.get(f"/organiser/events/{event.pk}/move/").content.decode()
+    response = client.post(f"/organiser/events/{event.pk}/move/", {"day": "2027-03-11", "session": 1, "room": b.pk})
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert timezone.localtime(event.starts_at) == timezone.make_aware(datetime(2027, 3, 11, 13))
+    assert event.room == b and event.tables == 10
+
+
+@pytest.mark.parametrize("name", ["inst_a", "ent_a", "broker"])
+def test_only_the_programmes_organiser_plans_it(world, programme, name):
+    client = Client()
+    client.force_login(world.users[name])
+    assert client.get(f"/organiser/programmes/{programme.pk}/").status_code in (403, 404)
+    assert client.post(f"/organiser/programmes/{programme.pk}/plan/").status_code in (403, 404)
+    assert client.post(f"/organiser/programmes/{programme.pk}/accept/").status_code in (403, 404)
+    other = UserFactory(role=Role.ORGANISER)
+    client.force_login(other)
+    assert client.get(f"/organiser/programmes/{programme.pk}/").status_code == 403
+    assert MatchmakingEvent.objects.filter(programme=programme).count() == 0
