@@ -269,3 +269,53 @@ def test_the_event_list_shows_mine_and_open_ones(world, event, registered):
     assert "储能成果对接会" in page and "My events" in page
     page = client_for(world, "inst_b").get("/events/").content.decode()
     assert "储能成果对接会" in page and "Open for registration" in page
+
+
+@pytest.fixture
+def phone(browser, request):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _sign_in(page, live_server, username):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "secret-pass-123")
+    page.click("button[type=submit]")
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_on_a_phone_an_institution_registers_asks_for_a_meeting_and_the_enterprise_accepts(
+    live_server, phone, world, event
+):
+    make_achievement(world.inst_a, title="固态电池电解质")
+    firm = Registration.objects.create(event=event, user=world.users["ent_a"], side="enterprise")
+    firm.needs.set([make_need(world.ent_a, title="储能电池热管理")])
+    _sign_in(phone, live_server, "inst_a")
+    phone.goto(f"{live_server.url}/events/")
+    phone.click(f"a[href='/events/{event.pk}/']")
+    phone.click(f"a[href='/events/{event.pk}/register/']")
+    phone.fill("#id_from_1", "09:00")
+    phone.fill("#id_until_1", "11:00")
+    phone.check("input[name=brings]")
+    phone.click("form.form button[type=submit]")
+    phone.wait_for_url(f"**/events/{event.pk}/participants/")
+    assert "储能电池热管理" in phone.inner_text("main")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+    phone.click(f"#participant-{firm.pk} summary")
+    phone.fill(f"#message-{firm.pk}", "想交流热管理")
+    phone.click(f"#participant-{firm.pk} form button[type=submit]")
+    phone.wait_for_selector(f"#participant-{firm.pk} .state")
+    assert "等待" in phone.inner_text(f"#participant-{firm.pk}")
+    # the enterprise answers on its phone
+    phone.context.clear_cookies()
+    _sign_in(phone, live_server, "ent_a")
+    phone.goto(f"{live_server.url}/events/{event.pk}/requests/")
+    assert "想交流热管理" in phone.inner_text("main") and "固态电池电解质" in phone.inner_text("main")
+    phone.click("button[value=accept]")
+    phone.wait_for_selector(".messages")
+    assert MeetingRequest.objects.get(receiver=firm).status == "accepted"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
