@@ -206,7 +206,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("THROTTLE_AUTH", default="10/min"),
         "writes": env.str("THROTTLE_WRITES", default="120/min"),
-        "analysis": env.str("THROTTLE_ANALYSIS", default="30/min"),
+        "analysis": env.str("THROTTLE_ANALYSIS", default="60/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

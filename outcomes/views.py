@@ -137,7 +137,12 @@ def _challenge_context(request, challenge) -> dict:
     screening, refreshing = None, False
     # the stored analysis is drawn as the committee sees the platform: public needs (admins: any)
     shows_analysis = committee and (challenge.need.confidentiality == "public" or user.is_platform_admin)
+    analysis_page_open = False
     if shows_analysis:
+        from enterprises.selectors import can_see_need
+
+        # the full page keeps the need's own rule: a need still in draft opens for admins only
+        analysis_page_open = can_see_need(user, challenge.need)
         from matchmaking.analysis.services import screening as screen
         from matchmaking.analysis.services import stored_analysis
 
@@ -145,6 +150,8 @@ def _challenge_context(request, challenge) -> dict:
         screening = screen(analysis)
     return {
         "shows_analysis": shows_analysis,
+        "analysis_page_open": analysis_page_open,
+        "analysis_withheld": committee and not shows_analysis,
         "screening": screening,
         "screening_refreshing": refreshing,
         "challenge": challenge,

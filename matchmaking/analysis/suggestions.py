@@ -5,7 +5,8 @@ from collections import Counter
 from statistics import median
 
 SIMILAR_NEEDS = 20
-MIN_SIMILARITY = 0.2  # calibrated fusion score: below it a need is not "similar"
+MIN_SIMILARITY = 0.35  # calibrated fusion score: below it a need is not "similar" (at 0.2 a walk
+# found 1 of 20 "similar" needs on the topic)
 MIN_EVIDENCE = 3
 MODE_SHARE = 0.3
 

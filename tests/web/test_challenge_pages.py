@@ -139,9 +139,13 @@ def test_the_committee_screens_a_challenge_with_its_needs_coverage(world, confid
     if confidentiality == "brokers":  # an organiser may not read figures drawn from a brokers-only need
         page = committee.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert 'id="screening"' not in page
+        assert "shown to brokers only, so its analysis is not shown" in page  # said, not silently missing
         return
     first = committee.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="screening"' in first and "being prepared" in first
+    # the need is still a draft: the full analysis page would answer 404, so it is not linked
+    assert f"/broker/needs/{need.pk}/analysis/" not in first
+    assert committee.get(f"/broker/needs/{need.pk}/analysis/").status_code == 404
     NeedAnalysis.objects.filter(need=need).delete()
     analyse_stored_need(need=need)
     page = text(committee.get(url, HTTP_ACCEPT_LANGUAGE="en"))
