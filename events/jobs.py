@@ -47,12 +47,12 @@ def run_schedule(event_id: int) -> dict:
 
 def start_plan(programme, *, actor, language: str) -> str:
     """Plan a programme's year in a worker; the job page shows progress, then the advice."""
+    from django.urls import reverse
+
     from core import jobs as core_jobs
     from matchmaking.queue import enqueue
 
     from .tasks import plan_programme
-
-    from django.urls import reverse
 
     job_id = core_jobs.create(kind="plan", owner=actor)
     next_url = reverse("organiser-programme", args=[programme.pk]) + f"?job={job_id}"

@@ -72,9 +72,7 @@ class Learned:
             # rebuild (nightly, or `build_need_analysis`) fits one again
             terms, stats = default_terms()
             terms_check = {"scorer": "shipped", "reason": f"the stored scorer no longer fits: {error}"}
-        return cls(
-            version, FieldModel.from_dict(data["fields"]), terms, stats, records, keyword_records, terms_check
-        )
+        return cls(version, FieldModel.from_dict(data["fields"]), terms, stats, records, keyword_records, terms_check)
 
 
 def record_digest(title: str, text: str) -> str:
