@@ -156,3 +156,24 @@ def test_only_the_programmes_organiser_plans_it(world, programme, name):
     client.force_login(other)
     assert client.get(f"/organiser/programmes/{programme.pk}/").status_code == 403
     assert MatchmakingEvent.objects.filter(programme=programme).count() == 0
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_organiser_plans_the_year_and_accepts_it_in_a_real_browser(live_server, page, world, programme):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "organiser")
+    page.fill("#id_password", "secret-pass-123")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/organiser/programmes/")
+    page.click(f"a[href='/organiser/programmes/{programme.pk}/']")
+    page.click("#plan-year")
+    page.wait_for_url("**/organiser/programmes/*/?job=*", timeout=60_000)  # the job page goes on by itself
+    text = page.inner_text("main")
+    assert "36" in text and "间隔" in text  # placed of wanted, and the advice, in Chinese
+    drafts = MatchmakingEvent.objects.filter(programme=programme, status="draft").count()
+    assert drafts > 0
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("form[action$='/accept/'] button")
+    page.wait_for_selector(".messages")
+    assert MatchmakingEvent.objects.filter(programme=programme, status="open").count() == drafts
