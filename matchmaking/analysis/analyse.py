@@ -58,6 +58,7 @@ def analyse(
     exclude_need: int | None = None,
     encoders=None,
     learned: Learned | None = None,
+    with_contracts: bool = True,
 ) -> dict:
     """The full analysis of a need's text for `user` (every record shown passes the visibility
     rules). `encoders`: None uses those this process has loaded (a web request never loads one:
@@ -84,7 +85,7 @@ def analyse(
         "model_version": learned.version,
         "terms": found_terms,
         "field_suggestions": _field_rows(fields),
-        "suggestions": _suggestions(query, user, exclude_need),
+        "suggestions": _suggestions(query, user, exclude_need, with_contracts),
         "points": _points(description, found_terms, encoders, language, user),
         "hints": quality.need_hints(description=description, budget_given=budget_given, deadline_given=deadline_given),
         "preview": preview,
@@ -111,10 +112,16 @@ def localise(result: dict, user) -> dict:
         **result.get("preview", {}),
         "achievements": [a for a in result.get("preview", {}).get("achievements", []) if a["id"] in visible],
     }
-    result["points"] = [
-        {**p, "achievements": [a for a in p.get("achievements", []) if a["id"] in visible]}
-        for p in result.get("points", [])
-    ]
+    points = []
+    for point in result.get("points", []):
+        kept = [a for a in point.get("achievements", []) if a["id"] in visible]
+        point = {**point, "achievements": kept}
+        if point.get("coverage") != "unknown":  # the verdict follows what is still there to introduce
+            point["best_score"] = kept[0]["score"] if kept else None
+            point["coverage"] = coverage(point["best_score"])
+            point["uncovered_advice"] = point["coverage"] == "none"
+        points.append(point)
+    result["points"] = points
     fields = TechnicalField.objects.in_bulk([f["code"] for f in result.get("field_suggestions", [])], field_name="code")
     result["field_suggestions"] = [
         {**f, "name": fields[f["code"]].name} for f in result.get("field_suggestions", []) if f["code"] in fields
@@ -211,7 +218,7 @@ def _preview(query, user) -> dict:
     return {"achievements": _achievements(achievements, user, 5), "experts": _experts(experts, 3)}
 
 
-def _suggestions(query, user, exclude_need) -> dict:
+def _suggestions(query, user, exclude_need, with_contracts: bool = True) -> dict:
     from enterprises.models import NeedStatus
     from enterprises.selectors import need_audiences_for, needs_visible_to
     from outcomes.permissions import contracts_visible_to
@@ -235,9 +242,11 @@ def _suggestions(query, user, exclude_need) -> dict:
         .in_bulk(ids)
     )
     similar = [needs[i] for i in ids if i in needs]
-    amounts = [
-        float(a) for a in contracts_visible_to(user).filter(match__need__in=similar).values_list("amount", flat=True)
-    ]
+    amounts = (
+        [float(a) for a in contracts_visible_to(user).filter(match__need__in=similar).values_list("amount", flat=True)]
+        if with_contracts
+        else []
+    )
     return suggestions.suggest(similar, amounts)
 
 

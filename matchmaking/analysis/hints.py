@@ -56,7 +56,9 @@ def need_hints(*, description: str, budget_given: bool, deadline_given: bool) ->
     found: list[tuple[str, list[str]]] = []
     if len(text.strip()) < MIN_DESCRIPTION_CHARS:
         found.append(("too_short", []))
-    if not (_MEASURABLE.search(text) or (_COMPARISON.search(text) and re.search(r"\d", text))):
+    # a budget or a deadline is not a technical target: take them out before looking for one
+    technical = _TIMELINE.sub(" ", _BUDGET.sub(" ", text))
+    if not (_MEASURABLE.search(technical) or (_COMPARISON.search(technical) and re.search(r"\d", technical))):
         found.append(("no_target", []))
     if not budget_given and not _BUDGET.search(text):
         found.append(("no_budget", []))

@@ -3,6 +3,7 @@
 import hashlib
 import logging
 
+from django.core.cache import cache
 from django.db import transaction
 
 from ..models import NeedAnalysis
@@ -14,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 
 def may_analyse_now(user) -> bool:
-    """One analysis more for this user within THROTTLE_ANALYSIS (default 30 a minute), counted
+    """One analysis more for this user within THROTTLE_ANALYSIS (default 60 a minute), counted
     together for the API and the web form: each costs about a second of CPU."""
     from django.conf import settings
 
@@ -49,7 +50,8 @@ def stored_analysis(need, user) -> tuple[dict | None, bool]:
 
     stored = NeedAnalysis.objects.filter(need=need).first()
     stale = stored is None or stored.text_hash != need_text_hash(need, current().version)
-    if stale:
+    if stale and cache.add(f"need-analysis-queued:{need.pk}", 1, timeout=60):
+        # once a minute at most: a page that refreshes itself every few seconds does not pile tasks
         enqueue(analyse_needs, need_ids=[need.pk])
     return (localise(stored.result, user) if stored else None), stale
 
@@ -93,6 +95,9 @@ def analyse_stored_need(*, need, encoders=None) -> NeedAnalysis | None:
         exclude_need=need.pk,
         encoders=encoders,
         learned=learned,
+        # contracts are visible to few: a stored analysis that many read takes its budget range
+        # from similar needs only
+        with_contracts=False,
     )
     with transaction.atomic():
         stored, _ = NeedAnalysis.objects.update_or_create(

@@ -34,7 +34,7 @@ FUNCTION_WORDS = frozenset(
     利用 基于 用于 以及 可以 能够 具有 我们 本文 表明 提出 文章 针对 根据 对于 其中 同时 得到 分别 发现 探讨 并且 从而
     因此 然后 为了 作为 给出 一种 一个 有 希望 需要 要求 如何 怎样 是否 能否 需 要 想 拟 计划 寻求 寻找 征集
     小于 大于 低于 高于 不低于 不高于 不超过 不少于 不大于 不小于 达到 超过 以内 以上 以下 左右 约 到 至 每
-    并能 能 可 且 及其 使 让 用 由于 已 已经 正在 目前 现有 面临 存在 导致 造成 出现""".split()
+    并能 能 可 且 及其 使 让 用 由于 已 已经 正在 目前 现有""".split()
 )
 EN_FUNCTION_WORDS = EN_STOPWORDS | frozenset(
     """we our us you your they their need needs want wants look looks looking seek seeking require requires required
@@ -57,8 +57,7 @@ GENERIC_ALONE = (
     | frozenset(
         """研究 分析 方法 应用 系统 基础 问题 条件 过程 方式 手段 内容 特点 水平 程度 意义 效果 能力 因素 模式 作用 技术
         设计 实验 试验 结果 数据 理论 影响 发展 建设 管理 工作 情况 措施 对策 机制 策略 途径 现状 原因 目的 思路
-        合作 企业 需求 产品 成本 时间 周期 指标 目标 方案 项目 团队 公司 单位 行业 领域 国内 国外
-        测试 缺陷 误差 抑制 检测 控制 优化 提升 降低 提高 改进""".split()
+        合作 企业 需求 产品 成本 时间 周期 指标 目标 方案 项目 团队 公司 单位 行业 领域 国内 国外""".split()
     )
 )
 _NOT_ALONE = GENERIC_ALONE | EN_FUNCTION_WORDS | EN_GENERIC_ALONE

@@ -347,3 +347,23 @@ def test_the_analysis_task_loads_no_model_when_every_stored_analysis_is_current(
     need.save()
     monkeypatch.undo()
     assert tasks.analyse_needs(need_ids=[need.pk]) == 1
+
+
+def test_a_stored_analysis_read_by_many_takes_no_figure_from_contracts(as_user, platform, world, monkeypatch):
+    from outcomes.models import TechnologyContract
+
+    monkeypatch.setattr(suggestions, "MIN_SIMILARITY", 0.0)
+    monkeypatch.setattr(suggestions, "MIN_EVIDENCE", 1)
+    public = platform["public"]
+    match = Match.objects.filter(need=public).first() or Match.objects.create(
+        need=public, achievement=platform["records"][0], score=0.5, rank=1
+    )
+    TechnologyContract.objects.create(
+        contract_type="transfer", title="合同", amount=Decimal("8888"), signed_on="2026-06-01",
+        institution=match.achievement.institution, enterprise=public.enterprise, match=match,
+    )  # fmt: skip
+    other = make_need(world.ent_a, title="储能电站热失控预警需求", description="储能电站需要热失控监测与预警系统。")
+    index_everything()
+    analyse_stored_need(need=other)
+    budget = as_user("broker").get(reverse("need-analysis", kwargs={"pk": other.pk})).json()["suggestions"]["budget"]
+    assert budget is None or (budget["because_contracts"] == 0 and budget["max"] != 8888)

@@ -163,6 +163,40 @@ def test_hints_name_what_a_need_lacks():
     assert [h["code"] for h in english] == []
 
 
+@pytest.mark.parametrize(
+    "description",
+    [
+        "我们希望让产线的缺陷检测更准确更可靠，减少人工复检的工作量，预算100万元。",
+        "我们希望让产线的缺陷检测更准确更可靠，减少人工复检的工作量，12个月内完成。",
+        "We want our defect detection to be more accurate and more reliable. Budget 500,000 yuan.",
+    ],
+)
+def test_a_budget_or_a_deadline_is_not_a_measurable_target(description):
+    codes = {h["code"] for h in hints.need_hints(description=description, budget_given=True, deadline_given=True)}
+    assert "no_target" in codes
+
+
+def test_a_stored_points_verdict_follows_the_achievements_still_there(world):
+    from matchmaking.analysis.analyse import localise
+
+    from ..factories import make_achievement
+
+    kept = make_achievement(world.inst_a, title="还在的成果")
+    gone = make_achievement(world.inst_a, title="已撤下的成果", status="draft")  # taken back since
+    point = {"text": "要点", "coverage": "strong", "best_score": 0.9, "uncovered_advice": False}
+    stored = {
+        "points": [
+            {**point, "achievements": [{"id": gone.pk, "score": 0.9}]},
+            {**point, "achievements": [{"id": gone.pk, "score": 0.9}, {"id": kept.pk, "score": 0.3}]},
+            {**point, "coverage": "unknown", "best_score": None, "achievements": [{"id": gone.pk, "score": 0.0}]},
+        ]
+    }
+    first, second, words_only = localise(stored, world.users["broker"])["points"]
+    assert first["coverage"] == "none" and first["uncovered_advice"] and first["best_score"] is None
+    assert second["coverage"] == "some" and second["best_score"] == 0.3
+    assert words_only["coverage"] == "unknown"
+
+
 def _keyword_records(count=200):
     from matchmaking.analysis.learned import LabelledRecord
 
