@@ -309,6 +309,9 @@ def planted(world, django_capture_on_commit_callbacks):
             budget=40,
             timeline_months=12,
         )
+        from events.models import Programme
+
+        programme = Programme.objects.create(name="年度计划", year=2027, organiser=world.users["organiser"])
         start = timezone.now() + timedelta(days=10)
         event = MatchmakingEvent.objects.create(
             title="对接会",
@@ -351,6 +354,7 @@ def planted(world, django_capture_on_commit_callbacks):
         "challenges": [legacy, open_challenge],
         "bids": [bid],
         "events": [event],
+        "programmes": [programme],
         "meetings": meetings,
         "registrations": list(people.values()),
         "enterprises": [world.ent_a, world.ent_b],
@@ -394,6 +398,7 @@ WEB_IDS_FOR = {  # web paths by their first two segments
     "enterprise/needs": "needs",
     "enterprise/matches": "matches",
     "organiser/events": "events",
+    "organiser/programmes": "programmes",
     "events": "events",
     "challenges": "challenges",
 }
