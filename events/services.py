@@ -302,7 +302,7 @@ DAY_START = 9
 def move_event(*, event: MatchmakingEvent, day, session: int, room: Room) -> MatchmakingEvent:
     """Move one event by hand, with the planner's own checks: an open weekday of the programme's
     year, the room open, free and large enough, the day's caps and the theme's spacing."""
-    locked = MatchmakingEvent.objects.select_for_update().select_related("programme").get(pk=event.pk)
+    locked = MatchmakingEvent.objects.select_for_update(of=("self",)).select_related("programme").get(pk=event.pk)
     programme = locked.programme
     if locked.status not in (EventStatus.DRAFT, EventStatus.OPEN, EventStatus.CLOSED):
         raise ValidationError({"day": _("A held or cancelled event cannot move.")})

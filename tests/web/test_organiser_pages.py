@@ -51,7 +51,7 @@ def test_the_grid_shows_only_tables_in_use_and_lists_by_slot_print_and_zip(world
     event.save()
     holder, firm = event.registrations.get(user=world.users["inst_a"]), event.registrations.get(side="enterprise")
     Meeting.objects.create(event=event, holder=holder, enterprise=firm, slot=1, table=3, starts_at=event.starts_at)
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(world.users["organiser"])
     page = client.get(f"/organiser/events/{event.pk}/").content.decode()
     assert "Table 3" in page and "Table 1<" not in page and "Table 40" not in page
