@@ -289,3 +289,17 @@ def test_a_records_own_words_do_not_make_the_fitted_confidence_overconfident():
         right.append(top == label)
         sure.append(confidence)
     assert abs(np.mean(sure) - np.mean(right)) < 0.06
+
+
+def test_text_of_characters_jieba_does_not_know_is_tagged_without_its_slow_hmm(monkeypatch):
+    import random
+
+    from jieba import posseg
+
+    calls = []
+    real = posseg.lcut
+    monkeypatch.setattr(posseg, "lcut", lambda text, HMM=True: calls.append(HMM) or real(text, HMM=HMM))
+    candidates("", "对水电站厂房进行模态分析，得到厂房结构的自振频率。")
+    rng = random.Random(0)
+    candidates("", "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(2000)))  # an attacker's draft
+    assert calls[0] is True and calls[-1] is False
