@@ -14,13 +14,12 @@ from rest_framework.response import Response
 
 from core.spreadsheets import XLSX_CONTENT_TYPE
 
-from . import selectors, services
+from . import programmes, selectors, services
 from .agendas import grid_xlsx, participant_ics
 from .models import (
     MatchmakingEvent,
     MeetingRequest,
     Programme,
-    ProgrammeTheme,
     PublicHoliday,
     Room,
     RoomClosure,
@@ -78,29 +77,13 @@ class ProgrammeViewSet(
         _organisers_only(request.user)
         serializer = ProgrammeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        themes = data.pop("themes")
-        with transaction.atomic():
-            programme = Programme(organiser=request.user, **data)
-            programme.full_clean()
-            programme.save()
-            ProgrammeTheme.objects.bulk_create(ProgrammeTheme(programme=programme, **theme) for theme in themes)
+        programme = programmes.create_programme(organiser=request.user, **serializer.validated_data)
         return Response(ProgrammeSerializer(programme).data, status=status.HTTP_201_CREATED)
 
     def perform_update(self, serializer):
-        programme = serializer.instance
-        if not (self.request.user.is_platform_admin or programme.organiser_id == self.request.user.pk):
-            raise PermissionDenied(_("Only the programme's organiser can change it."))
-        data = dict(serializer.validated_data)
-        themes = data.pop("themes", None)
-        with transaction.atomic():
-            for name, value in data.items():
-                setattr(programme, name, value)
-            programme.full_clean()
-            programme.save()
-            if themes is not None:
-                programme.themes.all().delete()
-                ProgrammeTheme.objects.bulk_create(ProgrammeTheme(programme=programme, **t) for t in themes)
+        programme = programmes.update_programme(
+            programme=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
         serializer.instance = selectors.programmes_visible_to(self.request.user).get(pk=programme.pk)
 
     @extend_schema(

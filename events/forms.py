@@ -116,3 +116,62 @@ class MoveEventForm(forms.Form):
         if not self.is_bound:
             start = timezone.localtime(event.starts_at)
             self.initial.update(day=start.date(), session=0 if start.hour < 12 else 1, room=event.room_id)
+
+
+class ProgrammeForm(forms.Form):
+    """The programme's own fields, checked by `programmes.create_programme` / `update_programme`
+    (which also names a taken (name, year) next to the name)."""
+
+    FIELDS = ["name", "year", "target_events", "daily_cap", "organiser_daily_cap", "theme_spacing_days"]
+
+    def __init__(self, *args, instance=None, **kwargs):
+        from .models import Programme
+
+        super().__init__(*args, **kwargs)
+        self.fields.update(forms.fields_for_model(Programme, fields=self.FIELDS))
+        if instance is not None and not self.is_bound:
+            self.initial.update({name: getattr(instance, name) for name in self.FIELDS})
+
+
+class ThemeForm(forms.Form):
+    field = forms.ModelChoiceField(label=_("Technical field"), queryset=None, required=False)
+    wanted_events = forms.IntegerField(label=_("Wanted events"), min_value=1, max_value=1000, required=False)
+    expected_attendance = forms.IntegerField(
+        label=_("Expected attendance"), min_value=1, max_value=10_000, initial=60, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        from core.models import TechnicalField
+
+        super().__init__(*args, **kwargs)
+        self.fields["field"].queryset = TechnicalField.objects.all()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("field") and not data.get("wanted_events"):
+            self.add_error("wanted_events", _("How many events of this theme?"))
+        if data.get("wanted_events") and not data.get("field"):
+            self.add_error("field", _("Choose the theme's field."))
+        return data
+
+
+class BaseThemeFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        if not self.themes():
+            raise forms.ValidationError(_("Give at least one theme: a field and how many events it wants."))
+
+    def themes(self) -> list[dict]:
+        return [
+            {
+                "field": form.cleaned_data["field"],
+                "wanted_events": form.cleaned_data["wanted_events"],
+                "expected_attendance": form.cleaned_data.get("expected_attendance") or 60,
+            }
+            for form in self.forms
+            if form.cleaned_data.get("field")
+        ]
+
+
+ThemeFormSet = forms.formset_factory(ThemeForm, formset=BaseThemeFormSet, extra=3, max_num=67, absolute_max=67)

@@ -116,10 +116,26 @@ def participants_page(request, pk):
         raise Http404(_("Brokers recommend pairs from the organiser's pages."))
     query = request.GET.get("q", "").strip()[:100]
     entries = participation.catalogue(event, mine, request.user, query=query)
+    fields = participation.fields_brought(entries)
+    chosen = request.GET.get("field", "")
+    if chosen in fields:
+        entries = [e for e in entries if any(r.field and r.field.code == chosen for r in e.brings)]
+    worth_only = request.GET.get("worth") == "1"
+    if worth_only:
+        entries = [e for e in entries if e.score]
     return render(
         request,
         "events/participants.html",
-        {"event": event, "mine": mine, "entries": entries, "query": query, "form": MeetingRequestForm()},
+        {
+            "event": event,
+            "mine": mine,
+            "entries": entries,
+            "query": query,
+            "fields": fields,
+            "chosen_field": chosen if chosen in fields else "",
+            "worth_only": worth_only,
+            "form": MeetingRequestForm(),
+        },
     )
 
 

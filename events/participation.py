@@ -91,6 +91,16 @@ def catalogue(event: MatchmakingEvent, mine: Registration, viewer, *, query: str
     return entries
 
 
+def fields_brought(entries: list[Entry]) -> dict:
+    """The technical fields of what the listed participants bring, by code, for the field filter."""
+    fields = {}
+    for entry in entries:
+        for record in entry.brings:
+            if record.field is not None:
+                fields.setdefault(record.field.code, record.field)
+    return dict(sorted(fields.items(), key=lambda item: (item[1].sort_order, item[0])))
+
+
 def _best_matches(mine: Registration, others: list[Registration], viewer) -> dict[int, tuple[float, str]]:
     """For each other registration, the best-scored match between the viewer's organisation and
     theirs, preferring the records each brings (one query)."""

@@ -53,15 +53,41 @@ def event_page(request, pk):
             "tables": tables_in_use(scheduled),
             "slot_lists": slot_lists(slots, scheduled, party),
             "view": "slots" if request.GET.get("view") == "slots" else "grid",
-            "day": {
-                "checked_in": sum(r.checked_in for r in registrations),
-                "no_show": sum(r.no_show for r in registrations),
-                "freed": sum(m.status == "no_show" for m in meetings),
-                "cancelled": sum(m.status == "cancelled" for m in meetings),
-            },
+            "day": on_the_day_text(selectors.on_the_day(event)),
             "job": jobs.job_state(event.pk),
         },
     )
+
+
+def on_the_day_text(day: dict) -> str:
+    return (
+        _(
+            "%(checked_in)s of %(registered)s checked in · %(no_show)s absent · %(freed)s meetings freed by "
+            "no-shows · %(scheduled)s meetings scheduled · %(cancelled)s cancelled"
+        )
+        % day
+    )
+
+
+@login_required
+def on_the_day(request, pk):
+    """The live figures of the organiser's event and check-in pages, polled while the page is open."""
+    day = selectors.on_the_day(_managed_event(request, pk))
+    return JsonResponse({**day, "text": on_the_day_text(day)})
+
+
+@login_required
+@require_POST
+def offer_freed_tables(request, pk):
+    from django.contrib import messages
+
+    event = _managed_event(request, pk)
+    created = services.fill_freed_slots(event=event)
+    if created:
+        messages.success(request, _("%(count)s freed tables were given to waiting pairs.") % {"count": len(created)})
+    else:
+        messages.info(request, _("No waiting pair fits a freed table in the slots still ahead."))
+    return redirect("organiser-check-in" if request.POST.get("next") == "check-in" else "organiser-event", pk=event.pk)
 
 
 @login_required
@@ -185,11 +211,6 @@ def check_in_page(request, pk):
                 | Q(user__enterprise__name__icontains=query)
             ).order_by("id")[:50]
         )
-    counts = {
-        "registered": registrations.count(),
-        "checked_in": registrations.filter(checked_in=True).count(),
-        "no_show": registrations.filter(no_show=True).count(),
-    }
     return render(
         request,
         "organiser/check_in.html",
@@ -200,7 +221,7 @@ def check_in_page(request, pk):
             "query": query,
             "found": [(r, label(r)) for r in found],
             "scanned_label": label(scanned) if scanned else "",
-            "counts": counts,
+            "day": on_the_day_text(selectors.on_the_day(event)),
         },
     )
 
@@ -222,6 +243,51 @@ def programme_list(request):
         raise PermissionDenied
     programmes = selectors.programmes_visible_to(request.user).order_by("-year", "name")
     return render(request, "organiser/programmes.html", {"programmes": programmes})
+
+
+def _programme_form_page(request, programme=None):
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    from core.forms import apply_service_errors
+
+    from . import programmes
+    from .forms import ProgrammeForm, ThemeFormSet
+
+    form = ProgrammeForm(request.POST or None, instance=programme)
+    initial = [
+        {"field": t.field, "wanted_events": t.wanted_events, "expected_attendance": t.expected_attendance}
+        for t in (programme.themes.select_related("field") if programme else [])
+    ]
+    themes = ThemeFormSet(request.POST or None, initial=initial, prefix="themes")
+    if request.method == "POST" and form.is_valid() & themes.is_valid():
+        fields = {name: form.cleaned_data[name] for name in ProgrammeForm.FIELDS}
+        try:
+            if programme is None:
+                programme = programmes.create_programme(organiser=request.user, themes=themes.themes(), **fields)
+            else:
+                programmes.update_programme(programme=programme, actor=request.user, themes=themes.themes(), **fields)
+            messages.success(request, _("Saved: %(title)s") % {"title": programme})
+            return redirect("organiser-programme", pk=programme.pk)
+        except ValidationError as error:
+            if getattr(error, "error_dict", {}).get("themes"):
+                themes._non_form_errors = themes.error_class(error.message_dict.pop("themes"))
+                error = ValidationError(error.message_dict) if error.message_dict else None
+            if error is not None:
+                apply_service_errors(form, error)
+    return render(request, "organiser/programme_form.html", {"programme": programme, "form": form, "themes": themes})
+
+
+@login_required
+def programme_create(request):
+    if not selectors.is_organiser(request.user):
+        raise PermissionDenied
+    return _programme_form_page(request)
+
+
+@login_required
+def programme_edit(request, pk):
+    return _programme_form_page(request, _managed_programme(request, pk))
 
 
 @login_required

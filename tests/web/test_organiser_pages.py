@@ -69,6 +69,38 @@ def test_the_grid_shows_only_tables_in_use_and_lists_by_slot_print_and_zip(world
     assert "甲科技有限公司" in agenda.decode()
 
 
+def test_the_days_figures_are_live_and_freed_tables_go_to_waiting_pairs(world, event):
+    holder_a = event.registrations.get(user=world.users["inst_a"])
+    holder_b = event.registrations.get(user=world.users["inst_b"])
+    firm = event.registrations.get(side="enterprise")
+    Meeting.objects.create(event=event, holder=holder_a, enterprise=firm, slot=0, table=1, starts_at=event.starts_at)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.users["organiser"])
+    page = client.get(f"/organiser/events/{event.pk}/").content.decode()
+    assert "0 of 3 checked in · 0 absent · 0 meetings freed by no-shows · 1 meetings scheduled" in page
+    assert f'data-url="/organiser/events/{event.pk}/on-the-day/"' in page
+    client.post(f"/organiser/events/{event.pk}/check-in/", {"registration": firm.pk})
+    client.post(f"/organiser/events/{event.pk}/check-in/", {"registration": holder_a.pk, "action": "no-show"})
+    live = client.get(f"/organiser/events/{event.pk}/on-the-day/").json()
+    assert {k: live[k] for k in ("registered", "checked_in", "no_show", "freed", "scheduled")} == {
+        "registered": 3,
+        "checked_in": 1,
+        "no_show": 1,
+        "freed": 1,
+        "scheduled": 0,
+    }
+    assert live["text"].startswith("1 of 3 checked in · 1 absent · 1 meetings freed")
+    assert "1 absent" in client.get(f"/organiser/events/{event.pk}/check-in/").content.decode()
+    response = client.post(f"/organiser/events/{event.pk}/offer-freed/", {"next": "check-in"}, follow=True)
+    assert response.redirect_chain[-1][0] == f"/organiser/events/{event.pk}/check-in/"
+    assert "1 freed tables were given to waiting pairs." in response.content.decode()
+    refilled = Meeting.objects.get(event=event, status="scheduled")
+    assert (refilled.holder, refilled.enterprise) == (holder_b, firm)
+    again = client.post(f"/organiser/events/{event.pk}/offer-freed/", follow=True).content.decode()
+    assert "No waiting pair fits a freed table" in again
+    assert Meeting.objects.filter(event=event, status="scheduled").count() == 1
+
+
 @pytest.mark.parametrize("role", ["ent_a", "broker", "inst_a"])
 def test_only_the_organiser_sees_the_event_page(world, event, role):
     client = Client()
@@ -77,6 +109,8 @@ def test_only_the_organiser_sees_the_event_page(world, event, role):
     assert client.get(f"/organiser/events/{event.pk}/grid/print/").status_code == 403
     assert client.get(f"/organiser/events/{event.pk}/agendas.zip").status_code == 403
     assert client.post(f"/organiser/events/{event.pk}/schedule/").status_code == 403
+    assert client.get(f"/organiser/events/{event.pk}/on-the-day/").status_code == 403
+    assert client.post(f"/organiser/events/{event.pk}/offer-freed/").status_code == 403
     assert Meeting.objects.count() == 0
 
 

@@ -113,6 +113,33 @@ def test_the_catalogue_shows_the_other_side_and_what_each_brings_that_the_viewer
     assert "甲科技有限公司" in filtered and "乙制造有限公司" not in filtered
 
 
+def test_the_catalogue_filters_by_the_field_of_what_each_brings_and_by_worth_meeting(world, event, registered):
+    from matchmaking.models import Match
+
+    other_need = make_need(world.ent_b, title="生物医药需求", field_code="biomedicine")
+    hidden = make_need(
+        world.ent_b, title="机密人工智能需求", field_code="artificial-intelligence", confidentiality="brokers"
+    )
+    registered["other"].needs.add(other_need, hidden)
+    client = client_for(world, "inst_a")
+    page = client.get(f"/events/{event.pk}/participants/").content.decode()
+    assert 'name="field"' in page and 'value="biomedicine"' in page and 'value="new-energy"' in page
+    energy = client.get(f"/events/{event.pk}/participants/?field=new-energy").content.decode()
+    assert "甲科技有限公司" in energy and "乙制造有限公司" not in energy
+    bio = client.get(f"/events/{event.pk}/participants/?field=biomedicine").content.decode()
+    assert "乙制造有限公司" in bio and "甲科技有限公司" not in bio
+    # a field only the hidden need has is not offered, and an unknown one is ignored
+    assert "All fields" in client.get(f"/events/{event.pk}/participants/?field=nonsense").content.decode()
+    assert 'value="artificial-intelligence"' not in page  # the field of a need the viewer may not see is not offered
+    nobody = client.get(f"/events/{event.pk}/participants/?worth=1").content.decode()
+    assert nobody.count('class="card participant"') == 0
+    Match.objects.create(
+        achievement=registered["holder"].achievements.get(), need=registered["firm"].needs.get(), score=0.8
+    )
+    worth = client.get(f"/events/{event.pk}/participants/?worth=1").content.decode()
+    assert "甲科技有限公司" in worth and "乙制造有限公司" not in worth and "Worth meeting" in worth
+
+
 def test_meeting_requests_are_sent_answered_and_refused_twice(world, event, registered):
     client = client_for(world, "inst_a")
     response = client.post(
@@ -318,4 +345,54 @@ def test_on_a_phone_an_institution_registers_asks_for_a_meeting_and_the_enterpri
     phone.click("button[value=accept]")
     phone.wait_for_selector(".messages")
     assert MeetingRequest.objects.get(receiver=firm).status == "accepted"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_on_the_day_a_participant_rates_and_answers_the_survey_and_the_door_checks_in_by_code(
+    live_server, phone, world, event
+):
+    from events import services
+    from events.participant_views import check_in_code
+
+    event.starts_at = timezone.now() - timedelta(hours=1)
+    event.ends_at = timezone.now() + timedelta(hours=1)
+    event.save()
+    holder = Registration.objects.create(event=event, user=world.users["inst_a"], side="holder")
+    firm = Registration.objects.create(event=event, user=world.users["ent_a"], side="enterprise")
+    firm.needs.set([make_need(world.ent_a, title="储能电池热管理")])
+    meeting = Meeting.objects.create(
+        event=event, holder=holder, enterprise=firm, slot=0, table=2, starts_at=event.starts_at
+    )
+    FollowUpSurvey.objects.create(registration=holder)
+    _sign_in(phone, live_server, "inst_a")
+    phone.goto(f"{live_server.url}/events/{event.pk}/agenda/")
+    card = f"#meeting-{meeting.pk}"
+    assert "储能电池热管理" in phone.inner_text(card) and phone.locator(f"{card} .qr svg").count() == 1
+    phone.check(f"{card} input[name=m{meeting.pk}-rating][value='4']")
+    phone.select_option(f"#id_m{meeting.pk}-outcome", "follow_up")
+    phone.click(f"{card} form button[type=submit]")
+    phone.wait_for_selector(".messages")
+    meeting.refresh_from_db()
+    assert meeting.holder_rating == 4 and meeting.holder_outcome == "follow_up"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.click(f"a[href='/events/{event.pk}/survey/']")
+    phone.check("input[name=contract_signed][value=no]")
+    phone.check("input[name=still_in_contact][value=yes]")
+    phone.fill("#id_comments", "希望继续对接")
+    phone.click("form.form button[type=submit]")
+    phone.wait_for_url(f"**/events/{event.pk}/")
+    assert FollowUpSurvey.objects.get(registration=holder).still_in_contact is True
+    # the organiser at the door opens the meeting's code on a phone and checks the holder in
+    phone.context.clear_cookies()
+    _sign_in(phone, live_server, "organiser")
+    phone.goto(f"{live_server.url}/organiser/events/{event.pk}/check-in/?code={check_in_code(meeting, holder)}")
+    assert "甲大学" in phone.inner_text("main")
+    phone.click("section.card form button[value=check-in]")
+    phone.wait_for_selector(".messages")
+    assert "2 人中 1 人已签到" in phone.inner_text("#day-figures")
+    # someone else marks the enterprise absent: the figures change on the open page by themselves
+    services.record_no_show(registration=firm)
+    phone.wait_for_function("document.getElementById('day-figures').textContent.includes('1 人缺席')", timeout=15_000)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390

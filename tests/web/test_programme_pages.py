@@ -177,3 +177,130 @@ def test_the_organiser_plans_the_year_and_accepts_it_in_a_real_browser(live_serv
     page.click("form[action$='/accept/'] button")
     page.wait_for_selector(".messages")
     assert MatchmakingEvent.objects.filter(programme=programme, status="open").count() == drafts
+
+
+def _programme_post(themes, **fields):
+    data = {
+        "name": "技术转移周",
+        "year": 2028,
+        "target_events": 40,
+        "daily_cap": 4,
+        "organiser_daily_cap": 2,
+        "theme_spacing_days": 3,
+        "themes-TOTAL_FORMS": len(themes),
+        "themes-INITIAL_FORMS": 0,
+        "themes-MIN_NUM_FORMS": 0,
+        "themes-MAX_NUM_FORMS": 67,
+        **fields,
+    }
+    for k, (field, wanted, attendance) in enumerate(themes):
+        data[f"themes-{k}-field"] = field
+        data[f"themes-{k}-wanted_events"] = wanted
+        data[f"themes-{k}-expected_attendance"] = attendance
+    return data
+
+
+def test_an_organiser_creates_a_programme_with_its_themes_and_changes_them(world):
+    client = organiser(world)
+    assert "New programme" in client.get("/organiser/programmes/").content.decode()
+    form = client.get("/organiser/programmes/new/").content.decode()
+    assert 'name="themes-2-field"' in form and "Add a theme" in form
+    energy, bio = technical_field("new-energy"), technical_field("biomedicine")
+    response = client.post(
+        "/organiser/programmes/new/", _programme_post([(energy.pk, 10, 80), (bio.pk, 5, ""), ("", "", 60)])
+    )
+    programme = Programme.objects.get(name="技术转移周")
+    assert response.status_code == 302 and response["Location"] == f"/organiser/programmes/{programme.pk}/"
+    assert programme.organiser == world.users["organiser"] and programme.target_events == 40
+    assert {(t.field.code, t.wanted_events, t.expected_attendance) for t in programme.themes.all()} == {
+        ("new-energy", 10, 80),
+        ("biomedicine", 5, 60),
+    }
+    page = client.get(f"/organiser/programmes/{programme.pk}/").content.decode()
+    assert f"/organiser/programmes/{programme.pk}/edit/" in page
+    edit = client.get(f"/organiser/programmes/{programme.pk}/edit/").content.decode()
+    assert 'value="10"' in edit and "技术转移周" in edit
+    data = _programme_post([(bio.pk, 7, 50), ("", "", "")], target_events=12)
+    data["themes-INITIAL_FORMS"] = 2
+    assert client.post(f"/organiser/programmes/{programme.pk}/edit/", data).status_code == 302
+    programme.refresh_from_db()
+    assert programme.target_events == 12
+    assert [(t.field.code, t.wanted_events) for t in programme.themes.all()] == [("biomedicine", 7)]
+
+
+@pytest.mark.parametrize(
+    "themes, fields, message",
+    [
+        ([], {}, "Give at least one theme"),
+        ([("", "", 60)], {}, "Give at least one theme"),
+        ([("new-energy", "", 60)], {}, "How many events of this theme?"),
+        ([("", 5, 60)], {}, "Choose the theme&#x27;s field."),
+        ([("new-energy", 5, 60), ("new-energy", 3, 60)], {}, "is a theme twice"),
+        ([("new-energy", 0, 60)], {}, "greater than or equal to 1"),
+        ([("new-energy", 5, 60)], {"year": 1999}, "Give a year from 2000 to 2100."),
+        ([("new-energy", 5, 60)], {"daily_cap": 0}, "At least one event a day."),
+        ([("new-energy", 5, 60)], {"name": ""}, "This field is required."),
+        ([("new-energy", 5, 60)], {"name": "成果对接", "year": 2027}, "already exists for that year"),
+    ],
+)
+def test_a_bad_programme_gets_its_errors_next_to_the_fields_and_nothing_is_saved(
+    world, programme, themes, fields, message
+):
+    themes = [(technical_field(f).pk if f else "", w, a) for f, w, a in themes]
+    before = (Programme.objects.count(), ProgrammeTheme.objects.count())
+    response = organiser(world).post("/organiser/programmes/new/", _programme_post(themes, **fields))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert (Programme.objects.count(), ProgrammeTheme.objects.count()) == before
+
+
+def test_the_api_refuses_a_field_given_twice_as_a_theme(world, as_user):
+    api = as_user("organiser")
+    theme = {"field": "new-energy", "wanted_events": 3}
+    response = api.post("/api/v1/programmes/", {"name": "重复", "year": 2028, "themes": [theme, theme]}, format="json")
+    assert response.status_code == 400 and "两个主题" in str(response.json()["error"]["fields"]["themes"])
+    assert not Programme.objects.filter(name="重复").exists()
+
+
+@pytest.mark.parametrize("name", ["inst_a", "ent_a", "broker"])
+def test_only_organisers_create_programmes_and_only_its_own_organiser_changes_one(world, programme, name):
+    client = Client()
+    client.force_login(world.users[name])
+    assert client.get("/organiser/programmes/new/").status_code == 403
+    data = _programme_post([(technical_field("new-energy").pk, 5, 60)])
+    assert client.post("/organiser/programmes/new/", data).status_code == 403
+    assert client.post(f"/organiser/programmes/{programme.pk}/edit/", data).status_code in (403, 404)
+    other = UserFactory(role=Role.ORGANISER)
+    client.force_login(other)
+    assert client.post(f"/organiser/programmes/{programme.pk}/edit/", data).status_code == 403
+    programme.refresh_from_db()
+    assert programme.name == "成果对接" and programme.themes.count() == 2
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_organiser_creates_a_programme_adding_theme_rows_in_a_real_browser(live_server, page, world):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "organiser")
+    page.fill("#id_password", "secret-pass-123")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/organiser/programmes/")
+    page.click("a[href='/organiser/programmes/new/']")
+    page.fill("#id_name", "年度成果对接")
+    page.fill("#id_year", "2028")
+    energy, bio = technical_field("new-energy"), technical_field("biomedicine")
+    page.select_option("#id_themes-0-field", str(energy.pk))
+    page.fill("#id_themes-0-wanted_events", "8")
+    for _ in range(2):
+        page.click("#add-theme")
+    assert page.locator("#themes .theme-row").count() == 5
+    page.select_option("#id_themes-4-field", str(bio.pk))
+    page.fill("#id_themes-4-wanted_events", "3")
+    page.click("form.form button[type=submit]")
+    page.wait_for_url("**/organiser/programmes/*/")
+    programme = Programme.objects.get(name="年度成果对接")
+    assert sorted((t.field.code, t.wanted_events) for t in programme.themes.all()) == [
+        ("biomedicine", 3),
+        ("new-energy", 8),
+    ]
+    assert "年度成果对接 · 2028" in page.inner_text("main")
