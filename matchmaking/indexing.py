@@ -6,6 +6,7 @@ published needs (with their audience) and experts are upserted; anything else is
 import numpy as np
 
 from achievements.models import Achievement, AchievementStatus, Expert
+from core.text import language_of
 from enterprises.models import NeedStatus, TechnologyNeed
 
 from .encoders import model_names
@@ -75,7 +76,14 @@ def entries_for(kind: str, ids) -> tuple[list[IndexEntry], list[int]]:
             tokens = weighted_document(a.title, a.keywords, a.abstract)
             entries.append(
                 IndexEntry(
-                    kind, a.pk, tokens, vectors[a.pk], a.language, a.institution_id, "public", achievement_attrs(a)
+                    kind,
+                    a.pk,
+                    tokens,
+                    vectors[a.pk],
+                    language_of(a.language, a.title, a.abstract),
+                    a.institution_id,
+                    "public",
+                    achievement_attrs(a),
                 )
             )
     elif kind == RecordKind.NEED:
@@ -86,14 +94,22 @@ def entries_for(kind: str, ids) -> tuple[list[IndexEntry], list[int]]:
             tokens = weighted_document(n.title, n.keywords, n.description)
             entries.append(
                 IndexEntry(
-                    kind, n.pk, tokens, vectors[n.pk], n.language, n.enterprise_id, n.confidentiality, need_attrs(n)
+                    kind,
+                    n.pk,
+                    tokens,
+                    vectors[n.pk],
+                    language_of(n.language, n.title, n.description),
+                    n.enterprise_id,
+                    n.confidentiality,
+                    need_attrs(n),
                 )
             )
     elif kind == RecordKind.EXPERT:
         for e in Expert.objects.filter(pk__in=ids):
             found.add(e.pk)
             tokens = weighted_document(e.title, (), e.expertise)
-            entries.append(IndexEntry(kind, e.pk, tokens, vectors[e.pk], e.language, e.institution_id, "public", {}))
+            language = language_of(e.language, e.title, e.expertise)
+            entries.append(IndexEntry(kind, e.pk, tokens, vectors[e.pk], language, e.institution_id, "public", {}))
     return entries, [pk for pk in ids if pk not in found]
 
 
@@ -130,7 +146,7 @@ def need_query(need: TechnologyNeed, vectors: dict[str, np.ndarray] | None = Non
     if vectors is None:
         vectors = _vectors(RecordKind.NEED, [need.pk])[need.pk]
     tokens = weighted_document(need.title, need.keywords, need.description)
-    return Query(tokens, vectors, need.language, need_attrs(need))
+    return Query(tokens, vectors, language_of(need.language, need.title, need.description), need_attrs(need))
 
 
 def need_queries(needs: list[TechnologyNeed]) -> list[Query]:

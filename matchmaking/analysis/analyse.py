@@ -1,7 +1,7 @@
 """The need analysis (需求解构): one function for the draft form, the API, stored analyses and
 the evaluation (which runs `terms_and_fields`, the part it measures, exactly as here)."""
 
-import re
+from core.text import detect_language
 
 from ..text import tokenize, weighted_document
 from . import hints as quality
@@ -9,21 +9,10 @@ from . import points as grouping
 from .learned import Learned, current
 from .terms import key_terms
 
-_HAN = re.compile(r"[\u3400-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]")
 COVERAGE_STRONG = 0.5  # calibrated fusion score: the probability that the pair is relevant
 COVERAGE_SOME = 0.2
 TERMS_SHOWN = 8
 MIN_PREVIEW_SCORE = 0.01
-
-
-def detect_language(text: str) -> str | None:
-    """zh-hans when the text has Chinese characters, en when only Latin letters, else None."""
-    if _HAN.search(text or ""):
-        return "zh-hans"
-    if _LATIN.search(text or ""):
-        return "en"
-    return None
 
 
 def coverage(score: float | None) -> str:
@@ -67,7 +56,8 @@ def analyse(
     from ..search import warm_up_encoders
 
     learned = learned or current()
-    language = language or detect_language(f"{title}\n{description}") or "zh-hans"
+    # the text says which language it is in; a declared language decides only text that does not
+    language = detect_language(f"{title}\n{description}") or language or "zh-hans"
     if encoders is None:
         encoders = loaded_encoders()
         if encoders is None:

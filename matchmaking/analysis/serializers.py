@@ -34,7 +34,7 @@ class AnalyseInputSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        from .analyse import detect_language
+        from core.text import detect_language
 
         text = f"{attrs.get('title', '')}\n{attrs['description']}"
         if detect_language(text) is None:

@@ -260,5 +260,6 @@ def _fingerprint(name: str) -> str:
 def _language(text: str, setting: str) -> str:
     if setting != "auto":
         return setting
-    han = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
-    return "zh-hans" if han * 4 >= len(text.strip()) * 1 and han > 0 else "en"
+    from core.text import detect_language
+
+    return detect_language(text) or "en"
