@@ -3,6 +3,7 @@
 from datetime import UTC, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.spreadsheets import write_xlsx
 
@@ -26,17 +27,19 @@ def participant_ics(event, registration, meetings, partner_label) -> str:
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
     ]
-    location = str(event.room) if event.room_id else ("线上 Online" if event.online else "")
+    location = str(event.room) if event.room_id else (_("Online") if event.online else "")
+    table = _("Table %(table)s")
     for meeting in meetings:
         partner = meeting.enterprise if meeting.holder_id == registration.pk else meeting.holder
+        at_table = table % {"table": meeting.table}
         lines += [
             "BEGIN:VEVENT",
             f"UID:techbridge-meeting-{meeting.pk}@techbridge",
             f"DTSTAMP:{_ics_time(now)}",
             f"DTSTART:{_ics_time(meeting.starts_at)}",
             f"DTEND:{_ics_time(meeting.starts_at + length)}",
-            f"SUMMARY:{_ics_text(f'{event.title} · 第{meeting.table}桌 · {partner_label(partner)}')}",
-            f"LOCATION:{_ics_text(f'{location} 第{meeting.table}桌 Table {meeting.table}')}",
+            f"SUMMARY:{_ics_text(' · '.join((event.title, at_table, partner_label(partner))))}",
+            f"LOCATION:{_ics_text(f'{location} {at_table}'.strip())}",
             "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")

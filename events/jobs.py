@@ -3,6 +3,7 @@ can show it while a Celery worker runs them."""
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from .models import MatchmakingEvent
 
@@ -33,12 +34,16 @@ def run_schedule(event_id: int) -> dict:
 
     event = MatchmakingEvent.objects.filter(pk=event_id).first()
     if event is None:
-        return {"state": "failed", "error": "event not found"}
+        return {"state": "failed", "error": _("The event no longer exists.")}
     cache.set(_key(event_id), {"state": "running"}, TTL)
     try:
         summary = services.schedule_event(event=event)
     except ValidationError as exc:
         state = {"state": "failed", "error": " ".join(exc.messages)}
+    except Exception:
+        # the page must not say "running" for a day; the task's failure is recorded as usual
+        cache.set(_key(event_id), {"state": "failed", "error": _("The scheduler failed; try again.")}, TTL)
+        raise
     else:
         state = {"state": "done", **summary.__dict__}
     cache.set(_key(event_id), state, TTL)
@@ -71,13 +76,16 @@ def run_plan(*, job_id: str, programme_id: int, language: str) -> dict:
 
     programme = Programme.objects.filter(pk=programme_id).first()
     if programme is None:
-        return core_jobs.update(job_id, state="failed", error="programme not found")
+        return core_jobs.update(job_id, state="failed", error=_("The programme no longer exists."))
     core_jobs.update(job_id, state="running")
     with translation.override(language):
         try:
             summary = services.plan_programme(programme=programme)
         except ValidationError as exc:
             return core_jobs.update(job_id, state="failed", error=" ".join(exc.messages))
+        except Exception:
+            core_jobs.update(job_id, state="failed", error=_("Planning failed; try again."))
+            raise
     return core_jobs.update(
         job_id, state="done", done=1, created=summary.created, wanted=summary.wanted, advice=summary.advice
     )

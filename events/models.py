@@ -234,6 +234,13 @@ class Meeting(models.Model):
             models.UniqueConstraint(
                 fields=["event", "slot", "table"], condition=Q(status="scheduled"), name="meeting_table_free"
             ),
+            # nobody is in two meetings at once, whichever code path writes them
+            models.UniqueConstraint(
+                fields=["event", "slot", "holder"], condition=Q(status="scheduled"), name="meeting_holder_free"
+            ),
+            models.UniqueConstraint(
+                fields=["event", "slot", "enterprise"], condition=Q(status="scheduled"), name="meeting_enterprise_free"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -68,7 +68,7 @@ def event_detail(request, pk):
             "event": event,
             "mine": registration,
             "may_register": may_register,
-            "places_left": max(event.capacity - counts["holders"] - counts["enterprises"], 0),
+            "places_left": max(event.capacity - event.registrations.count(), 0),  # brokers take places too
             "counts": counts,
             "slots": services.event_slots(event),
             "manages": selectors.can_manage_event(request.user, event),

@@ -132,7 +132,8 @@ def _best_matches(mine: Registration, others: list[Registration], viewer) -> dic
 
 def _request_states(event: MatchmakingEvent, mine: Registration) -> dict[int, str]:
     states = {}
-    for request in event.requests.filter(Q(sender=mine) | Q(receiver=mine)).only("sender", "receiver", "status"):
+    mine_requests = event.requests.filter(Q(sender=mine) | Q(receiver=mine))
+    for request in mine_requests.only("event", "sender", "receiver", "status"):
         other = request.receiver_id if request.sender_id == mine.pk else request.sender_id
         if request.status == RequestStatus.PENDING:
             state = "sent" if request.sender_id == mine.pk else "received"
@@ -161,26 +162,38 @@ def requests_of(event: MatchmakingEvent, mine: Registration, viewer) -> tuple[li
 def agenda(event: MatchmakingEvent, mine: Registration, viewer) -> list[dict]:
     """The participant's scheduled (and held) meetings in time order, with the partner and what it
     brings; the viewer's own rating when given."""
+    return agendas(event, [mine], viewer)[mine.pk]
+
+
+def agendas(event: MatchmakingEvent, registrations, viewer) -> dict[int, list[dict]]:
+    """`agenda` for many participants at once (every agenda of an event in one zip): the same
+    rows, from one read of the meetings and one of the partners (a fixed number of queries)."""
+    ids = {r.pk for r in registrations}
     meetings = list(
-        event.meetings.filter(Q(holder=mine) | Q(enterprise=mine))
+        event.meetings.filter(Q(holder_id__in=ids) | Q(enterprise_id__in=ids))
         .exclude(status=MeetingStatus.CANCELLED)
         .order_by("starts_at", "table")
     )
-    partner_ids = {m.enterprise_id if m.holder_id == mine.pk else m.holder_id for m in meetings}
+    partner_ids = {m.holder_id for m in meetings} | {m.enterprise_id for m in meetings}
     partners = {r.pk: r for r in with_what_they_bring(Registration.objects.filter(pk__in=partner_ids), viewer)}
-    rows = []
+    rows: dict[int, list[dict]] = {pk: [] for pk in ids}
     for meeting in meetings:
-        holder_side = meeting.holder_id == mine.pk
-        partner = partners[meeting.enterprise_id if holder_side else meeting.holder_id]
-        rows.append(
-            {
-                "meeting": meeting,
-                "partner": partner,
-                "brings": partner.shown_achievements + partner.shown_needs,
-                "rating": meeting.holder_rating if holder_side else meeting.enterprise_rating,
-                "outcome": meeting.holder_outcome if holder_side else meeting.enterprise_outcome,
-            }
-        )
+        for own, other, holder_side in (
+            (meeting.holder_id, meeting.enterprise_id, True),
+            (meeting.enterprise_id, meeting.holder_id, False),
+        ):
+            if own not in ids:
+                continue
+            partner = partners[other]
+            rows[own].append(
+                {
+                    "meeting": meeting,
+                    "partner": partner,
+                    "brings": partner.shown_achievements + partner.shown_needs,
+                    "rating": meeting.holder_rating if holder_side else meeting.enterprise_rating,
+                    "outcome": meeting.holder_outcome if holder_side else meeting.enterprise_outcome,
+                }
+            )
     return rows
 
 

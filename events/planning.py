@@ -47,6 +47,8 @@ class PlanRequest:
     daily_cap: int = 4
     organiser_daily_cap: int = 2
     theme_spacing: int = 3  # days between two events of one theme
+    taken: frozenset = frozenset()  # (room id, date, session) already held by other events
+    fixed: tuple = ()  # (theme, organiser, date) of the programme's events already on the calendar
 
 
 @dataclass
@@ -103,6 +105,15 @@ def validate(request: PlanRequest) -> None:
 
 def _rooms_fitting(request: PlanRequest, day: date, attendance: int) -> int:
     return sum(1 for room in request.rooms if room.capacity >= attendance and day not in room.closed)
+
+
+def _sessions_fitting(request: PlanRequest, day: date, attendance: int) -> int:
+    """Free room sessions on `day` in rooms holding `attendance` people."""
+    return sum(
+        SESSIONS_PER_DAY - sum((room.id, day, s) in request.taken for s in range(SESSIONS_PER_DAY))
+        for room in request.rooms
+        if room.capacity >= attendance and day not in room.closed
+    )
 
 
 def advice(request: PlanRequest, days: list[date]) -> list[str]:
@@ -200,12 +211,23 @@ def plan(request: PlanRequest, *, time_limit: float = 25.0) -> Plan:
         return Plan([], wanted, 0, time.perf_counter() - started, notes)
 
     model = cp_model.CpModel()
+    fixed_per_day, fixed_per_organiser, fixed_days = defaultdict(int), defaultdict(int), defaultdict(list)
+    for theme, organiser, day in request.fixed:
+        fixed_per_day[day] += 1
+        fixed_per_organiser[organiser, day] += 1
+        fixed_days[theme].append(day)
     y = {}
     for k, kind in enumerate(request.kinds):
         for d, day in enumerate(days):
-            rooms = _rooms_fitting(request, day, kind.attendance)
-            if rooms:
-                y[k, d] = model.new_int_var(0, min(SESSIONS_PER_DAY * rooms, request.organiser_daily_cap), "")
+            sessions = _sessions_fitting(request, day, kind.attendance)
+            room_left = min(
+                sessions,
+                request.organiser_daily_cap - fixed_per_organiser[kind.organiser, day],
+                request.daily_cap - fixed_per_day[day],
+            )
+            near_fixed = any(abs((day - f).days) < request.theme_spacing for f in fixed_days[kind.theme])
+            if room_left > 0 and not near_fixed:
+                y[k, d] = model.new_int_var(0, room_left, "")
     shortfall = []
     for k, kind in enumerate(request.kinds):
         placed = sum(y[k, d] for d in range(len(days)) if (k, d) in y)
@@ -217,17 +239,17 @@ def plan(request: PlanRequest, *, time_limit: float = 25.0) -> Plan:
         per_day[d].append((k, var))
     thresholds = sorted({kind.attendance for kind in request.kinds})
     for d, entries in per_day.items():
-        model.add(sum(var for _, var in entries) <= request.daily_cap)
+        model.add(sum(var for _, var in entries) <= request.daily_cap - fixed_per_day[days[d]])
         for threshold in thresholds:  # nested room sizes: enough large rooms for large events
             group = [var for k, var in entries if request.kinds[k].attendance >= threshold]
             if group:
-                model.add(sum(group) <= SESSIONS_PER_DAY * _rooms_fitting(request, days[d], threshold))
+                model.add(sum(group) <= _sessions_fitting(request, days[d], threshold))
         by_organiser = defaultdict(list)
         for k, var in entries:
             by_organiser[request.kinds[k].organiser].append(var)
-        for group in by_organiser.values():
+        for organiser, group in by_organiser.items():
             if len(group) > 1:
-                model.add(sum(group) <= request.organiser_daily_cap)
+                model.add(sum(group) <= request.organiser_daily_cap - fixed_per_organiser[organiser, days[d]])
     themes = defaultdict(list)
     for k, kind in enumerate(request.kinds):
         themes[kind.theme].append(k)
@@ -281,7 +303,7 @@ def _rooms_and_sessions(request: PlanRequest, days: list[date], counts: dict) ->
             (session, room)
             for session in range(SESSIONS_PER_DAY)
             for room in sorted(request.rooms, key=lambda r: -r.capacity)
-            if day not in room.closed
+            if day not in room.closed and (room.id, day, session) not in request.taken
         ]
         for kind in sorted(kinds, key=lambda k: -k.attendance):
             place = next(p for p in places if p[1].capacity >= kind.attendance)

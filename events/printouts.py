@@ -5,7 +5,7 @@ import io
 import zipfile
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import participation, services
 from .agendas import participant_ics, slot_lists
@@ -32,43 +32,15 @@ def grid_print_html(event, request) -> str:
 
 def agendas_zip(event, request) -> bytes:
     """One printable agenda (HTML) and one .ics per participant with meetings, in a zip."""
-    registrations = event.registrations.select_related(
-        "user__institution", "user__enterprise", "user__agency"
-    ).order_by("id")
+    registrations = list(
+        event.registrations.select_related("user__institution", "user__enterprise", "user__agency").order_by("id")
+    )
+    every_agenda = participation.agendas(event, registrations, request.user)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for registration in registrations:
-            rows = participation.agenda(event, registration, request.user)
-            rows = [r for r in rows if r["meeting"].status == MeetingStatus.SCHEDULED]
-            if not rows:
-                continue
-            name = f"{registration.pk:04d}-{participation.party(registration)}"[:80].replace("/", "_")
-            html = render_to_string(
-                "events/agenda.html",
-                {
-                    "event": event,
-                    "participant": participation.label(registration),
-                    "rows": [
-                        {
-                            "start": r["meeting"].starts_at,
-                            "table": r["meeting"].table,
-                            "partner": participation.party(r["partner"]),
-                            "offer": "；".join(record.title for record in r["brings"]),
-                        }
-                        for r in rows
-                    ],
-                },
-                request=request,
-            )
-            archive.writestr(f"{name}.html", html)
-            meetings = []
-            for row in rows:  # both sides already read: the calendar needs no query per meeting
-                meeting, partner = row["meeting"], row["partner"]
-                meeting.holder, meeting.enterprise = (
-                    (registration, partner) if meeting.holder_id == registration.pk else (partner, registration)
-                )
-                meetings.append(meeting)
-            archive.writestr(f"{name}.ics", participant_ics(event, registration, meetings, participation.label))
+            with translation.override(registration.user.language or translation.get_language()):
+                _write_agenda(archive, event, registration, every_agenda[registration.pk], request)
         archive.writestr(
             "README.txt",
             f"{event.title}\n{timezone.localtime(event.starts_at):%Y-%m-%d %H:%M}\n"
@@ -76,3 +48,36 @@ def agendas_zip(event, request) -> bytes:
             "One printable agenda (.html) and one calendar file (.ics) per participant.\n",
         )
     return buffer.getvalue()
+
+
+def _write_agenda(archive, event, registration, rows, request) -> None:
+    rows = [r for r in rows if r["meeting"].status == MeetingStatus.SCHEDULED]
+    if not rows:
+        return
+    name = f"{registration.pk:04d}-{participation.party(registration)}"[:80].replace("/", "_")
+    html = render_to_string(
+        "events/agenda.html",
+        {
+            "event": event,
+            "participant": participation.label(registration),
+            "rows": [
+                {
+                    "start": r["meeting"].starts_at,
+                    "table": r["meeting"].table,
+                    "partner": participation.party(r["partner"]),
+                    "offer": "；".join(record.title for record in r["brings"]),
+                }
+                for r in rows
+            ],
+        },
+        request=request,
+    )
+    archive.writestr(f"{name}.html", html)
+    meetings = []
+    for row in rows:  # both sides already read: the calendar needs no query per meeting
+        meeting, partner = row["meeting"], row["partner"]
+        meeting.holder, meeting.enterprise = (
+            (registration, partner) if meeting.holder_id == registration.pk else (partner, registration)
+        )
+        meetings.append(meeting)
+    archive.writestr(f"{name}.ics", participant_ics(event, registration, meetings, participation.label))

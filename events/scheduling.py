@@ -11,7 +11,7 @@ small events the exact MIP's: it is never worse than `greedy`.
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import slot_model
 
@@ -171,7 +171,7 @@ def _with_tables(problem: Problem, slot_of: dict, values: dict) -> list:
         keep = {}
         for pair in pairs:
             previous = problem.existing.get(pair)
-            if previous and previous[0] == slot and previous[1] not in taken:
+            if previous and previous[0] == slot and previous[1] and previous[1] not in taken:
                 keep[pair] = previous[1]
                 taken.add(previous[1])
         free = (t for t in range(1, problem.tables + 1) if t not in taken)
@@ -186,10 +186,27 @@ def _objective(problem: Problem, slot_of: dict, values: dict) -> tuple[float, in
     return sum(values[p] for p in slot_of), moved
 
 
+def _still_possible(problem: Problem) -> Problem:
+    """The problem without kept meetings that no longer fit: a slot the event lost or one of the
+    two is no longer available in, or a table the room no longer has (their pair may still be
+    scheduled elsewhere)."""
+    existing = {}
+    for pair, (slot, table) in problem.existing.items():
+        holder, enterprise = problem.people.get(pair[0]), problem.people.get(pair[1])
+        if holder is None or enterprise is None or not 0 <= slot < problem.slots:
+            continue
+        if slot in holder.available and slot in enterprise.available:
+            existing[pair] = (slot, table if 1 <= table <= problem.tables else 0)
+    if len(existing) == len(problem.existing) and all(v == problem.existing[k] for k, v in existing.items()):
+        return problem
+    return replace(problem, existing=existing)
+
+
 def solve(problem: Problem, *, time_limit: float = 9.0) -> Schedule:
     """The best schedule found within about `time_limit` seconds, never worse than `greedy`'s,
     with a proven upper bound on any schedule's value and which method proved it."""
     validate(problem)
+    problem = _still_possible(problem)
     started = time.perf_counter()
     deadline = started + time_limit
     candidates = _usable(problem)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -131,7 +131,8 @@ class ScheduleSummary:
 def build_problem(event: MatchmakingEvent) -> tuple[scheduling.Problem, list[datetime]]:
     slots = event_slots(event)
     length = timedelta(minutes=event.meeting_minutes)
-    registrations = list(event.registrations.select_related("user").exclude(side=Side.BROKER))
+    # people marked absent at the door are not scheduled again
+    registrations = list(event.registrations.select_related("user").exclude(side=Side.BROKER).exclude(no_show=True))
     no_shows = _no_shows(event, registrations)
     user_of = {r.pk: r.user_id for r in registrations}
     people = {
@@ -149,8 +150,12 @@ def build_problem(event: MatchmakingEvent) -> tuple[scheduling.Problem, list[dat
         if request.recommended_by_id:
             recommended.add(pair)
         requests[pair].add((request.sender_id, request.status))
+    # a pair that met, missed or cancelled its meeting is not offered a second one
+    settled = set(event.meetings.exclude(status=MeetingStatus.SCHEDULED).values_list("holder_id", "enterprise_id"))
     candidates = []
-    for pair in set(requests) | recommended:
+    for pair in (set(requests) | recommended) - settled:
+        if pair[0] not in people or pair[1] not in people:
+            continue
         senders = {sender for sender, _status in requests.get(pair, ())}
         accepted = any(status == RequestStatus.ACCEPTED for _sender, status in requests.get(pair, ()))
         if len(senders) == 2:
@@ -184,10 +189,18 @@ def _pair(a: Registration, b: Registration):
     return sides[Side.HOLDER], sides[Side.ENTERPRISE]
 
 
+def _meetings_state(event: MatchmakingEvent) -> tuple:
+    return (
+        tuple(event.meetings.order_by("pk").values_list("pk", "status")),
+        tuple(event.registrations.filter(no_show=True).order_by("pk").values_list("pk", flat=True)),
+    )
+
+
 def schedule_event(*, event: MatchmakingEvent, actor=None, time_limit: float = 9.0) -> ScheduleSummary:
     """(Re-)schedule an event's 1:1 meetings; existing meetings stay put unless moving gains enough."""
     if event.status in (EventStatus.HELD, EventStatus.CANCELLED):
         raise ValidationError({"status": _("A held or cancelled event cannot be scheduled.")})
+    before = _meetings_state(event)
     problem, slots = build_problem(event)
     try:
         schedule = scheduling.solve(problem, time_limit=time_limit)
@@ -195,6 +208,9 @@ def schedule_event(*, event: MatchmakingEvent, actor=None, time_limit: float = 9
         raise ValidationError(str(exc)) from exc
     with transaction.atomic():
         MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
+        if _meetings_state(event) != before:
+            # a cancellation or a no-show came in while the solver ran: its schedule is out of date
+            raise ValidationError(_("Meetings changed while the scheduler ran: run it again."))
         event.meetings.filter(status=MeetingStatus.SCHEDULED).delete()
         Meeting.objects.bulk_create(
             [
@@ -242,12 +258,19 @@ def plan_programme(
     closures = defaultdict(set)
     for closure in RoomClosure.objects.all():
         closures[closure.room_id].add(closure.date)
-    kinds = [
-        planning.EventKind(theme.field.name_zh, programme.organiser_id, theme.expected_attendance, theme.wanted_events)
-        for theme in programme.themes.select_related("field")
-    ]
-    if not kinds:
+    themes = list(programme.themes.select_related("field"))
+    if not themes:
         raise ValidationError(_("Give the programme at least one theme with a wanted number of events."))
+    taken, fixed, confirmed = _calendar_so_far(programme, day_start, session_hours)
+    kinds = [
+        planning.EventKind(
+            theme.field.name_zh,
+            programme.organiser_id,
+            theme.expected_attendance,
+            max(theme.wanted_events - confirmed[theme.field_id], 0),
+        )
+        for theme in themes
+    ]
     request = planning.PlanRequest(
         start=datetime(programme.year, 1, 1).date(),
         end=datetime(programme.year, 12, 31).date(),
@@ -257,13 +280,15 @@ def plan_programme(
         daily_cap=programme.daily_cap,
         organiser_daily_cap=programme.organiser_daily_cap,
         theme_spacing=programme.theme_spacing_days,
+        taken=frozenset(taken),
+        fixed=tuple(fixed),
     )
     try:
         result = planning.plan(request, time_limit=time_limit)
     except planning.PlanningInputError as exc:
         raise ValidationError(str(exc)) from exc
     rooms_by_id = {r.pk: r for r in rooms}
-    fields = {theme.field.name_zh: theme.field for theme in programme.themes.select_related("field")}
+    fields = {theme.field.name_zh: theme.field for theme in themes}
     with transaction.atomic():
         programme.events.filter(status=EventStatus.DRAFT).delete()
         for planned in result.events:
@@ -288,6 +313,34 @@ def plan_programme(
     return PlanSummary(result.placed, result.wanted, result.advice)
 
 
+def _calendar_so_far(programme: Programme, day_start: int, session_hours: int):
+    """What the planner must plan around: the room sessions other events hold (confirmed events
+    anywhere, and other programmes' drafts), this programme's events already on the calendar (for
+    the daily caps and each theme's spacing), and how many each theme has (its field's id)."""
+    from collections import Counter
+
+    year_events = (
+        MatchmakingEvent.objects.filter(starts_at__year=programme.year)
+        .exclude(status=EventStatus.CANCELLED)
+        .exclude(programme=programme, status=EventStatus.DRAFT)
+        .prefetch_related("fields")
+    )
+    afternoon = day_start + session_hours  # sessions start at day_start and day_start + session_hours + 1
+    taken, fixed, confirmed = set(), [], Counter()
+    for event in year_events:
+        start = timezone.localtime(event.starts_at)
+        end = timezone.localtime(event.ends_at)
+        if event.room_id:
+            for session, (first, last) in enumerate(((0, afternoon), (afternoon, 24))):
+                if start.hour < last and (end.hour > first or end.date() > start.date()):
+                    taken.add((event.room_id, start.date(), session))
+        if event.programme_id == programme.pk:
+            for theme_field in event.fields.all():
+                fixed.append((theme_field.name_zh, programme.organiser_id, start.date()))
+                confirmed[theme_field.pk] += 1
+    return taken, fixed, confirmed
+
+
 @transaction.atomic
 def accept_drafts(*, programme: Programme) -> int:
     """The planned draft events become real: open for registration."""
@@ -303,6 +356,7 @@ def move_event(*, event: MatchmakingEvent, day, session: int, room: Room) -> Mat
     """Move one event by hand, with the planner's own checks: an open weekday of the programme's
     year, the room open, free and large enough, the day's caps and the theme's spacing."""
     locked = MatchmakingEvent.objects.select_for_update(of=("self",)).select_related("programme").get(pk=event.pk)
+    room = Room.objects.select_for_update().get(pk=room.pk)  # two moves into one room wait for each other
     programme = locked.programme
     if locked.status not in (EventStatus.DRAFT, EventStatus.OPEN, EventStatus.CLOSED):
         raise ValidationError({"day": _("A held or cancelled event cannot move.")})
@@ -312,6 +366,8 @@ def move_event(*, event: MatchmakingEvent, day, session: int, room: Room) -> Mat
         raise ValidationError(
             {"day": _("The day must lie in the programme's year %(year)s.") % {"year": programme.year}}
         )
+    if day <= timezone.localdate():
+        raise ValidationError({"day": _("Choose a day after today.")})
     if day.weekday() >= 5 or PublicHoliday.objects.filter(date=day).exists():
         raise ValidationError({"day": _("That day is a weekend or a public holiday.")})
     if RoomClosure.objects.filter(room=room, date=day).exists():
@@ -346,12 +402,23 @@ def move_event(*, event: MatchmakingEvent, day, session: int, room: Room) -> Mat
                     % {"days": programme.theme_spacing_days}
                 }
             )
+    shift = start - locked.starts_at
+    locked.breaks = [[_shifted(locked, b0, shift), _shifted(locked, b1, shift)] for b0, b1 in locked.breaks or []]
     locked.starts_at, locked.ends_at, locked.room = start, end, room
     locked.tables = min(locked.tables, room.tables) if locked.status != EventStatus.DRAFT else room.tables
+    locked.capacity = min(locked.capacity, room.capacity)
     if locked.registration_deadline:
-        locked.registration_deadline = start - timedelta(days=3)
-    locked.save(update_fields=["starts_at", "ends_at", "room", "tables", "registration_deadline"])
+        # three days before, but never a deadline that has passed already
+        locked.registration_deadline = max(start - timedelta(days=3), min(timezone.now() + timedelta(days=1), start))
+    event_slots(locked)  # the breaks still fit the event
+    locked.save(update_fields=["starts_at", "ends_at", "room", "tables", "capacity", "breaks", "registration_deadline"])
     return locked
+
+
+def _shifted(event: MatchmakingEvent, clock: str, shift: timedelta) -> str:
+    """A break's clock time moved with its event (breaks are kept as the day's HH:MM)."""
+    moved = _clock(event, clock, "breaks") + shift
+    return timezone.localtime(moved).strftime("%H:%M")
 
 
 # Participants ------------------------------------------------------------------------------------
@@ -444,15 +511,25 @@ def request_meeting(
         raise ValidationError({"receiver": _("Both people must be registered for the same event.")})
     if _pair(sender, receiver) is None:
         raise ValidationError({"receiver": _("Meetings pair an achievement holder with an enterprise.")})
+    event = sender.event
+    if event.status in (EventStatus.HELD, EventStatus.CANCELLED) or event.ends_at <= timezone.now():
+        raise ValidationError({"receiver": _("The event is over: meetings can no longer be requested.")})
     if MeetingRequest.objects.filter(sender=sender, receiver=receiver).exists():
         raise ValidationError({"receiver": _("You have already asked this participant.")})
-    return MeetingRequest.objects.create(
-        event_id=sender.event_id,
-        sender=sender,
-        receiver=receiver,
-        message=message[:2000],
-        recommended_by=recommended_by,
-    )
+    reverse = MeetingRequest.objects.filter(sender=receiver, receiver=sender).exclude(status=RequestStatus.DECLINED)
+    if reverse.exists():
+        raise ValidationError({"receiver": _("They have already asked you for a meeting: answer their request.")})
+    try:
+        with transaction.atomic():
+            return MeetingRequest.objects.create(
+                event_id=sender.event_id,
+                sender=sender,
+                receiver=receiver,
+                message=message[:2000],
+                recommended_by=recommended_by,
+            )
+    except IntegrityError:  # the same request sent twice at once
+        raise ValidationError({"receiver": _("You have already asked this participant.")}) from None
 
 
 @transaction.atomic
@@ -481,6 +558,7 @@ def check_in(*, registration: Registration) -> Registration:
 def record_no_show(*, registration: Registration) -> int:
     """Mark a participant absent: their scheduled meetings become no-shows, which frees the
     partners' slots for waiting pairs; their history lowers their priority next time."""
+    MatchmakingEvent.objects.select_for_update().get(pk=registration.event_id)
     registration.no_show, registration.checked_in = True, False
     registration.save(update_fields=["no_show", "checked_in"])
     return Meeting.objects.filter(
@@ -491,7 +569,8 @@ def record_no_show(*, registration: Registration) -> int:
 @transaction.atomic
 def fill_freed_slots(*, event: MatchmakingEvent) -> list[Meeting]:
     """Offer free tables to waiting pairs: the most valuable candidate pair whose two people
-    are both present and free in that slot gets it."""
+    are both present and free in that slot gets it. Two offers at once wait for each other."""
+    MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
     problem, slots = build_problem(event)
     present = {r.pk for r in event.registrations.filter(no_show=False)}
     scheduled = list(event.meetings.filter(status=MeetingStatus.SCHEDULED))
@@ -676,6 +755,7 @@ def confirm_attendance(*, registration: Registration) -> Registration:
 def cancel_meeting(*, meeting: Meeting, user) -> Meeting:
     """A participant or the organiser cancels a scheduled meeting; its table is then free for
     a waiting pair (fill_freed_slots)."""
+    MatchmakingEvent.objects.select_for_update().get(pk=meeting.event_id)
     locked = Meeting.objects.select_for_update().select_related("holder", "enterprise", "event").get(pk=meeting.pk)
     if user.pk not in (locked.holder.user_id, locked.enterprise.user_id, locked.event.organiser_id) and not (
         user.is_platform_admin

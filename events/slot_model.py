@@ -160,6 +160,7 @@ class Placer:
         a, b = self.people(i)
         return (
             i not in self.slot_of
+            and (i, slot) in self.weight_of  # a slot both are available in (a kept meeting may not be)
             and self.load[a.id] < a.max_meetings
             and self.load[b.id] < b.max_meetings
             and slot not in self.busy[a.id]

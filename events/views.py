@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.ids import parse_int
@@ -60,13 +61,15 @@ def event_page(request, pk):
 
 
 def on_the_day_text(day: dict) -> str:
-    return (
-        _(
-            "%(checked_in)s of %(registered)s checked in · %(no_show)s absent · %(freed)s meetings freed by "
-            "no-shows · %(scheduled)s meetings scheduled · %(cancelled)s cancelled"
-        )
-        % day
-    )
+    parts = [
+        _("%(checked_in)s of %(registered)s checked in") % day,
+        _("%(no_show)s absent") % day,
+        ngettext("%(n)s meeting freed by no-shows", "%(n)s meetings freed by no-shows", day["freed"])
+        % {"n": day["freed"]},
+        ngettext("%(n)s meeting scheduled", "%(n)s meetings scheduled", day["scheduled"]) % {"n": day["scheduled"]},
+        _("%(cancelled)s cancelled") % day,
+    ]
+    return " · ".join(parts)
 
 
 @login_required
@@ -84,7 +87,15 @@ def offer_freed_tables(request, pk):
     event = _managed_event(request, pk)
     created = services.fill_freed_slots(event=event)
     if created:
-        messages.success(request, _("%(count)s freed tables were given to waiting pairs.") % {"count": len(created)})
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s freed table was given to a waiting pair.",
+                "%(count)s freed tables were given to waiting pairs.",
+                len(created),
+            )
+            % {"count": len(created)},
+        )
     else:
         messages.info(request, _("No waiting pair fits a freed table in the slots still ahead."))
     return redirect("organiser-check-in" if request.POST.get("next") == "check-in" else "organiser-event", pk=event.pk)

@@ -77,7 +77,7 @@ def test_the_days_figures_are_live_and_freed_tables_go_to_waiting_pairs(world, e
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(world.users["organiser"])
     page = client.get(f"/organiser/events/{event.pk}/").content.decode()
-    assert "0 of 3 checked in · 0 absent · 0 meetings freed by no-shows · 1 meetings scheduled" in page
+    assert "0 of 3 checked in · 0 absent · 0 meetings freed by no-shows · 1 meeting scheduled" in page
     assert f'data-url="/organiser/events/{event.pk}/on-the-day/"' in page
     client.post(f"/organiser/events/{event.pk}/check-in/", {"registration": firm.pk})
     client.post(f"/organiser/events/{event.pk}/check-in/", {"registration": holder_a.pk, "action": "no-show"})
@@ -89,11 +89,11 @@ def test_the_days_figures_are_live_and_freed_tables_go_to_waiting_pairs(world, e
         "freed": 1,
         "scheduled": 0,
     }
-    assert live["text"].startswith("1 of 3 checked in · 1 absent · 1 meetings freed")
+    assert live["text"].startswith("1 of 3 checked in · 1 absent · 1 meeting freed by no-shows · 0 meetings")
     assert "1 absent" in client.get(f"/organiser/events/{event.pk}/check-in/").content.decode()
     response = client.post(f"/organiser/events/{event.pk}/offer-freed/", {"next": "check-in"}, follow=True)
     assert response.redirect_chain[-1][0] == f"/organiser/events/{event.pk}/check-in/"
-    assert "1 freed tables were given to waiting pairs." in response.content.decode()
+    assert "1 freed table was given to a waiting pair." in response.content.decode()
     refilled = Meeting.objects.get(event=event, status="scheduled")
     assert (refilled.holder, refilled.enterprise) == (holder_b, firm)
     again = client.post(f"/organiser/events/{event.pk}/offer-freed/", follow=True).content.decode()
@@ -135,3 +135,11 @@ def test_organiser_home_lists_their_events(world, event):
     assert f"/organiser/events/{event.pk}/" in html and "储能成果对接会" in html
     client.force_login(world.users["ent_a"])
     assert "储能成果对接会" not in client.get("/").content.decode()
+
+
+def test_the_check_in_pages_title_is_text(world, event):
+    client = Client()
+    client.force_login(world.users["organiser"])
+    page = client.get(f"/organiser/events/{event.pk}/check-in/").content.decode()
+    title = page.split("<title>")[1].split("</title>")[0]
+    assert "<" not in title and "csrfmiddlewaretoken" not in title

@@ -1,7 +1,7 @@
 """The participants' event pages: the event, registration with what one brings, whom to meet,
 requests, the personal agenda with its QR codes, ratings, the survey; and who may see what."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.test import Client
@@ -204,10 +204,15 @@ def test_the_agenda_lists_own_meetings_with_partner_qr_and_calendar(world, event
     assert "乙制造有限公司" not in page  # the other enterprise's meeting is not on this agenda
     ics = firm.get(f"/events/{event.pk}/agenda.ics")
     assert ics["Content-Type"].startswith("text/calendar") and ics.content.decode().count("BEGIN:VEVENT") == 1
+    assert f"DTSTART:{meeting.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}" in ics.content.decode()
+    assert "Table 2" in ics.content.decode()  # in the reader's language
+    from events.participant_views import _qr_svg, check_in_code
+
+    door = f"http://testserver/organiser/events/{event.pk}/check-in/?code={check_in_code(meeting, registered['firm'])}"
+    assert _qr_svg(door) in page  # the meeting's QR code opens the door's check-in for this participant
     # the institution's agenda shows both, but not the confidential need it may not see
     page = client_for(world, "inst_a").get(f"/events/{event.pk}/agenda/").content.decode()
     assert "甲科技有限公司" in page and "乙制造有限公司" in page and "机密需求" not in page
-    assert meeting.pk  # noqa: used above
 
 
 def test_the_check_in_code_on_an_agenda_opens_the_organisers_check_in(world, event, registered):
@@ -396,3 +401,9 @@ def test_on_the_day_a_participant_rates_and_answers_the_survey_and_the_door_chec
     services.record_no_show(registration=firm)
     phone.wait_for_function("document.getElementById('day-figures').textContent.includes('1 人缺席')", timeout=15_000)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_places_left_count_everyone_registered_brokers_too(world, event, registered):
+    Registration.objects.create(event=event, user=world.users["broker"], side="broker")
+    page = client_for(world, "inst_b").get(f"/events/{event.pk}/").content.decode()
+    assert "6 places left" in page  # capacity 10, four registered
