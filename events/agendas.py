@@ -43,7 +43,22 @@ def participant_ics(event, registration, meetings, partner_label) -> str:
             "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")
-    return "\r\n".join(lines) + "\r\n"
+    return "\r\n".join(_folded(line) for line in lines) + "\r\n"
+
+
+def _folded(line: str, limit: int = 75) -> str:
+    """RFC 5545 line folding: at most 75 octets a line, continued after CRLF and a space, never
+    inside a UTF-8 character."""
+    parts, current, size = [], "", 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > limit:
+            parts.append(current)
+            current, size = " ", 1
+        current += char
+        size += width
+    parts.append(current)
+    return "\r\n".join(parts)
 
 
 def tables_in_use(meetings) -> list[int]:

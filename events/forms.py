@@ -132,6 +132,16 @@ class ProgrammeForm(forms.Form):
         if instance is not None and not self.is_bound:
             self.initial.update({name: getattr(instance, name) for name in self.FIELDS})
 
+    def clean(self):
+        """The service's own checks of these fields, so that every error shows at once."""
+        from .programmes import field_errors
+
+        data = super().clean()
+        for name, message in field_errors(data).items():
+            if name not in self.errors:
+                self.add_error(name, message)
+        return data
+
 
 class ThemeForm(forms.Form):
     field = forms.ModelChoiceField(label=_("Technical field"), queryset=None, required=False)
@@ -147,11 +157,13 @@ class ThemeForm(forms.Form):
         self.fields["field"].queryset = TechnicalField.objects.all()
 
     def clean(self):
+        # a row without a field is no theme (clearing the field removes it), whatever its numbers
         data = super().clean()
-        if data.get("field") and not data.get("wanted_events"):
+        if data.get("field") and not data.get("wanted_events") and "wanted_events" not in self.errors:
             self.add_error("wanted_events", _("How many events of this theme?"))
-        if data.get("wanted_events") and not data.get("field"):
-            self.add_error("field", _("Choose the theme's field."))
+        if not data.get("field"):
+            for name in ("wanted_events", "expected_attendance"):
+                self.errors.pop(name, None)
         return data
 
 

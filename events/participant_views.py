@@ -51,11 +51,12 @@ def event_list(request):
 def event_detail(request, pk):
     event = _event(request, pk)
     registration = participation.registration_of(request.user, event)
+    closed = _registration_closed(event)
     may_register = (
         registration is None
         and event.status == EventStatus.OPEN
         and services.SIDE_OF_ROLE.get(request.user.role) is not None
-        and not (event.registration_deadline and timezone.now() > event.registration_deadline)
+        and not closed
     )
     counts = {
         "holders": event.registrations.filter(side=Side.HOLDER).count(),
@@ -72,7 +73,14 @@ def event_detail(request, pk):
             "counts": counts,
             "slots": services.event_slots(event),
             "manages": selectors.can_manage_event(request.user, event),
+            "registration_closed": closed,
         },
+    )
+
+
+def _registration_closed(event) -> bool:
+    return event.status != EventStatus.OPEN or bool(
+        event.registration_deadline and timezone.now() > event.registration_deadline
     )
 
 
@@ -83,6 +91,9 @@ def register_page(request, pk):
     side = registration.side if registration else services.SIDE_OF_ROLE.get(request.user.role)
     if side is None:
         raise Http404(_("Only achievement holders, enterprises and brokers take part."))
+    if registration is None and _registration_closed(event):
+        messages.error(request, _("Registration for this event has closed."))
+        return redirect("web-event-detail", pk=event.pk)
     form = RegistrationForm(
         request.POST or None,
         event=event,
@@ -116,7 +127,7 @@ def participants_page(request, pk):
         raise Http404(_("Brokers recommend pairs from the organiser's pages."))
     query = request.GET.get("q", "").strip()[:100]
     entries = participation.catalogue(event, mine, request.user, query=query)
-    fields = participation.fields_brought(entries)
+    fields = participation.fields_brought(event, mine, request.user)
     chosen = request.GET.get("field", "")
     if chosen in fields:
         entries = [e for e in entries if any(r.field and r.field.code == chosen for r in e.brings)]
@@ -220,7 +231,14 @@ def agenda_page(request, pk):
     return render(
         request,
         "events/agenda_page.html",
-        {"event": event, "mine": mine, "rows": rows, "survey": survey, "print": request.GET.get("print") == "1"},
+        {
+            "event": event,
+            "mine": mine,
+            "participant": participation.label(mine),
+            "rows": rows,
+            "survey": survey,
+            "print": request.GET.get("print") == "1",
+        },
     )
 
 

@@ -91,19 +91,29 @@ def catalogue(event: MatchmakingEvent, mine: Registration, viewer, *, query: str
     return entries
 
 
-def fields_brought(entries: list[Entry]) -> dict:
-    """The technical fields of what the listed participants bring, by code, for the field filter."""
-    fields = {}
-    for entry in entries:
-        for record in entry.brings:
-            if record.field is not None:
-                fields.setdefault(record.field.code, record.field)
-    return dict(sorted(fields.items(), key=lambda item: (item[1].sort_order, item[0])))
+def fields_brought(event: MatchmakingEvent, mine: Registration, viewer) -> dict:
+    """The technical fields of what the other side brings that the viewer may see, by code, for
+    the catalogue's field filter (whatever the search, so the filter stays)."""
+    from core.models import TechnicalField
+
+    other = Side.ENTERPRISE if mine.side == Side.HOLDER else Side.HOLDER
+    brought_achievements = Registration.achievements.through.objects.filter(
+        registration__event=event, registration__side=other, achievement__in=achievements_visible_to(viewer)
+    ).values("achievement__field")
+    brought_needs = Registration.needs.through.objects.filter(
+        registration__event=event, registration__side=other, technologyneed__in=needs_visible_to(viewer)
+    ).values("technologyneed__field")
+    fields = TechnicalField.objects.filter(Q(pk__in=brought_achievements) | Q(pk__in=brought_needs))
+    return {f.code: f for f in fields}
+
+
+WORTH_MEETING = 0.35  # a calibrated match score: about one pair in three so scored was relevant on the dev sets
 
 
 def _best_matches(mine: Registration, others: list[Registration], viewer) -> dict[int, tuple[float, str]]:
-    """For each other registration, the best-scored match between the viewer's organisation and
-    theirs, preferring the records each brings (one query)."""
+    """For each other registration, the best match worth a meeting between the viewer's
+    organisation and theirs that the viewer may see: pairs of records both bring first, then
+    pairs with one brought record, then any (one query)."""
     holder_side = mine.side == Side.HOLDER
     own = mine.user.institution_id if holder_side else mine.user.enterprise_id
     if not own:
@@ -117,17 +127,25 @@ def _best_matches(mine: Registration, others: list[Registration], viewer) -> dic
         matches = matches_visible_to(viewer).filter(
             achievement__institution_id=own, need__enterprise_id__in=by_organisation
         )
+        mine_brought = set(mine.achievements.values_list("pk", flat=True))
     else:
         matches = matches_visible_to(viewer).filter(
             need__enterprise_id=own, achievement__institution_id__in=by_organisation
         )
-    best: dict[int, tuple[float, str]] = {}
-    for match in matches.select_related("achievement", "need").order_by("-score")[:2000]:
+        mine_brought = set(mine.needs.values_list("pk", flat=True))
+    best: dict[int, tuple] = {}
+    worth = matches.filter(score__gte=WORTH_MEETING).select_related("achievement", "need").order_by("-score", "pk")
+    for match in worth[:2000]:
         key = match.need.enterprise_id if holder_side else match.achievement.institution_id
+        own_record, their_record = (
+            (match.achievement_id, match.need_id) if holder_side else (match.need_id, match.achievement_id)
+        )
         for registration in by_organisation.get(key, []):
-            if registration.pk not in best:
-                best[registration.pk] = (match.score, f"{match.achievement.title} ↔ {match.need.title}")
-    return best
+            theirs = {r.pk for r in (registration.shown_needs if holder_side else registration.shown_achievements)}
+            rank = ((own_record in mine_brought) + (their_record in theirs), match.score)
+            if registration.pk not in best or rank > best[registration.pk][0]:
+                best[registration.pk] = (rank, match.score, f"{match.achievement.title} ↔ {match.need.title}")
+    return {pk: (score, because) for pk, (_rank, score, because) in best.items()}
 
 
 def _request_states(event: MatchmakingEvent, mine: Registration) -> dict[int, str]:

@@ -10,13 +10,21 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 FIELDS = ("name", "year", "target_events", "daily_cap", "organiser_daily_cap", "theme_spacing_days")
 
 
-def _check(programme: Programme, themes: list[dict] | None) -> None:
+def field_errors(values: dict) -> dict:
+    """The programme's own rules for its fields (also run by the web form, so all errors show at once)."""
     errors = {}
-    if not FIRST_YEAR <= (programme.year or 0) <= LAST_YEAR:
+    if "year" in values and not FIRST_YEAR <= (values["year"] or 0) <= LAST_YEAR:
         errors["year"] = _("Give a year from %(first)s to %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
     for name in ("daily_cap", "organiser_daily_cap"):
-        if not getattr(programme, name):
+        if name in values and not values[name]:
             errors[name] = _("At least one event a day.")
+    if "target_events" in values and not values["target_events"]:
+        errors["target_events"] = _("Aim for at least one event.")
+    return errors
+
+
+def _check(programme: Programme, themes: list[dict] | None) -> None:
+    errors = field_errors({name: getattr(programme, name) for name in FIELDS})
     if themes is not None:
         seen = set()
         for theme in themes:

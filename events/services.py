@@ -66,6 +66,25 @@ def _windows(event: MatchmakingEvent, windows, what: str) -> list[tuple[datetime
     return result
 
 
+def _check_windows(event: MatchmakingEvent, availability) -> None:
+    """Windows inside the event that hold at least one whole meeting slot."""
+    windows = _windows(event, availability, "availability")
+    if not windows:
+        return
+    length = timedelta(minutes=event.meeting_minutes)
+    if not any(w0 <= start and start + length <= w1 for start in event_slots(event) for w0, w1 in windows):
+        times = ", ".join(f"{timezone.localtime(t):%H:%M}" for t in event_slots(event))
+        raise ValidationError(
+            {
+                "availability": _(
+                    "Your windows hold no whole meeting of %(minutes)s minutes (breaks excluded); meetings start "
+                    "at %(times)s."
+                )
+                % {"minutes": event.meeting_minutes, "times": times}
+            }
+        )
+
+
 def event_slots(event: MatchmakingEvent) -> list[datetime]:
     """Slot start times: the event cut into meetings of `meeting_minutes`, skipping breaks."""
     breaks = _windows(event, event.breaks, "breaks")
@@ -403,6 +422,9 @@ def move_event(*, event: MatchmakingEvent, day, session: int, room: Room) -> Mat
                 }
             )
     shift = start - locked.starts_at
+    planned_suffix = f" {timezone.localtime(locked.starts_at):%m-%d}"
+    if locked.title.endswith(planned_suffix):  # a planned event's title names its day
+        locked.title = locked.title[: -len(planned_suffix)] + f" {day:%m-%d}"
     locked.breaks = [[_shifted(locked, b0, shift), _shifted(locked, b1, shift)] for b0, b1 in locked.breaks or []]
     locked.starts_at, locked.ends_at, locked.room = start, end, room
     locked.tables = min(locked.tables, room.tables) if locked.status != EventStatus.DRAFT else room.tables
@@ -411,7 +433,9 @@ def move_event(*, event: MatchmakingEvent, day, session: int, room: Room) -> Mat
         # three days before, but never a deadline that has passed already
         locked.registration_deadline = max(start - timedelta(days=3), min(timezone.now() + timedelta(days=1), start))
     event_slots(locked)  # the breaks still fit the event
-    locked.save(update_fields=["starts_at", "ends_at", "room", "tables", "capacity", "breaks", "registration_deadline"])
+    locked.save(
+        update_fields=["title", "starts_at", "ends_at", "room", "tables", "capacity", "breaks", "registration_deadline"]
+    )
     return locked
 
 
@@ -442,7 +466,7 @@ def register(
         raise ValidationError({"event": _("Only achievement holders, enterprises and brokers take part.")})
     if event.registrations.count() >= event.capacity:
         raise ValidationError({"event": _("The event is full.")})
-    _windows(event, availability, "availability")
+    _check_windows(event, availability)
     registration = Registration(
         event=event, user=user, side=side, availability=list(availability), max_meetings=max_meetings
     )
@@ -466,7 +490,7 @@ def update_registration(
         raise ValidationError({"registration": _("Only the participant changes its registration.")})
     if locked.event.status not in (EventStatus.OPEN, EventStatus.CLOSED) or timezone.now() >= locked.event.starts_at:
         raise ValidationError({"registration": _("This event has begun: the registration can no longer change.")})
-    _windows(locked.event, availability, "availability")
+    _check_windows(locked.event, availability)
     locked.availability, locked.max_meetings = list(availability), max_meetings
     locked.full_clean(validate_unique=False, validate_constraints=False)
     brought = _brought(locked, achievements, needs)
@@ -572,7 +596,8 @@ def fill_freed_slots(*, event: MatchmakingEvent) -> list[Meeting]:
     are both present and free in that slot gets it. Two offers at once wait for each other."""
     MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
     problem, slots = build_problem(event)
-    present = {r.pk for r in event.registrations.filter(no_show=False)}
+    # at the door, "present" means checked in: a table is offered only to two people who are there
+    present = {r.pk for r in event.registrations.filter(checked_in=True, no_show=False)}
     scheduled = list(event.meetings.filter(status=MeetingStatus.SCHEDULED))
     met = {(m.holder_id, m.enterprise_id) for m in event.meetings.all()}
     busy = {(m.holder_id, m.slot) for m in scheduled} | {(m.enterprise_id, m.slot) for m in scheduled}

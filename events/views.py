@@ -55,9 +55,13 @@ def event_page(request, pk):
             "slot_lists": slot_lists(slots, scheduled, party),
             "view": "slots" if request.GET.get("view") == "slots" else "grid",
             "day": on_the_day_text(selectors.on_the_day(event)),
-            "job": jobs.job_state(event.pk),
+            "job": _with_percent(jobs.job_state(event.pk)),
         },
     )
+
+
+def _with_percent(job: dict) -> dict:
+    return {**job, "gap_percent": f"{100 * job['gap']:.2f}"} if "gap" in job else job
 
 
 def on_the_day_text(day: dict) -> str:
@@ -83,9 +87,23 @@ def on_the_day(request, pk):
 @require_POST
 def offer_freed_tables(request, pk):
     from django.contrib import messages
+    from django.utils import timezone
+
+    from .participation import party
 
     event = _managed_event(request, pk)
     created = services.fill_freed_slots(event=event)
+    for meeting in created:
+        messages.info(
+            request,
+            _("%(time)s, table %(table)s: %(holder)s × %(enterprise)s")
+            % {
+                "time": timezone.localtime(meeting.starts_at).strftime("%H:%M"),
+                "table": meeting.table,
+                "holder": party(meeting.holder),
+                "enterprise": party(meeting.enterprise),
+            },
+        )
     if created:
         messages.success(
             request,
@@ -97,7 +115,9 @@ def offer_freed_tables(request, pk):
             % {"count": len(created)},
         )
     else:
-        messages.info(request, _("No waiting pair fits a freed table in the slots still ahead."))
+        messages.info(
+            request, _("No waiting pair whose two people have checked in fits a freed table in the slots still ahead.")
+        )
     return redirect("organiser-check-in" if request.POST.get("next") == "check-in" else "organiser-event", pk=event.pk)
 
 
@@ -271,6 +291,7 @@ def _programme_form_page(request, programme=None):
         for t in (programme.themes.select_related("field") if programme else [])
     ]
     themes = ThemeFormSet(request.POST or None, initial=initial, prefix="themes")
+    theme_failures = []  # the service's errors about the themes as a whole
     if request.method == "POST" and form.is_valid() & themes.is_valid():
         fields = {name: form.cleaned_data[name] for name in ProgrammeForm.FIELDS}
         try:
@@ -281,12 +302,15 @@ def _programme_form_page(request, programme=None):
             messages.success(request, _("Saved: %(title)s") % {"title": programme})
             return redirect("organiser-programme", pk=programme.pk)
         except ValidationError as error:
-            if getattr(error, "error_dict", {}).get("themes"):
-                themes._non_form_errors = themes.error_class(error.message_dict.pop("themes"))
-                error = ValidationError(error.message_dict) if error.message_dict else None
-            if error is not None:
-                apply_service_errors(form, error)
-    return render(request, "organiser/programme_form.html", {"programme": programme, "form": form, "themes": themes})
+            errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+            theme_failures = errors.pop("themes", [])
+            if errors:
+                apply_service_errors(form, ValidationError(errors))
+    return render(
+        request,
+        "organiser/programme_form.html",
+        {"programme": programme, "form": form, "themes": themes, "theme_failures": theme_failures},
+    )
 
 
 @login_required
@@ -318,14 +342,16 @@ def programme_page(request, pk):
         months[timezone.localtime(event.starts_at).month - 1][
             "draft" if event.status == "draft" else ("cancelled" if event.status == "cancelled" else "confirmed")
         ] += 1
-    planned = Counter(f.pk for e in events for f in e.fields.all())
+    planned = Counter(f.pk for e in events if e.status != "cancelled" for f in e.fields.all())
+    themes = [(t, planned.get(t.field_id, 0)) for t in programme.themes.select_related("field")]
     job = core_jobs.get(request.GET.get("job", ""), user=request.user) if request.GET.get("job") else None
     return render(
         request,
         "organiser/programme.html",
         {
             "programme": programme,
-            "themes": [(t, planned.get(t.field_id, 0)) for t in programme.themes.select_related("field")],
+            "themes": themes,
+            "themes_total": sum(t.wanted_events for t, _count in themes),
             "months": [(i + 1, m["draft"], m["confirmed"], m["cancelled"]) for i, m in enumerate(months)],
             "drafts": [e for e in events if e.status == "draft"],
             "job": job,

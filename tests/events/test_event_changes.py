@@ -198,8 +198,11 @@ def test_moving_an_event_keeps_its_breaks_room_size_and_an_open_deadline(world, 
     day = timezone.localdate() + timedelta(days=2)
     while day.weekday() >= 5:
         day += timedelta(days=1)
+    event.title = f"储能成果对接会 {timezone.localtime(event.starts_at):%m-%d}"  # as the planner names them
+    event.save()
     services.move_event(event=event, day=day, session=1, room=small)
     event.refresh_from_db()
+    assert event.title == f"储能成果对接会 {day:%m-%d}"
     assert timezone.localtime(event.starts_at).hour == 13 and event.breaks == [["14:30", "14:45"]]
     assert event.capacity == 20 and event.tables == 4
     assert event.registration_deadline > timezone.now()

@@ -143,6 +143,9 @@ def test_freed_slots_go_to_waiting_pairs(world):
     assert [m.holder_id for m in Meeting.objects.filter(event=event)] == [holder_a.pk]
 
     assert services.record_no_show(registration=holder_a) == 1
+    assert services.fill_freed_slots(event=event) == []  # nobody has checked in yet
+    services.check_in(registration=holder_b)
+    services.check_in(registration=enterprise)
     created = services.fill_freed_slots(event=event)
 
     assert [(m.holder_id, m.enterprise_id) for m in created] == [(holder_b.pk, enterprise.pk)]

@@ -81,7 +81,9 @@ def test_registration_after_the_deadline_is_refused_in_the_participants_language
     client = client_for(world, "ent_a", "zh-hans")
     page = client.get(f"/events/{event.pk}/").content.decode()
     assert f'href="/events/{event.pk}/register/"' not in page
-    response = client.post(f"/events/{event.pk}/register/", {"max_meetings": 3})
+    assert client.get(f"/events/{event.pk}/register/").status_code == 302  # no form to fill in for nothing
+    response = client.post(f"/events/{event.pk}/register/", {"max_meetings": 3}, follow=True)
+    assert "报名已截止" in response.content.decode()
     with translation.override("zh-hans"):
         assert translation.gettext("Registration for this event has closed.") in response.content.decode()
     assert not Registration.objects.filter(event=event).exists()
@@ -407,3 +409,88 @@ def test_places_left_count_everyone_registered_brokers_too(world, event, registe
     Registration.objects.create(event=event, user=world.users["broker"], side="broker")
     page = client_for(world, "inst_b").get(f"/events/{event.pk}/").content.decode()
     assert "6 places left" in page  # capacity 10, four registered
+
+
+@translation.override("en")
+def test_windows_that_hold_no_meeting_are_refused_with_the_slot_times(world, event):
+    event.breaks = [["10:00", "10:30"]]
+    event.save()
+    client = client_for(world, "inst_a")
+    page = client.post(
+        f"/events/{event.pk}/register/", {"max_meetings": 3, "from_1": "10:00", "until_1": "10:30"}
+    ).content.decode()
+    assert "Your windows hold no whole meeting of 30 minutes" in page and "09:00, 09:30, 10:30" in page
+    short = client.post(
+        f"/events/{event.pk}/register/", {"max_meetings": 3, "from_1": "09:05", "until_1": "09:25"}
+    ).content.decode()
+    assert "hold no whole meeting" in short
+    assert not Registration.objects.filter(event=event).exists()
+
+
+def test_a_participant_opening_the_doors_code_gets_an_explained_403_in_the_layout(world, event, registered):
+    page = client_for(world, "ent_a", "zh-hans").get(f"/organiser/events/{event.pk}/check-in/?code=x")
+    text = page.content.decode()
+    assert page.status_code == 403 and "<nav" in text and "二维码" in text and 'name="viewport"' in text
+    missing = client_for(world, "ent_a").get("/events/999999/")
+    assert missing.status_code == 404 and "This page does not exist" in missing.content.decode()
+
+
+def test_the_agenda_says_whose_it_is_when_and_where(world, event, registered):
+    from events.models import Room, Venue
+
+    event.room = Room.objects.create(
+        venue=Venue.objects.create(name="科创岛", address="天府大道"), name="1号厅", capacity=80, tables=10
+    )
+    event.save()
+    page = client_for(world, "inst_a").get(f"/events/{event.pk}/agenda/").content.decode()
+    head = page.split('class="agenda-head"')[1].split("</p>")[0]
+    start = timezone.localtime(event.starts_at)
+    assert "甲大学" in head and f"{start:%Y-%m-%d} {start:%H:%M}" in head and "科创岛 1号厅 (天府大道)" in head
+
+
+def test_no_rating_is_asked_for_a_meeting_the_partner_missed(world, event, registered):
+    event.starts_at = timezone.now() - timedelta(hours=2)
+    event.ends_at = timezone.now() - timedelta(hours=1)
+    event.save()
+    Meeting.objects.create(
+        event=event,
+        holder=registered["holder"],
+        enterprise=registered["firm"],
+        slot=0,
+        table=1,
+        starts_at=event.starts_at,
+        status="no_show",
+    )
+    assert (
+        "How was this meeting?" not in client_for(world, "inst_a").get(f"/events/{event.pk}/agenda/").content.decode()
+    )
+
+
+def test_a_weak_match_is_not_called_worth_meeting_and_the_field_filter_stays_after_a_search(world, event, registered):
+    from matchmaking.models import Match
+
+    Match.objects.create(
+        achievement=registered["holder"].achievements.get(), need=registered["firm"].needs.get(), score=0.2
+    )
+    client = client_for(world, "inst_a")
+    page = client.get(f"/events/{event.pk}/participants/").content.decode()
+    assert "Worth meeting</strong>" not in page
+    nothing = client.get(f"/events/{event.pk}/participants/?q=无此内容").content.decode()
+    assert 'name="field"' in nothing and "Nobody at this event matches your search." in nothing
+
+
+def test_long_calendar_lines_are_folded_as_rfc_5545_asks(world, event, registered):
+    event.title = "储能与新能源汽车动力电池安全技术成果对接会（第十二期，面向成渝地区双城经济圈）"
+    event.save()
+    Meeting.objects.create(
+        event=event,
+        holder=registered["holder"],
+        enterprise=registered["firm"],
+        slot=0,
+        table=1,
+        starts_at=event.starts_at,
+    )
+    ics = client_for(world, "ent_a").get(f"/events/{event.pk}/agenda.ics").content
+    assert all(len(line) <= 75 for line in ics.split(b"\r\n"))
+    unfolded = ics.decode().replace("\r\n ", "")
+    assert f"SUMMARY:{event.title}" in unfolded

@@ -220,7 +220,8 @@ def test_an_organiser_creates_a_programme_with_its_themes_and_changes_them(world
     assert f"/organiser/programmes/{programme.pk}/edit/" in page
     edit = client.get(f"/organiser/programmes/{programme.pk}/edit/").content.decode()
     assert 'value="10"' in edit and "技术转移周" in edit
-    data = _programme_post([(bio.pk, 7, 50), ("", "", "")], target_events=12)
+    # clearing a row's field removes its theme, whatever numbers are left in the row
+    data = _programme_post([(bio.pk, 7, 50), ("", 10, 80)], target_events=12)
     data["themes-INITIAL_FORMS"] = 2
     assert client.post(f"/organiser/programmes/{programme.pk}/edit/", data).status_code == 302
     programme.refresh_from_db()
@@ -234,7 +235,8 @@ def test_an_organiser_creates_a_programme_with_its_themes_and_changes_them(world
         ([], {}, "Give at least one theme"),
         ([("", "", 60)], {}, "Give at least one theme"),
         ([("new-energy", "", 60)], {}, "How many events of this theme?"),
-        ([("", 5, 60)], {}, "Choose the theme&#x27;s field."),
+        ([("", 5, 60)], {}, "Give at least one theme"),  # a row without a field is no theme
+        ([("new-energy", 5, 60)], {"target_events": 0}, "Aim for at least one event."),
         ([("new-energy", 5, 60), ("new-energy", 3, 60)], {}, "is a theme twice"),
         ([("new-energy", 0, 60)], {}, "greater than or equal to 1"),
         ([("new-energy", 5, 60)], {"year": 1999}, "Give a year from 2000 to 2100."),
@@ -252,6 +254,21 @@ def test_a_bad_programme_gets_its_errors_next_to_the_fields_and_nothing_is_saved
     assert response.status_code == 200
     assert message in response.content.decode()
     assert (Programme.objects.count(), ProgrammeTheme.objects.count()) == before
+
+
+def test_every_error_of_a_programme_shows_at_once_and_each_once(world):
+    energy = technical_field("new-energy")
+    data = _programme_post([(energy.pk, "", 60), (energy.pk, 3, 60)], year=1999, daily_cap=0)
+    page = organiser(world).post("/organiser/programmes/new/", data).content.decode()
+    for message in ("Give a year from 2000 to 2100.", "At least one event a day.", "How many events of this theme?"):
+        assert page.count(message) == 1, message
+    twice = _programme_post([(energy.pk, 5, 60), (energy.pk, 3, 60)])
+    assert organiser(world).post("/organiser/programmes/new/", twice).content.decode().count("is a theme twice") == 1
+
+
+def test_the_programme_page_compares_the_themes_with_the_target(world, programme):
+    page = organiser(world).get(f"/organiser/programmes/{programme.pk}/").content.decode()
+    assert "The themes want 36 events; the programme's target is 400." in page
 
 
 def test_the_api_refuses_a_field_given_twice_as_a_theme(world, as_user):
