@@ -48,6 +48,11 @@ def _ndcg_recall(scores: np.ndarray, doc_ids: list[str], qrels: dict) -> tuple[f
     return (dcg / idcg if idcg else 0.0), (len(relevant & set(ranked)) / len(relevant) if relevant else 0.0)
 
 
+def _centred(vectors, languages, means, pooled):
+    shifted = np.stack([v - means.get(lang, pooled) for v, lang in zip(vectors, languages, strict=True)])
+    return shifted / np.linalg.norm(shifted, axis=1, keepdims=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--json")
@@ -81,11 +86,7 @@ def main():
         means = {lang: D[doc_lang == lang].mean(0) for lang in set(doc_lang)}
         pooled = D.mean(0)
 
-        def centred(vectors, languages):
-            shifted = np.stack([v - means.get(lang, pooled) for v, lang in zip(vectors, languages, strict=True)])
-            return shifted / np.linalg.norm(shifted, axis=1, keepdims=True)
-
-        Dc, Qc = centred(D, doc_lang), centred(Q, query_lang)
+        Dc, Qc = _centred(D, doc_lang, means, pooled), _centred(Q, query_lang, means, pooled)
         raw = [_ndcg_recall(D @ q, doc_ids, qrels[str(x["_id"])]) for q, x in zip(Q, queries, strict=True)]
         new = [_ndcg_recall(Dc @ q, doc_ids, qrels[str(x["_id"])]) for q, x in zip(Qc, queries, strict=True)]
         row = {
