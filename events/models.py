@@ -1,10 +1,12 @@
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import DATE_RANGE, NOTE_MAX, SINGLE_LINE, long_text
+
+MAX_TABLES = 1_000
 
 
 class Programme(models.Model):
@@ -65,8 +67,11 @@ class Venue(models.Model):
 class Room(models.Model):
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="rooms")
     name = models.CharField(_("name"), max_length=100, validators=SINGLE_LINE)
-    capacity = models.PositiveIntegerField(_("capacity"), validators=[MinValueValidator(1)])
-    tables = models.PositiveIntegerField(_("meeting tables"), validators=[MinValueValidator(1)])
+    capacity = models.PositiveIntegerField(_("capacity"), validators=[MinValueValidator(1), MaxValueValidator(100_000)])
+    # an event takes its room's tables, and each table is a column of its schedule
+    tables = models.PositiveIntegerField(
+        _("meeting tables"), validators=[MinValueValidator(1), MaxValueValidator(MAX_TABLES)]
+    )
 
     class Meta:
         constraints = [
@@ -111,7 +116,9 @@ class MatchmakingEvent(models.Model):
     )
     breaks = models.JSONField(_("breaks"), default=list, blank=True, help_text="[[start, end], ...] as HH:MM")
     capacity = models.PositiveIntegerField(_("capacity"), default=100)
-    tables = models.PositiveIntegerField(_("meeting tables"), default=20, validators=[MinValueValidator(1)])
+    tables = models.PositiveIntegerField(
+        _("meeting tables"), default=20, validators=[MinValueValidator(1), MaxValueValidator(MAX_TABLES)]
+    )
     organiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organised_events")
     registration_deadline = models.DateTimeField(
         _("registration deadline"), null=True, blank=True, validators=DATE_RANGE

@@ -125,7 +125,7 @@ def participants_page(request, pk):
     mine = _mine(request, event)
     if mine.side == Side.BROKER:
         raise Http404(_("Brokers recommend pairs from the organiser's pages."))
-    query = request.GET.get("q", "").strip()[:100]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     entries = participation.catalogue(event, mine, request.user, query=query)
     fields = participation.fields_brought(event, mine, request.user)
     chosen = request.GET.get("field", "")

@@ -164,7 +164,15 @@ def advice(request: PlanRequest, days: list[date]) -> list[str]:
     span = (days[-1] - days[0]).days + 1
     for theme, count in sorted(by_theme.items()):
         fit = span // request.theme_spacing + (1 if span % request.theme_spacing else 0)
-        if count > fit:
+        if count > fit and request.theme_spacing == 1:
+            notes.append(
+                _(
+                    "Theme “%(theme)s”: %(count)s events do not fit in %(span)s days even one a day: "
+                    "plan %(fewer)s fewer."
+                )
+                % {"theme": theme, "count": count, "span": span, "fewer": count - fit}
+            )
+        elif count > fit:
             notes.append(
                 _(
                     "Theme “%(theme)s”: %(count)s events cannot be %(spacing)s days apart within %(span)s days "

@@ -2,6 +2,7 @@
 A4 slot lists, and every participant's agenda in one zip."""
 
 import io
+import re
 import zipfile
 
 from django.template.loader import render_to_string
@@ -35,12 +36,14 @@ def agendas_zip(event, request) -> bytes:
     registrations = list(
         event.registrations.select_related("user__institution", "user__enterprise", "user__agency").order_by("id")
     )
-    every_agenda = participation.agendas(event, registrations, request.user)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for registration in registrations:
+            # each agenda shows what its own participant may see (it is printed and handed to them),
+            # not what the organiser downloading it may: a few queries per participant
+            rows = participation.agenda(event, registration, registration.user)
             with translation.override(registration.user.language or translation.get_language()):
-                _write_agenda(archive, event, registration, every_agenda[registration.pk], request)
+                _write_agenda(archive, event, registration, rows, request)
         archive.writestr(
             "README.txt",
             f"{event.title}\n{timezone.localtime(event.starts_at):%Y-%m-%d %H:%M}\n"
@@ -54,7 +57,7 @@ def _write_agenda(archive, event, registration, rows, request) -> None:
     rows = [r for r in rows if r["meeting"].status == MeetingStatus.SCHEDULED]
     if not rows:
         return
-    name = f"{registration.pk:04d}-{participation.party(registration)}"[:80].replace("/", "_")
+    name = _file_name(f"{registration.pk:04d}-{participation.party(registration)}")
     html = render_to_string(
         "events/agenda.html",
         {
@@ -81,3 +84,12 @@ def _write_agenda(archive, event, registration, rows, request) -> None:
         )
         meetings.append(meeting)
     archive.writestr(f"{name}.ics", participant_ics(event, registration, meetings, participation.label))
+
+
+_UNSAFE_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\u202a-\u202e\u2066-\u2069]')
+
+
+def _file_name(text: str) -> str:
+    """A zip entry name every system extracts as one plain file (no separators, no characters
+    Windows refuses, no bidi overrides)."""
+    return _UNSAFE_IN_FILE_NAMES.sub("_", text).strip(" .")[:80] or "agenda"

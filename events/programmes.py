@@ -20,6 +20,8 @@ def field_errors(values: dict) -> dict:
             errors[name] = _("At least one event a day.")
     if "target_events" in values and not values["target_events"]:
         errors["target_events"] = _("Aim for at least one event.")
+    if "theme_spacing_days" in values and not values["theme_spacing_days"]:
+        errors["theme_spacing_days"] = _("Events of one theme are at least 1 day apart.")
     return errors
 
 

@@ -12,8 +12,11 @@ def is_organiser(user) -> bool:
 
 
 def programmes_visible_to(user) -> QuerySet[Programme]:
+    """An organiser's own programmes (platform admins: all)."""
     queryset = Programme.objects.select_related("organiser").prefetch_related("themes__field")
-    return queryset if is_organiser(user) else queryset.none()
+    if user.is_authenticated and user.is_platform_admin:
+        return queryset
+    return queryset.filter(organiser=user) if is_organiser(user) else queryset.none()
 
 
 def events_visible_to(user) -> QuerySet[MatchmakingEvent]:

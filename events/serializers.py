@@ -62,6 +62,7 @@ class RoomSerializer(serializers.ModelSerializer):
     class Meta:
         model = Room
         fields = ["id", "venue", "name", "capacity", "tables", "closed_dates"]
+        extra_kwargs = {"tables": {"max_value": 1_000}, "capacity": {"max_value": 100_000}}
 
 
 class VenueSerializer(serializers.ModelSerializer):

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.validators import LATEST_DATE, validate_multiline_text
 from matchmaking.models import Match
 
 from . import planning, scheduling
@@ -64,6 +65,14 @@ def _windows(event: MatchmakingEvent, windows, what: str) -> list[tuple[datetime
         if second_start < first_end:
             raise ValidationError({what: _("Windows overlap.")})
     return result
+
+
+def _plain_text(value: str, field: str) -> None:
+    """Messages and comments: line breaks yes, control characters and bidi overrides no."""
+    try:
+        validate_multiline_text(value)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from None
 
 
 def _check_windows(event: MatchmakingEvent, availability) -> None:
@@ -387,6 +396,8 @@ def move_event(*, event: MatchmakingEvent, day, session: int, room: Room) -> Mat
         )
     if day <= timezone.localdate():
         raise ValidationError({"day": _("Choose a day after today.")})
+    if day > LATEST_DATE:
+        raise ValidationError({"day": _("Choose a day before %(date)s.") % {"date": LATEST_DATE}})
     if day.weekday() >= 5 or PublicHoliday.objects.filter(date=day).exists():
         raise ValidationError({"day": _("That day is a weekend or a public holiday.")})
     if RoomClosure.objects.filter(room=room, date=day).exists():
@@ -459,7 +470,9 @@ def register(
     event = MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
     if event.status != EventStatus.OPEN:
         raise ValidationError({"event": _("This event is not open for registration.")})
-    if event.registration_deadline and timezone.now() > event.registration_deadline:
+    if (
+        event.registration_deadline and timezone.now() > event.registration_deadline
+    ) or timezone.now() >= event.ends_at:
         raise ValidationError({"event": _("Registration for this event has closed.")})
     side = SIDE_OF_ROLE.get(user.role)
     if side is None:
@@ -535,6 +548,8 @@ def request_meeting(
         raise ValidationError({"receiver": _("Both people must be registered for the same event.")})
     if _pair(sender, receiver) is None:
         raise ValidationError({"receiver": _("Meetings pair an achievement holder with an enterprise.")})
+    if message:
+        _plain_text(message, "message")
     event = sender.event
     if event.status in (EventStatus.HELD, EventStatus.CANCELLED) or event.ends_at <= timezone.now():
         raise ValidationError({"receiver": _("The event is over: meetings can no longer be requested.")})
@@ -624,7 +639,7 @@ def fill_freed_slots(*, event: MatchmakingEvent) -> list[Meeting]:
                 for p in people
             ):
                 continue
-            table = min(set(range(1, event.tables + 1)) - tables_used[slot])
+            table = next(t for t in range(1, event.tables + 1) if t not in tables_used[slot])
             created.append(
                 Meeting.objects.create(
                     event=event,
@@ -713,6 +728,8 @@ def answer_survey(
         raise ValidationError({"survey": _("There is no follow-up survey for you at this event yet.")})
     if survey.answered_at:
         raise ValidationError({"survey": _("You have already answered this survey.")})
+    if comments:
+        _plain_text(comments, "comments")
     survey.contract_signed, survey.still_in_contact, survey.comments = contract_signed, still_in_contact, comments
     survey.answered_at = timezone.now()
     survey.save()
@@ -729,6 +746,10 @@ def rate_meeting(*, meeting: Meeting, user, rating: int, outcome: str) -> Meetin
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": _("Unknown outcome.")})
     locked = Meeting.objects.select_for_update().select_related("holder", "enterprise").get(pk=meeting.pk)
+    if locked.starts_at > timezone.now():
+        raise ValidationError({"meeting": _("A meeting can be rated once it has started.")})
+    if locked.status in (MeetingStatus.CANCELLED, MeetingStatus.NO_SHOW):
+        raise ValidationError({"meeting": _("This meeting did not take place: there is nothing to rate.")})
     if locked.holder.user_id == user.pk:
         locked.holder_rating, locked.holder_outcome = rating, outcome
     elif locked.enterprise.user_id == user.pk:

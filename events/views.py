@@ -226,12 +226,16 @@ def check_in_page(request, pk):
     if code:
         try:
             data = signing.loads(code, salt=CHECK_IN_SALT, max_age=60 * 60 * 24 * 366)
-            scanned = registrations.filter(pk=data.get("r")).first()
-        except signing.BadSignature:
+            # the code names one of this event's meetings and one of its two participants
+            meetings = event.meetings.filter(pk=data.get("m"))
+            scanned = registrations.filter(
+                Q(pk__in=meetings.values("holder_id")) | Q(pk__in=meetings.values("enterprise_id")), pk=data.get("r")
+            ).first()
+        except (signing.BadSignature, AttributeError, TypeError, ValueError):
             scanned = None
         if scanned is None:
             error = _("This code is not a participant's code for this event.")
-    query = request.GET.get("q", "").strip()[:100]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     if query:
         found = list(
             registrations.filter(

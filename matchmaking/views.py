@@ -33,7 +33,7 @@ def broker_inbox(request):
     queryset = selectors.broker_inbox(user=user, assigned="me" if assigned == "me" else "all")
     stage = request.GET.get("stage", "")
     field = request.GET.get("field", "")
-    query = request.GET.get("q", "").strip()[:100]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     try:
         score_min = float(request.GET.get("score_min") or 0)
     except ValueError:
@@ -208,7 +208,7 @@ def search_page(request):
     """Free-text search over published achievements, Chinese or English."""
     from .search import search_achievements
 
-    query = request.GET.get("q", "").strip()[:500]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:500]
     found = search_achievements(query, user=request.user, limit=30) if query else {"semantic": True, "results": []}
     return render(request, "search.html", {"query": query, "results": found["results"], "semantic": found["semantic"]})
 

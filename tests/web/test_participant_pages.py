@@ -494,3 +494,22 @@ def test_long_calendar_lines_are_folded_as_rfc_5545_asks(world, event, registere
     assert all(len(line) <= 75 for line in ics.split(b"\r\n"))
     unfolded = ics.decode().replace("\r\n ", "")
     assert f"SUMMARY:{event.title}" in unfolded
+
+
+def test_each_agenda_in_the_zip_shows_only_what_its_participant_may_see(world, event, registered):
+    import io
+    import zipfile
+
+    Meeting.objects.create(
+        event=event,
+        holder=registered["holder"],
+        enterprise=registered["other"],
+        slot=0,
+        table=1,
+        starts_at=event.starts_at,
+    )
+    download = client_for(world, "admin").get(f"/organiser/events/{event.pk}/agendas.zip")
+    archive = zipfile.ZipFile(io.BytesIO(download.content))
+    holder_agenda = next(n for n in archive.namelist() if "甲大学" in n and n.endswith(".html"))
+    assert "机密需求" not in archive.read(holder_agenda).decode()  # admin may see it; the institution may not
+    assert "乙制造有限公司" in archive.read(holder_agenda).decode()
