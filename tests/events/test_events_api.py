@@ -193,6 +193,7 @@ def test_printable_agenda_names_partner_and_what_they_bring_and_rating(api, worl
     assert "固态锂电池电解质" in enterprise_page and "甲大学" in enterprise_page
 
     meeting = Meeting.objects.get()
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - timedelta(minutes=30))  # it has begun
     rated = client("ent_a").post(
         f"{url}meetings/{meeting.pk}/rate/", {"rating": 5, "outcome": "follow_up"}, format="json"
     )

@@ -167,3 +167,21 @@ def test_nobody_available_together_is_an_empty_schedule():
     }
     schedule = solve(Problem(2, 1, people, [Candidate("h1", "e1", 1.0)]), time_limit=1)
     assert schedule.placements == [] and schedule.objective == 0 and schedule.optimal
+
+
+def test_the_flow_bound_stays_a_bound_when_values_differ_below_its_cost_scale():
+    """Values of 1.0000 and 1.0004 round alike at the flow's cost scale; the bound must still be at
+    least the schedule's value (it was 1.0 against 1.0004)."""
+    from events.scheduling import b_matching
+
+    people = {
+        "h": Person("h", "holder", 1, frozenset({0})),
+        "e1": Person("e1", "enterprise", 1, frozenset({0})),
+        "e2": Person("e2", "enterprise", 1, frozenset({0})),
+    }
+    candidates = [Candidate("h", "e1", 1.0), Candidate("h", "e2", 1.0004)]
+    problem = Problem(1, 2, people, candidates)
+    _chosen, flow_bound = b_matching(problem, candidates)
+    assert flow_bound >= 1.0004
+    schedule = solve(problem, time_limit=1)
+    assert schedule.objective == 1.0004 and schedule.bound >= schedule.objective
