@@ -9,7 +9,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.notify import email_users
 from core.validators import LATEST_DATE, validate_multiline_text
 from matchmaking.models import Match
 
@@ -560,7 +562,7 @@ def request_meeting(
         raise ValidationError({"receiver": _("They have already asked you for a meeting: answer their request.")})
     try:
         with transaction.atomic():
-            return MeetingRequest.objects.create(
+            made = MeetingRequest.objects.create(
                 event_id=sender.event_id,
                 sender=sender,
                 receiver=receiver,
@@ -569,6 +571,21 @@ def request_meeting(
             )
     except IntegrityError:  # the same request sent twice at once
         raise ValidationError({"receiver": _("You have already asked this participant.")}) from None
+    from .participation import party
+
+    email_users(
+        [receiver.user],
+        gettext_lazy("Meeting request: %(sender)s"),
+        gettext_lazy(
+            "%(sender)s asks you for a 1:1 meeting at “%(event)s”.\n%(message)s\n"
+            "Accept or decline it on the event's Requests page: /events/%(event_id)s/requests/"
+        ),
+        sender=party(sender),
+        event=event.title,
+        event_id=event.pk,
+        message=message[:2000],
+    )
+    return made
 
 
 @transaction.atomic
@@ -580,6 +597,22 @@ def answer_request(*, request, user, accept: bool) -> MeetingRequest:
         raise ValidationError({"request": _("This request has already been answered.")})
     locked.status = RequestStatus.ACCEPTED if accept else RequestStatus.DECLINED
     locked.save(update_fields=["status"])
+    from .participation import party
+
+    sender = Registration.objects.select_related("user", "event").get(pk=locked.sender_id)
+    email_users(
+        [sender.user],
+        gettext_lazy("Meeting accepted: %(receiver)s") if accept else gettext_lazy("Meeting declined: %(receiver)s"),
+        gettext_lazy(
+            "%(receiver)s accepted your request for a meeting at “%(event)s”: it will be on your agenda once "
+            "the organiser schedules the meetings (/events/%(event_id)s/agenda/)."
+        )
+        if accept
+        else gettext_lazy("%(receiver)s declined your request for a meeting at “%(event)s”."),
+        receiver=party(locked.receiver),
+        event=sender.event.title,
+        event_id=sender.event_id,
+    )
     return locked
 
 

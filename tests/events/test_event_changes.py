@@ -226,3 +226,23 @@ def test_a_request_back_to_someone_who_asked_is_refused_and_so_is_one_after_the_
     other = Registration.objects.create(event=event, user=world.users["ent_b"], side="enterprise")
     with pytest.raises(ValidationError, match="event is over"):
         services.request_meeting(sender=holder, receiver=other)
+
+
+def test_a_request_and_its_answer_reach_the_other_side_by_e_mail(world, event, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    world.users["ent_a"].email, world.users["ent_a"].language = "ent@example.com", "zh-hans"
+    world.users["ent_a"].save()
+    world.users["inst_a"].email, world.users["inst_a"].language = "inst@example.com", "en"
+    world.users["inst_a"].save()
+    holder = Registration.objects.create(event=event, user=world.users["inst_a"], side="holder")
+    firm = Registration.objects.create(event=event, user=world.users["ent_a"], side="enterprise")
+    with django_capture_on_commit_callbacks(execute=True):
+        request = services.request_meeting(sender=holder, receiver=firm, message="想交流固态电池")
+    [asked] = mail.outbox
+    assert asked.to == ["ent@example.com"] and "甲大学" in asked.subject and "想交流固态电池" in asked.body
+    assert f"/events/{event.pk}/requests/" in asked.body and "洽谈" in asked.body
+    with django_capture_on_commit_callbacks(execute=True):
+        services.answer_request(request=request, user=world.users["ent_a"], accept=True)
+    answered = mail.outbox[1]
+    assert answered.to == ["inst@example.com"] and answered.subject == "Meeting accepted: 甲科技有限公司"
