@@ -105,3 +105,75 @@ def test_two_registrations_for_the_last_place_make_one(world, monkeypatch):
         refusal = next(body for code, body in results if code == 400)
         assert refusal["error"]["fields"] == {"event": ["该活动名额已满。"]}
         assert Registration.objects.filter(event=event).count() == 2
+
+
+def _event_with_a_waiting_pair(world):
+    from events.models import Meeting, MeetingRequest
+
+    start = timezone.now() + timedelta(days=2)
+    event = MatchmakingEvent.objects.create(
+        title="储能成果对接会",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        meeting_minutes=30,
+        tables=1,
+        status=EventStatus.OPEN,
+        organiser=world.users["organiser"],
+    )
+    a = Registration.objects.create(event=event, user=world.users["inst_a"], side="holder", checked_in=True)
+    b = Registration.objects.create(event=event, user=world.users["inst_b"], side="holder", checked_in=True)
+    firm = Registration.objects.create(event=event, user=world.users["ent_a"], side="enterprise", checked_in=True)
+    MeetingRequest.objects.create(event=event, sender=a, receiver=firm, status="accepted")
+    MeetingRequest.objects.create(event=event, sender=b, receiver=firm, status="accepted")
+    return event, a, b, firm, Meeting
+
+
+def test_two_answers_to_one_request_at_once_give_one_answer(world, monkeypatch):
+    from events.models import MeetingRequest
+
+    event, a, _b, firm, _ = _event_with_a_waiting_pair(world)
+    request = MeetingRequest.objects.create(event=event, sender=firm, receiver=a)
+    save = MeetingRequest.save
+
+    def slow_save(self, *args, **kwargs):
+        time.sleep(GAP)
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(MeetingRequest, "save", slow_save)
+
+    def answer(accept):
+        def call():
+            try:
+                return event_services.answer_request(
+                    request=MeetingRequest.objects.get(pk=request.pk), user=world.users["inst_a"], accept=accept
+                ).status
+            except ValidationError as error:
+                return error.message_dict
+
+        return call
+
+    results = race([answer(True), answer(False)])
+    assert sum(isinstance(r, str) for r in results) == 1, results
+    assert [r for r in results if isinstance(r, dict)] == [{"request": ["该邀请已回复。"]}], results
+    assert MeetingRequest.objects.get(pk=request.pk).status in ("accepted", "declined")
+
+
+def test_two_offers_of_freed_tables_at_once_book_nobody_twice(world, monkeypatch):
+    event, a, b, firm, Meeting = _event_with_a_waiting_pair(world)
+    Meeting.objects.create(event=event, holder=a, enterprise=firm, slot=0, table=1, starts_at=event.starts_at)
+    event_services.record_no_show(registration=a)
+    build = event_services.build_problem
+
+    def slow_build(*args, **kwargs):
+        time.sleep(GAP)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(event_services, "build_problem", slow_build)
+
+    def offer():
+        return len(event_services.fill_freed_slots(event=MatchmakingEvent.objects.get(pk=event.pk)))
+
+    results = race([offer, offer])
+    assert sorted(results) == [0, 1], results
+    scheduled = Meeting.objects.filter(event=event, status="scheduled")
+    assert [(m.holder_id, m.enterprise_id) for m in scheduled] == [(b.pk, firm.pk)]
