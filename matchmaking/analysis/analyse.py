@@ -15,6 +15,17 @@ TERMS_SHOWN = 8
 MIN_PREVIEW_SCORE = 0.01
 
 
+def _without_markup(text: str) -> str:
+    """The text of a draft without HTML tags and entities (<p>, &nbsp;, ...)."""
+    import html
+
+    from django.utils.html import strip_tags
+
+    if "<" not in text and "&" not in text:
+        return text
+    return html.unescape(strip_tags(text)).replace("\xa0", " ")
+
+
 def coverage(score: float | None) -> str:
     if score is None or score < COVERAGE_SOME:
         return "none"
@@ -56,6 +67,8 @@ def analyse(
     from ..search import warm_up_encoders
 
     learned = learned or current()
+    # a need pasted from a web page or a document: its markup is not part of the need
+    title, description = _without_markup(title), _without_markup(description)
     # the text says which language it is in; a declared language decides only text that does not
     language = detect_language(f"{title}\n{description}") or language or "zh-hans"
     if encoders is None:
@@ -102,10 +115,17 @@ def localise(result: dict, user) -> dict:
         **result.get("preview", {}),
         "achievements": [a for a in result.get("preview", {}).get("achievements", []) if a["id"] in visible],
     }
+    from achievements.models import Expert
+
+    named_experts = [e["id"] for e in result["preview"].get("experts", [])]
+    named_experts += [e["id"] for p in result.get("points", []) for e in p.get("experts", [])]
+    existing = set(Expert.objects.filter(pk__in=named_experts).values_list("pk", flat=True))
+    result["preview"]["experts"] = [e for e in result["preview"].get("experts", []) if e["id"] in existing]
     points = []
     for point in result.get("points", []):
         kept = [a for a in point.get("achievements", []) if a["id"] in visible]
-        point = {**point, "achievements": kept}
+        experts = [e for e in point.get("experts", []) if e["id"] in existing]  # a deleted expert is not named
+        point = {**point, "achievements": kept, "experts": experts}
         if point.get("coverage") != "unknown":  # the verdict follows what is still there to introduce
             point["best_score"] = kept[0]["score"] if kept else None
             point["coverage"] = coverage(point["best_score"])

@@ -303,3 +303,38 @@ def test_text_of_characters_jieba_does_not_know_is_tagged_without_its_slow_hmm(m
     rng = random.Random(0)
     candidates("", "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(2000)))  # an attacker's draft
     assert calls[0] is True and calls[-1] is False
+
+
+def test_a_stored_analysis_does_not_name_an_expert_deleted_since(world):
+    from matchmaking.analysis.analyse import localise
+
+    from ..factories import ExpertFactory
+
+    kept, gone = ExpertFactory(institution=world.inst_a), ExpertFactory(institution=world.inst_a)
+    gone_id = gone.pk
+    gone.delete()
+    stored = {
+        "preview": {"achievements": [], "experts": [{"id": kept.pk, "name": "留"}, {"id": gone_id, "name": "已删"}]},
+        "points": [{"text": "要点", "coverage": "unknown", "achievements": [], "experts": [{"id": gone_id}]}],
+    }
+    shown = localise(stored, world.users["broker"])
+    assert [e["id"] for e in shown["preview"]["experts"]] == [kept.pk]
+    assert shown["points"][0]["experts"] == []
+
+
+def test_markup_pasted_into_a_draft_is_not_analysed_as_terms(world):
+    from matchmaking.analysis.analyse import analyse
+
+    result = analyse(
+        title="<b>固态电池</b>电解质",
+        description=(
+            "<p>我公司需要&nbsp;<span style='color:red'>固态电池电解质</span>技术，提高储能电池安全性。</p>"
+            "<div>能量密度提升30%。</div>"
+        ),
+        user=world.users["ent_a"],
+        encoders=[],
+    )
+    terms = " ".join(t["term"] for t in result["terms"])
+    for markup in ("span", "style", "nbsp", "div", "color", "<", "&"):
+        assert markup not in terms
+    assert "固态电池" in terms
