@@ -25,7 +25,10 @@ class Programme(models.Model):
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
         ordering = ["-year", "name"]
-        constraints = [models.UniqueConstraint(fields=["name", "year"], name="programme_unique_name_year")]
+        # per organiser: one organiser's names are not another's business
+        constraints = [
+            models.UniqueConstraint(fields=["organiser", "name", "year"], name="programme_unique_per_organiser")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.year}"

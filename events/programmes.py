@@ -41,8 +41,8 @@ def _check(programme: Programme, themes: list[dict] | None) -> None:
         programme.full_clean()
     except ValidationError as error:
         if "__all__" in getattr(error, "error_dict", {}):
-            # The only model-wide rule is the unique (name, year); name the field it concerns.
-            raise ValidationError({"name": _("A programme of this name already exists for that year.")}) from None
+            # The only model-wide rule is the unique (organiser, name, year); name the field it concerns.
+            raise ValidationError({"name": _("You already have a programme of this name for that year.")}) from None
         raise
 
 

@@ -573,6 +573,21 @@ def request_meeting(
         raise ValidationError({"receiver": _("You have already asked this participant.")}) from None
     from .participation import party
 
+    if recommended_by is not None:  # a broker's recommendation: it says so, in the broker's name
+        email_users(
+            [receiver.user],
+            gettext_lazy("Meeting recommended: %(sender)s"),
+            gettext_lazy(
+                "Your broker %(broker)s recommends that you meet %(sender)s at “%(event)s”.\n%(message)s\n"
+                "Accept or decline it on the event's Requests page: /events/%(event_id)s/requests/"
+            ),
+            broker=recommended_by.get_full_name() or recommended_by.username,
+            sender=party(sender),
+            event=event.title,
+            event_id=event.pk,
+            message=message[:2000],
+        )
+        return made
     email_users(
         [receiver.user],
         gettext_lazy("Meeting request: %(sender)s"),
@@ -590,7 +605,11 @@ def request_meeting(
 
 @transaction.atomic
 def answer_request(*, request, user, accept: bool) -> MeetingRequest:
-    locked = MeetingRequest.objects.select_for_update().select_related("receiver").get(pk=request.pk)
+    locked = (
+        MeetingRequest.objects.select_for_update(of=("self",))
+        .select_related("receiver", "recommended_by")
+        .get(pk=request.pk)
+    )
     if locked.receiver.user_id != user.pk:
         raise ValidationError({"request": _("Only the person asked can answer.")})
     if locked.status != RequestStatus.PENDING:
@@ -600,8 +619,10 @@ def answer_request(*, request, user, accept: bool) -> MeetingRequest:
     from .participation import party
 
     sender = Registration.objects.select_related("user", "event").get(pk=locked.sender_id)
+    # the answer goes to whoever asked: the broker who recommended the pair, else the sender
+    asked_by = locked.recommended_by if locked.recommended_by_id else sender.user
     email_users(
-        [sender.user],
+        [asked_by],
         gettext_lazy("Meeting accepted: %(receiver)s") if accept else gettext_lazy("Meeting declined: %(receiver)s"),
         gettext_lazy(
             "%(receiver)s accepted your request for a meeting at “%(event)s”: it will be on your agenda once "
@@ -621,8 +642,26 @@ def answer_request(*, request, user, accept: bool) -> MeetingRequest:
 
 @transaction.atomic
 def check_in(*, registration: Registration) -> Registration:
+    """Check a participant in; if they were marked absent by mistake, their meetings still ahead
+    come back where the table and the partner are still free."""
+    MatchmakingEvent.objects.select_for_update().get(pk=registration.event_id)
+    was_absent = Registration.objects.filter(pk=registration.pk, no_show=True).exists()
     registration.checked_in, registration.no_show = True, False
     registration.save(update_fields=["checked_in", "no_show"])
+    if was_absent:
+        missed = Meeting.objects.filter(
+            Q(holder=registration) | Q(enterprise=registration),
+            status=MeetingStatus.NO_SHOW,
+            starts_at__gt=timezone.now(),
+        ).select_related("holder", "enterprise")
+        for meeting in missed:
+            if meeting.holder.no_show or meeting.enterprise.no_show:
+                continue
+            try:
+                with transaction.atomic():  # the table or a partner may have been given away meanwhile
+                    Meeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.SCHEDULED)
+            except IntegrityError:
+                continue
     return registration
 
 

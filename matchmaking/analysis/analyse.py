@@ -171,18 +171,29 @@ def _field_rows(fields) -> list[dict]:
     ]
 
 
-def _achievements(pairs, user, limit):
+def _visible_achievements(ids, user) -> dict:
     from achievements.models import AchievementStatus
     from achievements.selectors import achievements_visible_to
 
-    from ..retrieval import shown_terms
-
-    visible = (
+    return (
         achievements_visible_to(user)
         .filter(status=AchievementStatus.PUBLISHED)
         .select_related("institution")
-        .in_bulk([p.candidate.id for p in pairs])
+        .in_bulk(list(ids))
     )
+
+
+def _experts_by_id(ids) -> dict:
+    from achievements.models import Expert
+
+    return Expert.objects.select_related("institution").in_bulk(list(ids))
+
+
+def _achievements(pairs, user, limit, visible=None):
+    from ..retrieval import shown_terms
+
+    if visible is None:
+        visible = _visible_achievements([p.candidate.id for p in pairs], user)
     rows = []
     for pair in pairs:
         a = visible.get(pair.candidate.id)
@@ -202,10 +213,9 @@ def _achievements(pairs, user, limit):
     return rows
 
 
-def _experts(pairs, limit):
-    from achievements.models import Expert
-
-    found = Expert.objects.select_related("institution").in_bulk([p.candidate.id for p in pairs])
+def _experts(pairs, limit, found=None):
+    if found is None:
+        found = _experts_by_id([p.candidate.id for p in pairs])
     rows = []
     for pair in pairs:
         e = found.get(pair.candidate.id)
@@ -262,9 +272,16 @@ def _suggestions(query, user, exclude_need, with_contracts: bool = True) -> dict
 
 def _points(description: str, found_terms, encoders, language, user) -> list[dict]:
     from ..models import RecordKind
-    from ..retrieval import rank
+    from ..retrieval import fusion_model, rank
 
-    parts = grouping.sentences(description)
+    shown_terms = [t["term"].lower() for t in found_terms]
+    # budget and timing sentences with no technical term are no sub-problem: left out before the
+    # sentences are grouped, so that one cannot take a technical sentence down with it
+    parts = [
+        part
+        for part in grouping.sentences(description)
+        if not (quality.is_logistics(part) and not any(term in part.lower() for term in shown_terms))
+    ]
     if not parts:
         return []
     # English-only models score English pairs only: Chinese sentences are not encoded with them
@@ -273,21 +290,32 @@ def _points(description: str, found_terms, encoders, language, user) -> list[dic
     primary = next((e for e in used if e.multilingual), used[0] if used else None)
     groups = grouping.group(parts, sentence_vectors[primary.name] if primary else None)
     joiner = "" if language == "zh-hans" else " "
-    shown_terms = [t["term"].lower() for t in found_terms]
-    result = []
+    fusion = fusion_model()  # read once for every point
+    ranked = []
     for members in groups[: grouping.MAX_POINTS]:
         text = joiner.join(parts[i] for i in members)
-        lowered = text.lower()
-        if quality.is_logistics(text) and not any(term in lowered for term in shown_terms):
-            continue  # budget and timing, no technical term: not a sub-problem
         vectors = {}
         if sentence_vectors:
             for name, matrix in sentence_vectors.items():
                 mean = matrix[members].mean(axis=0)
                 vectors[name] = mean / max(float((mean @ mean) ** 0.5), 1e-12)
         query = _query("", text, vectors, language)
-        achievements = _achievements(rank(RecordKind.ACHIEVEMENT, query, top_k=10), user, 3)
-        experts = _experts(rank(RecordKind.EXPERT, query, top_k=4), 2)
+        ranked.append(
+            (
+                text,
+                vectors,
+                rank(RecordKind.ACHIEVEMENT, query, top_k=10, model=fusion),
+                rank(RecordKind.EXPERT, query, top_k=4, model=fusion),
+            )
+        )
+    # one read of the achievements and one of the experts for every point
+    visible = _visible_achievements({p.candidate.id for _, _, pairs, _ in ranked for p in pairs}, user)
+    experts_found = _experts_by_id({p.candidate.id for _, _, _, pairs in ranked for p in pairs})
+    result = []
+    for text, vectors, achievement_pairs, expert_pairs in ranked:
+        lowered = text.lower()
+        achievements = _achievements(achievement_pairs, user, 3, visible)
+        experts = _experts(expert_pairs, 2, experts_found)
         best = achievements[0]["score"] if achievements else None
         # by words alone the scores are not the calibrated ones: no verdict rather than a wrong one
         verdict = coverage(best) if vectors else "unknown"

@@ -73,10 +73,13 @@ def test_a_nul_byte_in_a_search_or_a_code_is_no_server_error(world, event, as_us
     Registration.objects.create(event=event, user=world.users["inst_a"], side="holder")
     participant = Client()
     participant.force_login(world.users["inst_a"])
-    assert participant.get(f"/events/{event.pk}/participants/?q=%00").status_code == 200
+    assert participant.get(f"/events/{event.pk}/participants/?q=%00").status_code == 400
     organiser = Client()
     organiser.force_login(world.users["organiser"])
-    assert organiser.get(f"/organiser/events/{event.pk}/check-in/?q=%00").status_code == 200
+    assert organiser.get(f"/organiser/events/{event.pk}/check-in/?q=%00").status_code == 400
+    assert organiser.get("/broker/inbox/?field=%00&district=%00").status_code == 400
+    api = as_user("broker").get("/api/v1/achievements/?q=%00")
+    assert api.status_code == 400 and api.json()["error"]["code"] == "bad_request"
     response = as_user("organiser").post(
         "/api/v1/programmes/",
         {"name": "n", "year": 2030, "themes": [{"field": "x\u0000", "wanted_events": 1}]},

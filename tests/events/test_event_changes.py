@@ -246,3 +246,49 @@ def test_a_request_and_its_answer_reach_the_other_side_by_e_mail(world, event, d
         services.answer_request(request=request, user=world.users["ent_a"], accept=True)
     answered = mail.outbox[1]
     assert answered.to == ["inst@example.com"] and answered.subject == "Meeting accepted: 甲科技有限公司"
+
+
+def test_a_brokers_recommendation_says_so_and_its_answer_goes_to_the_broker(
+    world, event, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    for name, address in (("ent_a", "ent@example.com"), ("inst_a", "inst@example.com"), ("broker", "b@example.com")):
+        world.users[name].email, world.users[name].language = address, "en"
+        world.users[name].save()
+    holder = Registration.objects.create(event=event, user=world.users["inst_a"], side="holder")
+    firm = Registration.objects.create(event=event, user=world.users["ent_a"], side="enterprise")
+    with django_capture_on_commit_callbacks(execute=True):
+        request = services.request_meeting(
+            sender=holder, receiver=firm, message="建议见面", recommended_by=world.users["broker"]
+        )
+    [recommended] = mail.outbox
+    assert recommended.to == ["ent@example.com"] and recommended.subject.startswith("Meeting recommended")
+    assert "Your broker broker recommends that you meet 甲大学" in recommended.body
+    with django_capture_on_commit_callbacks(execute=True):
+        services.answer_request(request=request, user=world.users["ent_a"], accept=False)
+    assert mail.outbox[1].to == ["b@example.com"]  # not the institution, which asked nothing
+
+
+def test_checking_in_someone_marked_absent_by_mistake_gives_their_meetings_back(world, event):
+    holder, firm = _accepted(world, event)
+    Meeting.objects.create(event=event, holder=holder, enterprise=firm, slot=0, table=1, starts_at=event.starts_at)
+    services.record_no_show(registration=firm)
+    assert Meeting.objects.get(event=event).status == "no_show"
+    services.check_in(registration=firm)
+    assert Meeting.objects.get(event=event).status == "scheduled"
+
+
+def test_two_organisers_may_give_their_programmes_the_same_name(world):
+    from accounts.models import Role
+
+    from ..factories import UserFactory
+
+    theme = [{"field": technical_field("new-energy"), "wanted_events": 3}]
+    from events import programmes
+
+    programmes.create_programme(organiser=world.users["organiser"], themes=theme, name="成果对接", year=2028)
+    other = programmes.create_programme(
+        organiser=UserFactory(role=Role.ORGANISER), themes=theme, name="成果对接", year=2028
+    )
+    assert other.pk

@@ -338,3 +338,33 @@ def test_markup_pasted_into_a_draft_is_not_analysed_as_terms(world):
     for markup in ("span", "style", "nbsp", "div", "color", "<", "&"):
         assert markup not in terms
     assert "固态电池" in terms
+
+
+def test_the_technical_points_read_a_fixed_number_of_queries(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from matchmaking.analysis.analyse import _points
+
+    sentences = [
+        "1、提高固态电池电解质的离子电导率。",
+        "2、降低储能系统的热失控风险。",
+        "3、实现电池回收的自动拆解。",
+    ]
+
+    def queries(text):
+        with CaptureQueriesContext(connection) as context:
+            points = _points(text, [], [], "zh-hans", world.users["ent_a"])
+        return len(points), len(context.captured_queries)
+
+    one, three = queries(sentences[0]), queries("".join(sentences))
+    assert one[0] == 1 and three[0] == 3
+    assert one[1] == three[1]
+
+
+def test_a_budget_sentence_does_not_take_a_technical_sentence_out_of_the_points(world):
+    from matchmaking.analysis.analyse import _points
+
+    text = "需要提高固态电池电解质的离子电导率。预算100万元，6个月内完成。"
+    points = _points(text, [{"term": "固态电池"}], [], "zh-hans", world.users["ent_a"])
+    assert [p["text"] for p in points] == ["需要提高固态电池电解质的离子电导率。"]

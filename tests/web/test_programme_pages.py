@@ -244,7 +244,7 @@ def test_an_organiser_creates_a_programme_with_its_themes_and_changes_them(world
         ([("new-energy", 5, 60)], {"year": 1999}, "Give a year from 2000 to 2100."),
         ([("new-energy", 5, 60)], {"daily_cap": 0}, "At least one event a day."),
         ([("new-energy", 5, 60)], {"name": ""}, "This field is required."),
-        ([("new-energy", 5, 60)], {"name": "成果对接", "year": 2027}, "already exists for that year"),
+        ([("new-energy", 5, 60)], {"name": "成果对接", "year": 2027}, "You already have a programme of this name"),
     ],
 )
 def test_a_bad_programme_gets_its_errors_next_to_the_fields_and_nothing_is_saved(
