@@ -3,7 +3,6 @@
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -14,7 +13,7 @@ from rest_framework.response import Response
 
 from core.spreadsheets import XLSX_CONTENT_TYPE
 
-from . import programmes, selectors, services
+from . import participation, programmes, selectors, services
 from .agendas import grid_xlsx, participant_ics
 from .models import (
     MatchmakingEvent,
@@ -25,7 +24,7 @@ from .models import (
     RoomClosure,
     Venue,
 )
-from .printouts import grid_print_html
+from .printouts import agenda_html, grid_print_html
 from .serializers import (
     EventSerializer,
     HolidaySerializer,
@@ -217,7 +216,7 @@ class EventViewSet(
             .filter(Q(holder=registration) | Q(enterprise=registration), status="scheduled")
             .select_related("holder__user__institution", "enterprise__user__enterprise")
         )
-        body = participant_ics(event, registration, meetings, _label)
+        body = participant_ics(event, registration, meetings, participation.label)
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-agenda.ics"'
         return response
@@ -234,7 +233,7 @@ class EventViewSet(
             "holder__user__institution", "enterprise__user__enterprise"
         )
         response = HttpResponse(
-            grid_xlsx(event, services.event_slots(event), meetings, _label), content_type=XLSX_CONTENT_TYPE
+            grid_xlsx(event, services.event_slots(event), meetings, participation.label), content_type=XLSX_CONTENT_TYPE
         )
         response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-grid.xlsx"'
         return response
@@ -316,23 +315,10 @@ class EventViewSet(
         registration = event.registrations.filter(user=request.user).select_related("user").first()
         if registration is None:
             raise NotFound(_("You are not registered for this event."))
-        meetings = list(
-            event.meetings.filter(
-                Q(holder=registration) | Q(enterprise=registration), status="scheduled"
-            ).select_related("holder__user__institution", "enterprise__user__enterprise")
-        )
-        offers = services.what_they_bring(meetings, viewer=request.user)
-        rows = []
-        for meeting in meetings:
-            holder_side = meeting.holder_id == registration.pk
-            partner = meeting.enterprise if holder_side else meeting.holder
-            offer = offers[meeting.pk]["need" if holder_side else "achievement"]
-            rows.append(
-                {"start": meeting.starts_at, "table": meeting.table, "partner": _label(partner), "offer": offer}
-            )
-        html = render_to_string(
-            "events/agenda.html", {"event": event, "participant": _label(registration), "rows": rows}, request=request
-        )
+        rows = [
+            r for r in participation.agenda(event, registration, request.user) if r["meeting"].status == "scheduled"
+        ]
+        html = agenda_html(event, registration, rows, request, viewer=request.user)
         return HttpResponse(html, content_type="text/html; charset=utf-8")
 
     @extend_schema(
@@ -393,12 +379,6 @@ class EventViewSet(
         return Response(
             MeetingSerializer(selectors.meetings_visible_to(request.user, self.get_object()), many=True).data
         )
-
-
-def _label(registration) -> str:
-    user = registration.user
-    organisation = user.institution or user.enterprise or user.agency
-    return f"{organisation} {user.get_full_name() or user.username}".strip() if organisation else user.username
 
 
 @extend_schema_view(

@@ -58,32 +58,42 @@ def _write_agenda(archive, event, registration, rows, request) -> None:
     if not rows:
         return
     name = _file_name(f"{registration.pk:04d}-{participation.party(registration)}")
-    html = render_to_string(
-        "events/agenda.html",
-        {
-            "event": event,
-            "participant": participation.label(registration),
-            "rows": [
-                {
-                    "start": r["meeting"].starts_at,
-                    "table": r["meeting"].table,
-                    "partner": participation.party(r["partner"]),
-                    "offer": "；".join(record.title for record in r["brings"]),
-                }
-                for r in rows
-            ],
-        },
-        request=request,
+    archive.writestr(f"{name}.html", agenda_html(event, registration, rows, request, viewer=registration.user))
+    archive.writestr(
+        f"{name}.ics", participant_ics(event, registration, [r["meeting"] for r in rows], participation.label)
     )
-    archive.writestr(f"{name}.html", html)
-    meetings = []
-    for row in rows:  # both sides already read: the calendar needs no query per meeting
+
+
+def agenda_html(event, registration, rows, request, *, viewer) -> str:
+    """One participant's printable agenda (the zip's and the API's): per meeting the time, table,
+    partner and what the partner brings, or, when it chose nothing, the best match between the two
+    organisations that `viewer` may see."""
+    for row in rows:  # both sides already read: no query per meeting below
         meeting, partner = row["meeting"], row["partner"]
         meeting.holder, meeting.enterprise = (
             (registration, partner) if meeting.holder_id == registration.pk else (partner, registration)
         )
-        meetings.append(meeting)
-    archive.writestr(f"{name}.ics", participant_ics(event, registration, meetings, participation.label))
+    unsaid = [r["meeting"] for r in rows if not r["brings"]]
+    matched = services.what_they_bring(unsaid, viewer=viewer) if unsaid else {}
+    printed = []
+    for r in rows:
+        meeting = r["meeting"]
+        offer = "；".join(record.title for record in r["brings"])
+        if not offer and meeting.pk in matched:
+            offer = matched[meeting.pk]["need" if meeting.holder_id == registration.pk else "achievement"]
+        printed.append(
+            {
+                "start": meeting.starts_at,
+                "table": meeting.table,
+                "partner": participation.party(r["partner"]),
+                "offer": offer,
+            }
+        )
+    return render_to_string(
+        "events/agenda.html",
+        {"event": event, "participant": participation.label(registration), "rows": printed},
+        request=request,
+    )
 
 
 _UNSAFE_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\u202a-\u202e\u2066-\u2069]')
