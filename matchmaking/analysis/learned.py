@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from django.db import transaction
 
 from .fields import FieldModel
 from .terms import CorpusStats, TermModel, compact, corpus_stats, f1_at, fit_term_model, key_terms
@@ -232,11 +233,17 @@ def build_from_platform():
     names = [f"{fields[c].name_zh} {fields[c].name_en}".strip() for c in codes]
     encoders = [e for e in get_encoders() if e.name in field_model_names()]
     learned = build(records, codes=codes, name_vectors=field_name_vectors(codes, names, encoders))
-    stored, _ = AnalysisModel.objects.update_or_create(
-        version=learned.version,
-        defaults={"data": learned.to_dict(), "records": learned.records, "keyword_records": learned.keyword_records},
-    )
-    AnalysisModel.objects.exclude(pk=stored.pk).delete()
+    # swapped in one transaction: a reader sees the old version or the new one, never none
+    with transaction.atomic():
+        stored, _ = AnalysisModel.objects.update_or_create(
+            version=learned.version,
+            defaults={
+                "data": learned.to_dict(),
+                "records": learned.records,
+                "keyword_records": learned.keyword_records,
+            },
+        )
+        AnalysisModel.objects.exclude(pk=stored.pk).delete()
     return stored
 
 

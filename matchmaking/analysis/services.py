@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+import time
 
 from django.core.cache import cache
 from django.db import transaction
@@ -106,9 +107,27 @@ def analyse_stored_need(*, need, encoders=None) -> NeedAnalysis | None:
     return stored
 
 
+REBUILD_LOCK = "matchmaking:analysis-rebuild"
+
+
 def rebuild_learned():
-    """A new learned version from the platform's records; this process reads it at once."""
-    stored = build_from_platform()
+    """A new learned version from the platform's records; this process reads it at once. A
+    rebuild already running elsewhere is waited for, not repeated (each reads every record)."""
+    from ..models import AnalysisModel
+
+    if not cache.add(REBUILD_LOCK, 1, timeout=30 * 60):
+        for _ in range(600):  # the other rebuild stores its version; use it
+            time.sleep(1)
+            if cache.get(REBUILD_LOCK) is None:
+                break
+        newest = AnalysisModel.objects.first()
+        if newest is not None:
+            forget_cached()
+            return newest
+    try:
+        stored = build_from_platform()
+    finally:
+        cache.delete(REBUILD_LOCK)
     forget_cached()
     logger.info(
         "need analysis: built %s from %s records (%s with keywords)",

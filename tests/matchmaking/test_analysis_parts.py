@@ -368,3 +368,16 @@ def test_a_budget_sentence_does_not_take_a_technical_sentence_out_of_the_points(
     text = "需要提高固态电池电解质的离子电导率。预算100万元，6个月内完成。"
     points = _points(text, [{"term": "固态电池"}], [], "zh-hans", world.users["ent_a"])
     assert [p["text"] for p in points] == ["需要提高固态电池电解质的离子电导率。"]
+
+
+def test_a_rebuild_running_elsewhere_is_waited_for_not_repeated(db, monkeypatch):
+    from django.core.cache import cache
+
+    from matchmaking.analysis import services
+    from matchmaking.models import AnalysisModel
+
+    stored = AnalysisModel.objects.create(version="analysis-other", data={}, records=0, keyword_records=0)
+    monkeypatch.setattr(services, "build_from_platform", lambda: pytest.fail("built a second time"))
+    cache.set(services.REBUILD_LOCK, 1)
+    monkeypatch.setattr(services.time, "sleep", lambda seconds: cache.delete(services.REBUILD_LOCK))
+    assert services.rebuild_learned() == stored
