@@ -275,12 +275,13 @@ def _points(description: str, found_terms, encoders, language, user) -> list[dic
     from ..retrieval import fusion_model, rank
 
     shown_terms = [t["term"].lower() for t in found_terms]
-    # budget and timing sentences with no technical term are no sub-problem: left out before the
-    # sentences are grouped, so that one cannot take a technical sentence down with it
+    # the enterprise's introduction, and budget or timing with no technical term, are no sub-problem:
+    # left out before the sentences are grouped, so that one cannot take a technical sentence with it
     parts = [
         part
         for part in grouping.sentences(description)
-        if not (quality.is_logistics(part) and not any(term in part.lower() for term in shown_terms))
+        if not quality.is_framing(part)
+        and not (quality.is_logistics(part) and not any(term in part.lower() for term in shown_terms))
     ]
     if not parts:
         return []

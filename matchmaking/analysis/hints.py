@@ -45,6 +45,21 @@ def message(code: str, words=()) -> str:
     return text % {"words": "、".join(words)} if code == "vague" else text
 
 
+_FRAMING = re.compile(
+    r"^\s*(我公司|本公司|我司|本企业|我们公司|公司(成立|位于|创立|始建|主营|是一家)|我们是|本单位|"
+    r"(our|the) company (is|was)|we are an?\b|founded in\b)",
+    re.IGNORECASE,
+)
+
+
+def is_framing(text: str) -> bool:
+    """A sentence introducing the enterprise (我公司是一家……企业, We are a ... company): the need's
+    setting, not one of its technical points."""
+    return bool(_FRAMING.match(text)) and not re.search(
+        r"(需要|希望|寻求|要求|难题|问题|need|seek|require)", text, re.I
+    )
+
+
 def is_logistics(text: str) -> bool:
     """A sentence about budget or timing only (预算100万元，9个月内完成): not a technical point."""
     return bool(_BUDGET.search(text) or _TIMELINE.search(text))

@@ -381,3 +381,20 @@ def test_a_rebuild_running_elsewhere_is_waited_for_not_repeated(db, monkeypatch)
     cache.set(services.REBUILD_LOCK, 1)
     monkeypatch.setattr(services.time, "sleep", lambda seconds: cache.delete(services.REBUILD_LOCK))
     assert services.rebuild_learned() == stored
+
+
+@pytest.mark.parametrize(
+    "intro",
+    ["我公司是一家专注固态电池的高新技术企业，成立于2010年。", "Our company is a battery maker founded in 2010."],
+)
+def test_the_enterprises_introduction_is_not_a_technical_point(world, intro):
+    from matchmaking.analysis.analyse import _points
+
+    need = (
+        "需要提高固态电池电解质的离子电导率。"
+        if intro.startswith("我")
+        else "We need a solid electrolyte with higher conductivity."
+    )
+    language = "zh-hans" if intro.startswith("我") else "en"
+    points = _points(f"{intro} {need}", [{"term": "固态电池"}], [], language, world.users["ent_a"])
+    assert [p["text"].strip() for p in points] == [need]
