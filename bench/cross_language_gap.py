@@ -1,6 +1,6 @@
 """How much lower the multilingual model's cosines are across languages than within one, on
-unrelated pairs: the shift that puts an English need and a Chinese achievement on the same
-footing as two Chinese texts (matchmaking.fusion: MATCHING_CROSS_LANGUAGE_SHIFT).
+unrelated pairs: why an English need never found a Chinese achievement with the raw vectors, and
+what taking each language's mean out (matchmaking/centring.py) corrects.
 
 No labels are used: the background (every query against every document that is not its own
 match) of each (query language, document language) combination, from patentmatch-dev's Chinese

@@ -35,9 +35,11 @@ GROUPS = {
 }
 # candidate mixes: (dense, dense_en, lexical) relative weights
 GRIDS = {
-    "other": [(1.0, 0.0, a) for a in (0.0, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.15, 0.2)],
+    # centred cosines (matchmaking/centring.py) spread less than raw ones: lexical may weigh more
+    "other": [(1.0, 0.0, a) for a in (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)],
     "english": [
-        (c, 1.0, a) for a, c in itertools.product((0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0), (0.0, 0.5, 1.0, 1.5, 2.0))
+        (c, 1.0, a)
+        for a, c in itertools.product((0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5), (0.0, 0.5, 1.0, 1.5, 2.0, 3.0))
     ],
 }
 SIGNAL_COLUMNS = ("dense", "dense_en", "lexical")

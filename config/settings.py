@@ -274,11 +274,9 @@ EMBEDDING_MULTILINGUAL = env.bool("EMBEDDING_MULTILINGUAL", default=False)
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
 MATCH_TOP_K = env.int("MATCH_TOP_K", default=20)
 # Two-stage ranking: candidates from the index (dense top-N per model, lexical top-N), then fusion.
-# The multilingual model's cosine gap across languages (matchmaking.fusion.cross_language_shift),
-# measured for the default model by bench/cross_language_gap.py; 0 for any other model unless set.
-MATCHING_CROSS_LANGUAGE_SHIFT = env.float(
-    "MATCHING_CROSS_LANGUAGE_SHIFT", default=0.0998 if EMBEDDING_MODEL == str(E5_MODEL_DIR) else 0.0
-)
+# Take each language's mean vector out of the multilingual model's vectors (matchmaking/centring.py):
+# cosines then compare meaning, not language (an English need finds Chinese achievements).
+MATCHING_CENTRE_LANGUAGES = env.bool("MATCHING_CENTRE_LANGUAGES", default=True)
 # Dumped dev-set pairs (`make eval` writes var/features/): learned weights must not rank any of
 # them worse (matchmaking.learning). Empty: a deployment without the dev sets checks decisions only.
 MATCHING_DEV_FEATURES_DIR = env.str("MATCHING_DEV_FEATURES_DIR", default="")
@@ -306,6 +304,7 @@ CELERY_BEAT_SCHEDULE = {
     "event-reminders": {"task": "events.send_due_reminders", "schedule": 15 * 60},
     "learn-fusion-weights": {"task": "matchmaking.learn_weights", "schedule": 7 * 24 * 3600},
     "rebuild-need-analysis": {"task": "matchmaking.rebuild_need_analysis", "schedule": 24 * 3600},
+    "refit-language-centres": {"task": "matchmaking.refit_language_centres", "schedule": 24 * 3600},
     "daily-outcomes": {"task": "outcomes.daily_outcomes", "schedule": 6 * 3600},
     "relay-outbox": {"task": "core.relay_outbox", "schedule": 15},
 }

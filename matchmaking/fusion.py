@@ -28,6 +28,10 @@ from django.utils.translation import gettext_lazy as _
 from .index.base import Candidate, LexicalStats, Query, bm25_ceiling, query_terms
 from .structured import structured_score
 
+# What the features mean: stored matches and learned weights of another engine (raw cosines before
+# language centring, "two-stage-2") are never mixed with this one's.
+ENGINE = "two-stage-3"
+
 # The per-pair signals, computed from the candidate; every feature is one of them or a fixed
 # function of them (DERIVED), so the fit (bench/fit_fusion.py) can try features from dumped signals.
 SIGNALS = ("dense", "dense_en", "has_dense_en", "lexical", "structured", "has_structured")
@@ -71,7 +75,11 @@ class FusionModel:
     version: str
 
     def as_dict(self) -> dict:
-        return {"weights": dict(zip(FEATURES, self.weights, strict=True)), "intercept": self.intercept}
+        return {
+            "weights": dict(zip(FEATURES, self.weights, strict=True)),
+            "intercept": self.intercept,
+            "engine": ENGINE,
+        }
 
     @classmethod
     def from_dict(cls, data: dict, version: str) -> "FusionModel":
@@ -79,18 +87,18 @@ class FusionModel:
         return cls(tuple(float(weights.get(name, 0.0)) for name in FEATURES), float(data["intercept"]), version)
 
 
-# Fitted by bench/fit_fusion.py on every dev set (bench/results/fusion-fit.json): for each group of
-# pairs, the mix of signals that keeps every set of the group at or above its best single signal
-# (a grid over the mix, checked set by set), then one logistic (Platt) scale and offset per group
-# on the top-20 pairs, so the score is a probability. Groups: English-English pairs, where
-# MiniLM + 2 e5 + 0.7 lexical; every other pair (Chinese, mixed, cross-language), e5 + 0.08 lexical.
-# structured / has_structured stay 0: no dev set has a need's attributes, so any value would move
-# every production score away from the calibration measured here; broker decisions fit them
-# (learning.py).
+# Fitted by bench/fit_fusion.py on every dev set (bench/results/fusion-fit.json), on the centred
+# cosines (centring.py): for each group of pairs, the mix of signals that keeps every set of the
+# group at or above its best single signal (a grid over the mix, checked set by set), then one
+# logistic (Platt) scale and offset per group on the top-20 pairs, so the score is a probability.
+# Groups: English-English pairs, where MiniLM + 0.5 e5 + 0.5 lexical; every other pair (Chinese,
+# mixed, cross-language), e5 + 0.7 lexical. structured / has_structured stay 0: no dev set has a
+# need's attributes, so any value would move every production score away from the calibration
+# measured here; broker decisions fit them (learning.py).
 DEFAULT_MODEL = FusionModel(
-    weights=(45.2535, 4.1648, 31.8095, 3.6203, 0.0, 0.0, -36.9239, -0.7049),
-    intercept=-42.7451,
-    version="fusion-3",
+    weights=(9.0868, 4.3383, 0.9974, 6.3607, 0.0, 0.0, -6.9176, -4.1916),
+    intercept=-5.2805,
+    version="fusion-4",
 )
 
 

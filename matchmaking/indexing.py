@@ -3,15 +3,20 @@
 Called by the embedding task after a record's vectors are stored: published achievements,
 published needs (with their audience) and experts are upserted; anything else is removed."""
 
+import uuid
+
 import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, transaction
 
 from achievements.models import Achievement, AchievementStatus, Expert
-from core.text import language_of
+from core.text import detect_language, language_of
 from enterprises.models import NeedStatus, TechnologyNeed
 
-from .encoders import model_names
+from . import centring
+from .encoders import is_multilingual, model_names
 from .index import IndexEntry, Query, get_index
-from .models import Embedding, RecordKind
+from .models import Embedding, LanguageCentres, RecordKind
 from .text import tokenize, weighted_document
 
 
@@ -67,6 +72,7 @@ def entries_for(kind: str, ids) -> tuple[list[IndexEntry], list[int]]:
     """(entries to upsert, ids to remove) for these records as they are now."""
     ids = list(ids)
     vectors = _vectors(kind, ids)
+    centres = centring.active()
     entries, found = [], set()
     if kind == RecordKind.ACHIEVEMENT:
         for a in _achievements(ids):
@@ -74,13 +80,14 @@ def entries_for(kind: str, ids) -> tuple[list[IndexEntry], list[int]]:
                 continue
             found.add(a.pk)
             tokens = weighted_document(a.title, a.keywords, a.abstract)
+            language = language_of(a.language, a.title, a.abstract)
             entries.append(
                 IndexEntry(
                     kind,
                     a.pk,
                     tokens,
-                    vectors[a.pk],
-                    language_of(a.language, a.title, a.abstract),
+                    centres.apply(vectors[a.pk], language),
+                    language,
                     a.institution_id,
                     "public",
                     achievement_attrs(a),
@@ -92,13 +99,14 @@ def entries_for(kind: str, ids) -> tuple[list[IndexEntry], list[int]]:
                 continue
             found.add(n.pk)
             tokens = weighted_document(n.title, n.keywords, n.description)
+            language = language_of(n.language, n.title, n.description)
             entries.append(
                 IndexEntry(
                     kind,
                     n.pk,
                     tokens,
-                    vectors[n.pk],
-                    language_of(n.language, n.title, n.description),
+                    centres.apply(vectors[n.pk], language),
+                    language,
                     n.enterprise_id,
                     n.confidentiality,
                     need_attrs(n),
@@ -109,7 +117,8 @@ def entries_for(kind: str, ids) -> tuple[list[IndexEntry], list[int]]:
             found.add(e.pk)
             tokens = weighted_document(e.title, (), e.expertise)
             language = language_of(e.language, e.title, e.expertise)
-            entries.append(IndexEntry(kind, e.pk, tokens, vectors[e.pk], language, e.institution_id, "public", {}))
+            vector = centres.apply(vectors[e.pk], language)
+            entries.append(IndexEntry(kind, e.pk, tokens, vector, language, e.institution_id, "public", {}))
     return entries, [pk for pk in ids if pk not in found]
 
 
@@ -146,7 +155,8 @@ def need_query(need: TechnologyNeed, vectors: dict[str, np.ndarray] | None = Non
     if vectors is None:
         vectors = _vectors(RecordKind.NEED, [need.pk])[need.pk]
     tokens = weighted_document(need.title, need.keywords, need.description)
-    return Query(tokens, vectors, language_of(need.language, need.title, need.description), need_attrs(need))
+    language = language_of(need.language, need.title, need.description)
+    return Query(tokens, centring.active().apply(vectors, language), language, need_attrs(need))
 
 
 def need_queries(needs: list[TechnologyNeed]) -> list[Query]:
@@ -170,5 +180,113 @@ def entry_query(entry: IndexEntry) -> Query:
 
 
 def text_query(text: str, vectors: dict[str, np.ndarray]) -> Query:
-    han = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
-    return Query(tokenize(text), vectors, "zh-hans" if han else "en", {})
+    """Free text (a search, a draft) as a query; `vectors` as the encoders give them."""
+    language = detect_language(text) or "zh-hans"
+    return Query(tokenize(text), centring.active().apply(vectors, language), language, {})
+
+
+# Language centres (centring.py): fitted from the indexed records, adopted when they moved.
+
+REFIT_CHUNK = 2000
+
+
+def _indexed(kind: str):
+    """The records of a kind the index holds, with the fields their language is read from."""
+    if kind == RecordKind.ACHIEVEMENT:
+        return Achievement.objects.filter(status=AchievementStatus.PUBLISHED), ("abstract",)
+    if kind == RecordKind.NEED:
+        return TechnologyNeed.objects.filter(status=NeedStatus.PUBLISHED), ("description",)
+    return Expert.objects.all(), ("expertise",)
+
+
+def _centred_models() -> list[str]:
+    return [name for name in model_names() if is_multilingual(name)]
+
+
+def embedded_count() -> int:
+    """Records embedded under the first multilingual model: what a refit is due by."""
+    models = _centred_models()
+    return Embedding.objects.filter(model_name=models[0]).count() if models else 0
+
+
+def fit_centres() -> centring.Centres:
+    """Language centres of every indexed record, read in chunks (vectors as embedded, raw)."""
+    fit = centring.Fit()
+    models = _centred_models()
+    for kind in (RecordKind.ACHIEVEMENT, RecordKind.NEED, RecordKind.EXPERT):
+        records, text_fields = _indexed(kind)
+        rows = records.order_by("pk").values_list("pk", "language", "title", *text_fields)
+        chunk: dict[int, str] = {}
+        for pk, declared, *texts in rows.iterator(chunk_size=REFIT_CHUNK):
+            chunk[pk] = language_of(declared, *texts)
+            if len(chunk) == REFIT_CHUNK:
+                _add_chunk(fit, kind, chunk, models)
+                chunk = {}
+        _add_chunk(fit, kind, chunk, models)
+    return fit.centres(f"centres-{uuid.uuid4().hex[:12]}")
+
+
+def _add_chunk(fit: centring.Fit, kind: str, languages: dict[int, str], models: list[str]) -> None:
+    if not languages:
+        return
+    rows = Embedding.objects.filter(kind=kind, object_id__in=list(languages), model_name__in=models)
+    by_model: dict[str, tuple[list, list]] = {}
+    for object_id, model, blob in rows.values_list("object_id", "model_name", "vector").iterator(chunk_size=2000):
+        vectors, langs = by_model.setdefault(model, ([], []))
+        vectors.append(np.frombuffer(bytes(blob), dtype=np.float32))
+        langs.append(languages[object_id])
+    for model, (vectors, langs) in by_model.items():
+        if len({len(v) for v in vectors}) == 1:  # a model whose dimension changed is being re-embedded
+            fit.add_rows(model, np.stack(vectors), langs)
+
+
+def refit_centres() -> bool:
+    """Fit the language centres again; adopt them when they moved (or there were none, or the
+    corpus now has too few records for any). Returns whether the index must be re-centred."""
+    if not settings.MATCHING_CENTRE_LANGUAGES:
+        return False
+    counted = embedded_count()
+    fitted = fit_centres()
+    try:
+        return _adopt(fitted, counted)
+    except IntegrityError:  # another worker adopted a fit at the same moment: its fit stands
+        return False
+
+
+def _adopt(fitted: centring.Centres, counted: int) -> bool:
+    with transaction.atomic():
+        current = LanguageCentres.objects.select_for_update().filter(is_active=True).first()
+        old = centring.Centres.from_data(current.version, current.data) if current else centring.NONE
+        if fitted is centring.NONE and current is None:
+            return False
+        if fitted is not centring.NONE and current is not None and not fitted.moved_from(old):
+            current.records = counted  # the fit stands for the corpus as it is now
+            current.save(update_fields=["records"])
+            return False
+        LanguageCentres.objects.filter(is_active=True).update(is_active=False)
+        if fitted is not centring.NONE:
+            data = fitted.as_data()
+            LanguageCentres.objects.create(version=fitted.version, data=data, records=counted, is_active=True)
+    return True
+
+
+def refit_due() -> bool:
+    """Whether the embedded records grew enough since the active fit (or reached the minimum)."""
+    if not settings.MATCHING_CENTRE_LANGUAGES or not _centred_models():
+        return False
+    counted = embedded_count()
+    current = LanguageCentres.objects.filter(is_active=True).values_list("records", flat=True).first()
+    if current is None:
+        return counted >= centring.MIN_RECORDS
+    return counted >= current * centring.GROWTH
+
+
+def reindex_all() -> int:
+    """Every indexed record's entry written again (after new centres). Returns entries written."""
+    written = 0
+    for kind in (RecordKind.ACHIEVEMENT, RecordKind.NEED, RecordKind.EXPERT):
+        records, _ = _indexed(kind)
+        ids = list(records.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), REFIT_CHUNK):
+            written += index_records(kind=kind, ids=ids[start : start + REFIT_CHUNK])
+    return written

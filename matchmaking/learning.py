@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from scipy.optimize import minimize
 
-from .fusion import FEATURES, SIGNALS, FusionModel, derive, features_from_components, fuse
+from .fusion import ENGINE, FEATURES, SIGNALS, FusionModel, derive, features_from_components, fuse
 from .models import Match, RankingModel, Stage
 from .retrieval import fusion_model
 
@@ -40,8 +40,8 @@ class Labelled:
 
 
 def labelled_matches() -> Labelled:
-    # only matches scored by the two-stage engine: older ones keep components of another meaning
-    rows = Match.objects.filter(stage__in=POSITIVE + NEGATIVE, algorithm_version__startswith="two-stage-").values_list(
+    # only matches scored by this engine: older ones keep components of another meaning
+    rows = Match.objects.filter(stage__in=POSITIVE + NEGATIVE, algorithm_version__startswith=f"{ENGINE}/").values_list(
         "need_id", "components", "stage", "need__language"
     )
     need_ids, features, labels, languages = [], [], [], []

@@ -145,6 +145,29 @@ class RankingModel(models.Model):
         return self.version
 
 
+class LanguageCentres(models.Model):
+    """Per multilingual model and language, the mean vector of the indexed records in that
+    language, taken out of every stored and query vector (matchmaking/centring.py). Fitted by a
+    worker from the platform's own records; the active version is the one the index holds."""
+
+    version = models.CharField(max_length=60, unique=True)
+    data = models.JSONField()
+    records = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="one_active_language_centres"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.version
+
+
 class NoteKind(models.TextChoices):
     NOTE = "note", _("Broker's note")
     INTRODUCTION_REQUEST = "introduction_request", _("Introduction requested")

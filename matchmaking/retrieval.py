@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 
 from .encoders import specialists
-from .fusion import DEFAULT_MODEL, FEATURES, FusionModel, Pair, score_candidates, score_pair_per_query
+from .fusion import DEFAULT_MODEL, ENGINE, FEATURES, FusionModel, Pair, score_candidates, score_pair_per_query
 from .index import MatchingIndex, Query, get_index
 from .text import informative_terms
 
@@ -17,8 +17,10 @@ def fusion_model() -> FusionModel:
     from .models import RankingModel
 
     active = RankingModel.objects.filter(is_active=True).only("version", "weights").first()
-    # a model learned over other features (an older fusion) would be read with the wrong columns
-    if active is not None and set((active.weights or {}).get("weights", {})) == set(FEATURES):
+    # a model learned over other features or another engine's signals (an older fusion) would be
+    # read with the wrong columns or scale
+    weights = (active.weights or {}) if active is not None else {}
+    if set(weights.get("weights", {})) == set(FEATURES) and weights.get("engine") == ENGINE:
         return FusionModel.from_dict(active.weights, active.version)
     return DEFAULT_MODEL
 

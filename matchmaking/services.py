@@ -17,6 +17,7 @@ from core.api.errors import Conflict
 from core.notify import email_users
 from enterprises.models import NeedStatus, TechnologyNeed
 
+from .fusion import ENGINE
 from .index import get_index
 from .indexing import entry_query, need_queries
 from .models import DeclineReason, ExpertSuggestion, Match, MatchEvent, MatchNote, NoteKind, RecordKind, Stage
@@ -33,7 +34,7 @@ def algorithm_version(model) -> str:
     from .encoders import model_names
 
     models = "+".join(name.rstrip("/").rsplit("/", 1)[-1] for name in model_names())
-    return f"two-stage-2/{model.version}/{models}"[:60]
+    return f"{ENGINE}/{model.version}/{models}"[:60]
 
 
 def published_achievements():

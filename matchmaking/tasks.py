@@ -1,6 +1,7 @@
 """Celery tasks: thin, keyword arguments only, safe to run twice."""
 
 from celery import shared_task
+from django.core.cache import cache
 from django.db import OperationalError
 
 from .models import RecordKind
@@ -8,6 +9,9 @@ from .queue import enqueue
 
 ANALYSE_ON_CHANGE_MAX = 50
 ANALYSIS_BATCH = 50  # about a second each: well inside a task's time limit
+# While a refit of the language centres is queued, embedding more records does not queue another.
+REFIT_QUEUED = "matchmaking:refit-language-centres"
+REFIT_QUEUED_SECONDS = 15 * 60
 RETRY = {
     "autoretry_for": (OperationalError, ConnectionError),
     "retry_backoff": True,
@@ -25,6 +29,8 @@ def embed_records(*, kind: str, ids: list[int]) -> int:
     indexing.unindex_unpublished(kind=kind, ids=ids)  # before loading any model
     encoded = embeddings.embed_records(kind=kind, ids=ids)
     indexing.index_records(kind=kind, ids=ids)
+    if indexing.refit_due() and cache.add(REFIT_QUEUED, True, timeout=REFIT_QUEUED_SECONDS):
+        enqueue(refit_language_centres)
     if kind == RecordKind.NEED:
         enqueue(rematch_needs, need_ids=ids)
     elif kind == RecordKind.ACHIEVEMENT:
@@ -121,3 +127,25 @@ def learn_weights() -> bool:
         ids = list(TechnologyNeed.objects.filter(status=NeedStatus.PUBLISHED).values_list("pk", flat=True))
         enqueue(rematch_needs, need_ids=ids)
     return result.adopted
+
+
+@shared_task(name="matchmaking.refit_language_centres", acks_late=True)
+def refit_language_centres() -> bool:
+    """Daily, and when the corpus has grown: fit each language's mean vector again
+    (centring.py); when it moved, re-centre every index entry and re-rank every need."""
+    from enterprises.models import NeedStatus, TechnologyNeed
+
+    from . import indexing
+
+    try:
+        adopted = indexing.refit_centres()
+        if adopted:
+            indexing.reindex_all()
+    finally:
+        cache.delete(REFIT_QUEUED)
+    if adopted:
+        ids = list(TechnologyNeed.objects.filter(status=NeedStatus.PUBLISHED).values_list("pk", flat=True))
+        if ids:
+            enqueue(rematch_needs, need_ids=ids)
+        enqueue(refresh_experts)
+    return adopted

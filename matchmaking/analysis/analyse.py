@@ -41,10 +41,13 @@ def terms_and_fields(
     return found, suggested
 
 
-def _query(title: str, text: str, vectors: dict, language: str, keywords=()):
+def _query(title: str, text: str, vectors: dict, language: str, keywords=(), centres=None):
+    """The draft (or one of its points) as a query; `vectors` as the encoders give them."""
+    from .. import centring
     from ..index import Query
 
-    return Query(weighted_document(title, list(keywords), text), vectors, language, {})
+    centred = (centres or centring.active()).apply(vectors, language)
+    return Query(weighted_document(title, list(keywords), text), centred, language, {})
 
 
 def analyse(
@@ -291,7 +294,9 @@ def _points(description: str, found_terms, encoders, language, user) -> list[dic
     primary = next((e for e in used if e.multilingual), used[0] if used else None)
     groups = grouping.group(parts, sentence_vectors[primary.name] if primary else None)
     joiner = "" if language == "zh-hans" else " "
-    fusion = fusion_model()  # read once for every point
+    from .. import centring
+
+    fusion, centres = fusion_model(), centring.active()  # read once for every point
     ranked = []
     for members in groups[: grouping.MAX_POINTS]:
         text = joiner.join(parts[i] for i in members)
@@ -300,7 +305,7 @@ def _points(description: str, found_terms, encoders, language, user) -> list[dic
             for name, matrix in sentence_vectors.items():
                 mean = matrix[members].mean(axis=0)
                 vectors[name] = mean / max(float((mean @ mean) ** 0.5), 1e-12)
-        query = _query("", text, vectors, language)
+        query = _query("", text, vectors, language, centres=centres)
         ranked.append(
             (
                 text,

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
+from matchmaking.fusion import ENGINE
 from matchmaking.learning import learn_weights
 from matchmaking.models import Match, RankingModel, Stage
 from matchmaking.retrieval import fusion_model
@@ -19,7 +20,7 @@ def pairs(world):
     return achievements, needs
 
 
-def simulate_decisions(pairs, rule, seed=0, version="two-stage-2/fusion-3/test"):
+def simulate_decisions(pairs, rule, seed=0, version=f"{ENGINE}/fusion-3/test"):
     """Brokers decide by a rule the default weights do not know."""
     rng = np.random.default_rng(seed)
     achievements, needs = pairs

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test import override_settings
 
-from matchmaking import fusion, retrieval
+from matchmaking import centring, fusion, retrieval
 from matchmaking.encoders import get_encoders
 from matchmaking.evaluation import (
     METRIC_KEYS,
@@ -88,6 +88,14 @@ class Command(BaseCommand):
         doc_vectors = {e.name: _encode(e, passages, "passage", cache) for e in encoders}
         query_texts = [q["text"] for q in query_rows]
         query_vectors = {e.name: _encode(e, query_texts, "query", cache) for e in encoders}
+        # As production does (centring.py): each language's mean of the corpus taken out.
+        centres = (
+            centring.fit_rows({e.name: (doc_vectors[e.name], languages) for e in encoders if e.multilingual})
+            if settings.MATCHING_CENTRE_LANGUAGES
+            else centring.NONE
+        )
+        doc_vectors = {m: centres.apply_rows(m, v, languages) for m, v in doc_vectors.items()}
+        query_vectors = {m: centres.apply_rows(m, v, query_languages) for m, v in query_vectors.items()}
         doc_tokens = [weighted_document(t, (), b) for t, b in doc_texts]
         corpus = Corpus.build(
             [str(d["_id"]) for d in corpus_rows],
@@ -187,6 +195,7 @@ class Command(BaseCommand):
             "english_queries": english_queries,
             "models": [e.name for e in encoders],
             "fusion": model.version,
+            "centred_languages": sorted(next(iter(centres.counts.values()), {})),
             "target": target,
             "seconds": round(time.perf_counter() - started, 1),
         }
