@@ -275,7 +275,8 @@ EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
 MATCH_TOP_K = env.int("MATCH_TOP_K", default=20)
 # Two-stage ranking: candidates from the index (dense top-N per model, lexical top-N), then fusion.
 # Take each language's mean vector out of the multilingual model's vectors (matchmaking/centring.py):
-# cosines then compare meaning, not language (an English need finds Chinese achievements).
+# cosines then compare meaning more than language (README: Matching, "Across languages"). Read by the
+# worker's refit: switching it changes the index at the next refit, never queries alone.
 MATCHING_CENTRE_LANGUAGES = env.bool("MATCHING_CENTRE_LANGUAGES", default=True)
 # Dumped dev-set pairs (`make eval` writes var/features/): learned weights must not rank any of
 # them worse (matchmaking.learning). Empty: a deployment without the dev sets checks decisions only.

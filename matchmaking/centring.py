@@ -23,10 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.conf import settings
 
 MIN_RECORDS = 50
-PRIOR = 20
+# A language's mean counts as PRIOR records of the pooled mean: with 10 English records among
+# thousands of Chinese ones, two thirds of the English mean is the English records' own.
+PRIOR = 5
 # A new fit replaces the active one only when a mean moved by more than this (Euclidean; the
 # means have norm about 0.9) or a language appeared: re-centring re-indexes every record and
 # re-ranks every need, and a mean estimated from a few hundred records moves less than this.
@@ -44,6 +45,11 @@ class Centres:
     pooled: dict[str, np.ndarray] = field(default_factory=dict)
     means: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def centred(self) -> bool:
+        """Whether any model's vectors are centred (an empty version stands for "none")."""
+        return bool(self.pooled)
 
     def mean(self, model: str, language: str) -> np.ndarray | None:
         pooled = self.pooled.get(model)
@@ -115,10 +121,19 @@ class Fit:
     def __init__(self):
         self.sums: dict[str, dict[str, np.ndarray]] = {}
         self.counts: dict[str, dict[str, int]] = {}
+        self.dims: dict[str, int] = {}
 
-    def add_rows(self, model: str, matrix: np.ndarray, languages: Sequence[str]) -> None:
+    def add_rows(self, model: str, rows, languages: Sequence[str]) -> None:
+        """Vectors (a matrix or a list of rows) and their languages. Rows of another dimension
+        than the model's first ones are left out: they belong to a model being re-embedded."""
         sums, counts = self.sums.setdefault(model, {}), self.counts.setdefault(model, {})
-        matrix = np.asarray(matrix, dtype=np.float64)
+        rows = [np.asarray(r, dtype=np.float64) for r in rows]
+        dim = self.dims.setdefault(model, len(rows[0])) if rows else 0
+        kept = [i for i, r in enumerate(rows) if len(r) == dim]
+        if not kept:
+            return
+        matrix = np.stack([rows[i] for i in kept])
+        languages = [languages[i] for i in kept]
         for language in set(languages):
             rows = matrix[[i for i, lang in enumerate(languages) if lang == language]]
             sums[language] = sums.get(language, 0.0) + rows.sum(axis=0)
@@ -152,11 +167,11 @@ _cached: Centres = NONE
 
 
 def active() -> Centres:
-    """The adopted centres: one query for the active version; its means are read again only when
-    that version changed (another process adopted a new fit)."""
+    """The centres the index holds: one query for the active version; its means are read again
+    only when that version changed (another process adopted a new fit). MATCHING_CENTRE_LANGUAGES
+    is not read here: switching it off takes effect when the worker has re-written the entries
+    raw (an empty version), so that queries and entries never disagree."""
     global _cached
-    if not settings.MATCHING_CENTRE_LANGUAGES:
-        return NONE
     from .models import LanguageCentres
 
     version = LanguageCentres.objects.filter(is_active=True).values_list("version", flat=True).first()

@@ -10,7 +10,9 @@ specialist's vector is scored by the others):
 - `dense`: cosine under the multilingual model (e5), every pair;
 - `dense_en`: cosine under the English specialist (MiniLM), English-English pairs only;
 - `lexical`: BM25 divided by the query's ceiling (the most any record could score), in [0, 1];
-- `structured`: field, maturity, modes, price and region fit, when the query has attributes.
+- `structured`: field, maturity, modes, price and region fit, when the query has attributes;
+- `cross_language`: 1 for a pair whose two texts are in different languages (no shared word is
+  possible, so the fusion scores its cosine on its own terms).
 
 CONSTRAINT (keep it when changing the features): every feature is a function of the pair alone,
 never of the other candidates of the query. A pair's score is then the same whatever candidate set
@@ -31,10 +33,11 @@ from .structured import structured_score
 # What the features mean: stored matches and learned weights of another engine (raw cosines before
 # language centring, "two-stage-2") are never mixed with this one's.
 ENGINE = "two-stage-3"
+RAW_ENGINE = "two-stage-2"
 
 # The per-pair signals, computed from the candidate; every feature is one of them or a fixed
 # function of them (DERIVED), so the fit (bench/fit_fusion.py) can try features from dumped signals.
-SIGNALS = ("dense", "dense_en", "has_dense_en", "lexical", "structured", "has_structured")
+SIGNALS = ("dense", "dense_en", "has_dense_en", "lexical", "structured", "has_structured", "cross_language")
 DERIVED = {
     "lexical_sqrt": lambda s: np.sqrt(s["lexical"]),
     "dense_sq": lambda s: s["dense"] ** 2,
@@ -46,8 +49,10 @@ DERIVED = {
     "lexical_x_has_en": lambda s: s["lexical"] * s["has_dense_en"],
     "dense_sq_no_en": lambda s: s["dense"] ** 2 * (1 - s["has_dense_en"]),
     "lexical_no_en": lambda s: s["lexical"] * (1 - s["has_dense_en"]),
+    # a pair across languages shares no word by construction: its cosine gets its own slope
+    "dense_x_cross": lambda s: s["dense"] * s["cross_language"],
 }
-FEATURES = (*SIGNALS, "dense_x_has_en", "lexical_x_has_en")
+FEATURES = (*SIGNALS, "dense_x_has_en", "lexical_x_has_en", "dense_x_cross")
 
 
 def derive(signals: np.ndarray, names: Sequence[str] = FEATURES) -> np.ndarray:
@@ -73,18 +78,20 @@ class FusionModel:
     weights: tuple[float, ...]
     intercept: float
     version: str
+    engine: str = ENGINE  # the vectors it reads: centred ones (ENGINE) or raw ones (RAW_ENGINE)
 
     def as_dict(self) -> dict:
         return {
             "weights": dict(zip(FEATURES, self.weights, strict=True)),
             "intercept": self.intercept,
-            "engine": ENGINE,
+            "engine": self.engine,
         }
 
     @classmethod
     def from_dict(cls, data: dict, version: str) -> "FusionModel":
         weights = data.get("weights", {})
-        return cls(tuple(float(weights.get(name, 0.0)) for name in FEATURES), float(data["intercept"]), version)
+        features = tuple(float(weights.get(name, 0.0)) for name in FEATURES)
+        return cls(features, float(data["intercept"]), version, data.get("engine", ""))
 
 
 # Fitted by bench/fit_fusion.py on every dev set (bench/results/fusion-fit.json), on the centred
@@ -92,13 +99,27 @@ class FusionModel:
 # group at or above its best single signal (a grid over the mix, checked set by set), then one
 # logistic (Platt) scale and offset per group on the top-20 pairs, so the score is a probability.
 # Groups: English-English pairs, where MiniLM + 0.5 e5 + 0.5 lexical; every other pair (Chinese,
-# mixed, cross-language), e5 + 0.7 lexical. structured / has_structured stay 0: no dev set has a
+# mixed), e5 + 0.7 lexical; pairs across languages, which share no word, 1.25 x that e5 weight and
+# 0.75 more offset (chosen on every set, the pooled cross-language ones included). structured / has_structured stay 0: no dev set has a
 # need's attributes, so any value would move every production score away from the calibration
 # measured here; broker decisions fit them (learning.py).
 DEFAULT_MODEL = FusionModel(
-    weights=(9.0868, 4.3383, 0.9974, 6.3607, 0.0, 0.0, -6.9176, -4.1916),
-    intercept=-5.2805,
-    version="fusion-4",
+    weights=(9.0878, 4.3383, 0.9966, 6.3615, 0.0, 0.0, 0.75, -6.9187, -4.1923, 2.272),
+    intercept=-5.2798,
+    version="fusion-5",
+)
+
+
+# The fusion for raw (uncentred) cosines, where no centres are adopted: fewer than
+# centring.MIN_RECORDS records, MATCHING_CENTRE_LANGUAGES off. fusion-3, fitted the same way on the
+# raw cosines (git history of bench/results/fusion-fit.json); raw cosines of unrelated texts sit at
+# 0.8, so the centred fusion would call every pair relevant. No cross-language term: it was fitted
+# without one.
+RAW_MODEL = FusionModel(
+    weights=(45.2535, 4.1648, 31.8095, 3.6203, 0.0, 0.0, 0.0, -36.9239, -0.7049, 0.0),
+    intercept=-42.7451,
+    version="fusion-3",
+    engine=RAW_ENGINE,
 )
 
 
@@ -120,6 +141,8 @@ def _signals(row: np.ndarray, query: Query, c: Candidate, ceiling: float, multil
         row[1] = max(c.dense[english[0]], 0.0)
         row[2] = 1.0
     row[3] = min(c.bm25 / ceiling, 1.0)
+    if query.language != c.language:
+        row[6] = 1.0
     if query.attrs:
         value = structured_score(query.attrs, c.attrs)
         if value is not None:
@@ -178,6 +201,8 @@ def component_view(row: np.ndarray) -> dict:
         parts["dense_en"] = round(float(named["dense_en"]), 4)
     if named["has_structured"]:
         parts["structured"] = round(float(named["structured"]), 4)
+    if named["cross_language"]:
+        parts["cross_language"] = 1.0  # a flag, not a score: kept for learning, not shown as a bar
     return parts
 
 
@@ -204,4 +229,5 @@ def features_from_components(components: dict) -> np.ndarray:
     named.update({k: float(v) for k, v in components.items() if k in named})
     named["has_dense_en"] = 1.0 if "dense_en" in components else 0.0
     named["has_structured"] = 1.0 if "structured" in components else 0.0
+    named["cross_language"] = 1.0 if components.get("cross_language") else 0.0
     return derive(np.array([[named[name] for name in SIGNALS]], dtype=np.float64))[0]

@@ -150,13 +150,15 @@ def index_records(*, kind: str, ids) -> int:
     return len(entries)
 
 
-def need_query(need: TechnologyNeed, vectors: dict[str, np.ndarray] | None = None) -> Query:
-    """A need as a query against achievements or experts."""
+def need_query(need: TechnologyNeed, vectors: dict[str, np.ndarray] | None = None, centres=None) -> Query:
+    """A need as a query against achievements or experts (`centres`: the active ones, read once
+    by a caller building many queries)."""
     if vectors is None:
         vectors = _vectors(RecordKind.NEED, [need.pk])[need.pk]
     tokens = weighted_document(need.title, need.keywords, need.description)
     language = language_of(need.language, need.title, need.description)
-    return Query(tokens, centring.active().apply(vectors, language), language, need_attrs(need))
+    centred = (centres or centring.active()).apply(vectors, language)
+    return Query(tokens, centred, language, need_attrs(need))
 
 
 def need_queries(needs: list[TechnologyNeed]) -> list[Query]:
@@ -166,10 +168,11 @@ def need_queries(needs: list[TechnologyNeed]) -> list[Query]:
     entries = {n.pk: index.entry(RecordKind.NEED, n.pk) for n in needs}
     missing = [n.pk for n in needs if entries[n.pk] is None]
     vectors = _vectors(RecordKind.NEED, missing) if missing else {}
+    centres = centring.active() if missing else None
     return [
         Query(e.tokens, e.vectors, e.language, e.attrs)
         if (e := entries[n.pk]) is not None
-        else need_query(n, vectors[n.pk])
+        else need_query(n, vectors[n.pk], centres)
         for n in needs
     ]
 
@@ -185,9 +188,13 @@ def text_query(text: str, vectors: dict[str, np.ndarray]) -> Query:
     return Query(tokenize(text), centring.active().apply(vectors, language), language, {})
 
 
-# Language centres (centring.py): fitted from the indexed records, adopted when they moved.
+# Language centres (centring.py): fitted from the indexed records' passage vectors (achievements and
+# expert profiles; needs are embedded as queries, whose mean differs), adopted when they moved, then
+# every entry re-written in chunks (tasks.recentre_index) until the version is marked re-indexed.
 
 REFIT_CHUNK = 2000
+INDEXED_KINDS = tuple(kind.value for kind in (RecordKind.ACHIEVEMENT, RecordKind.NEED, RecordKind.EXPERT))
+FITTED_KINDS = (RecordKind.ACHIEVEMENT, RecordKind.EXPERT)
 
 
 def _indexed(kind: str):
@@ -204,16 +211,22 @@ def _centred_models() -> list[str]:
 
 
 def embedded_count() -> int:
-    """Records embedded under the first multilingual model: what a refit is due by."""
+    """Indexed passages embedded under the first multilingual model: what the fit reads, and
+    what a refit is due by."""
     models = _centred_models()
-    return Embedding.objects.filter(model_name=models[0]).count() if models else 0
+    if not models:
+        return 0
+    return sum(
+        Embedding.objects.filter(kind=kind, model_name=models[0], object_id__in=_indexed(kind)[0].values("pk")).count()
+        for kind in FITTED_KINDS
+    )
 
 
 def fit_centres() -> centring.Centres:
-    """Language centres of every indexed record, read in chunks (vectors as embedded, raw)."""
+    """Language centres of every indexed passage, read in chunks (vectors as embedded, raw)."""
     fit = centring.Fit()
     models = _centred_models()
-    for kind in (RecordKind.ACHIEVEMENT, RecordKind.NEED, RecordKind.EXPERT):
+    for kind in FITTED_KINDS:
         records, text_fields = _indexed(kind)
         rows = records.order_by("pk").values_list("pk", "language", "title", *text_fields)
         chunk: dict[int, str] = {}
@@ -223,30 +236,28 @@ def fit_centres() -> centring.Centres:
                 _add_chunk(fit, kind, chunk, models)
                 chunk = {}
         _add_chunk(fit, kind, chunk, models)
-    return fit.centres(f"centres-{uuid.uuid4().hex[:12]}")
+    return fit.centres(_new_version())
+
+
+def _new_version() -> str:
+    return f"centres-{uuid.uuid4().hex[:12]}"
 
 
 def _add_chunk(fit: centring.Fit, kind: str, languages: dict[int, str], models: list[str]) -> None:
     if not languages:
         return
-    rows = Embedding.objects.filter(kind=kind, object_id__in=list(languages), model_name__in=models)
-    by_model: dict[str, tuple[list, list]] = {}
-    for object_id, model, blob in rows.values_list("object_id", "model_name", "vector").iterator(chunk_size=2000):
-        vectors, langs = by_model.setdefault(model, ([], []))
-        vectors.append(np.frombuffer(bytes(blob), dtype=np.float32))
-        langs.append(languages[object_id])
-    for model, (vectors, langs) in by_model.items():
-        if len({len(v) for v in vectors}) == 1:  # a model whose dimension changed is being re-embedded
-            fit.add_rows(model, np.stack(vectors), langs)
+    vectors = _vectors(kind, list(languages))
+    for model in models:
+        held = [pk for pk in languages if model in vectors[pk]]
+        fit.add_rows(model, [vectors[pk][model] for pk in held], [languages[pk] for pk in held])
 
 
 def refit_centres() -> bool:
-    """Fit the language centres again; adopt them when they moved (or there were none, or the
-    corpus now has too few records for any). Returns whether the index must be re-centred."""
-    if not settings.MATCHING_CENTRE_LANGUAGES:
-        return False
+    """Fit the language centres again (none when MATCHING_CENTRE_LANGUAGES is off) and adopt
+    them when they moved, appeared or went away. Returns whether a new version was adopted: its
+    entries are then re-written by `recentre_step` until it is marked re-indexed."""
     counted = embedded_count()
-    fitted = fit_centres()
+    fitted = fit_centres() if settings.MATCHING_CENTRE_LANGUAGES else centring.NONE
     try:
         return _adopt(fitted, counted)
     except IntegrityError:  # another worker adopted a fit at the same moment: its fit stands
@@ -257,36 +268,55 @@ def _adopt(fitted: centring.Centres, counted: int) -> bool:
     with transaction.atomic():
         current = LanguageCentres.objects.select_for_update().filter(is_active=True).first()
         old = centring.Centres.from_data(current.version, current.data) if current else centring.NONE
-        if fitted is centring.NONE and current is None:
-            return False
-        if fitted is not centring.NONE and current is not None and not fitted.moved_from(old):
+        if not fitted.centred and not old.centred:
+            return False  # nothing was centred and nothing is: the index holds raw vectors already
+        if fitted.centred and old.centred and not fitted.moved_from(old):
             current.records = counted  # the fit stands for the corpus as it is now
             current.save(update_fields=["records"])
             return False
         LanguageCentres.objects.filter(is_active=True).update(is_active=False)
-        if fitted is not centring.NONE:
-            data = fitted.as_data()
-            LanguageCentres.objects.create(version=fitted.version, data=data, records=counted, is_active=True)
+        version = fitted.version if fitted.centred else _new_version()
+        # an empty version means "not centred": the entries must be re-written raw all the same
+        LanguageCentres.objects.create(version=version, data=fitted.as_data(), records=counted, is_active=True)
     return True
 
 
+def pending_recentring() -> str | None:
+    """The active version while its entries are still being re-written (or a pass died)."""
+    return LanguageCentres.objects.filter(is_active=True, reindexed=False).values_list("version", flat=True).first()
+
+
+def recentre_step(version: str, kind: str = INDEXED_KINDS[0], after: int = 0) -> tuple[str, int] | str:
+    """Re-write the next chunk of entries under `version`: the (kind, last id) to go on from,
+    "done" once every kind is written (the version is then marked re-indexed), or "superseded"
+    when another version became active meanwhile. Idempotent, so a pass that died is restarted."""
+    if not LanguageCentres.objects.filter(version=version, is_active=True).exists():
+        return "superseded"
+    records, _ = _indexed(kind)
+    ids = list(records.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:REFIT_CHUNK])
+    if ids:
+        index_records(kind=kind, ids=ids)
+        return kind, ids[-1]
+    position = INDEXED_KINDS.index(kind)
+    if position + 1 < len(INDEXED_KINDS):
+        return INDEXED_KINDS[position + 1], 0
+    LanguageCentres.objects.filter(version=version).update(reindexed=True)
+    return "done"
+
+
+def recentre_all(version: str) -> None:
+    """Every chunk of `recentre_step` in this process (management commands, tests)."""
+    step: tuple[str, int] | str = (INDEXED_KINDS[0], 0)
+    while isinstance(step, tuple):
+        step = recentre_step(version, *step)
+
+
 def refit_due() -> bool:
-    """Whether the embedded records grew enough since the active fit (or reached the minimum)."""
+    """Whether the indexed passages doubled since the active fit (or reached the minimum)."""
     if not settings.MATCHING_CENTRE_LANGUAGES or not _centred_models():
         return False
     counted = embedded_count()
     current = LanguageCentres.objects.filter(is_active=True).values_list("records", flat=True).first()
     if current is None:
         return counted >= centring.MIN_RECORDS
-    return counted >= current * centring.GROWTH
-
-
-def reindex_all() -> int:
-    """Every indexed record's entry written again (after new centres). Returns entries written."""
-    written = 0
-    for kind in (RecordKind.ACHIEVEMENT, RecordKind.NEED, RecordKind.EXPERT):
-        records, _ = _indexed(kind)
-        ids = list(records.order_by("pk").values_list("pk", flat=True))
-        for start in range(0, len(ids), REFIT_CHUNK):
-            written += index_records(kind=kind, ids=ids[start : start + REFIT_CHUNK])
-    return written
+    return counted >= max(current, centring.MIN_RECORDS / centring.GROWTH) * centring.GROWTH

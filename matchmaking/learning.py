@@ -146,9 +146,12 @@ def learn_weights(
     no dev set ranks worse."""
     if dev_features is None:
         dev_features = settings.MATCHING_DEV_FEATURES_DIR
-    data = labelled_matches()
     current = fusion_model()
     current_dict = current.as_dict()
+    if current.engine != ENGINE:
+        # raw vectors (no language centres adopted yet): the learned weights would read centred ones
+        return LearningResult(False, "the matching index holds no language centres yet", 0, current_dict)
+    data = labelled_matches()
     if len(data.labels) < min_labels or len(np.unique(data.labels)) < 2:
         return LearningResult(
             False,

@@ -154,6 +154,8 @@ class LanguageCentres(models.Model):
     data = models.JSONField()
     records = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=False)
+    # set once every index entry has been re-written with these centres (tasks.recentre_index)
+    reindexed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

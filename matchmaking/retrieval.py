@@ -7,15 +7,28 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 
 from .encoders import specialists
-from .fusion import DEFAULT_MODEL, ENGINE, FEATURES, FusionModel, Pair, score_candidates, score_pair_per_query
+from .fusion import (
+    DEFAULT_MODEL,
+    ENGINE,
+    FEATURES,
+    RAW_MODEL,
+    FusionModel,
+    Pair,
+    score_candidates,
+    score_pair_per_query,
+)
 from .index import MatchingIndex, Query, get_index
 from .text import informative_terms
 
 
 def fusion_model() -> FusionModel:
-    """The active fusion: the adopted learned model, else the default fitted on the dev sets."""
+    """The active fusion: the adopted learned model, else the default fitted on the dev sets;
+    the raw-cosine fusion while the index holds uncentred vectors (centring.py)."""
+    from . import centring
     from .models import RankingModel
 
+    if not centring.active().centred:
+        return RAW_MODEL
     active = RankingModel.objects.filter(is_active=True).only("version", "weights").first()
     # a model learned over other features or another engine's signals (an older fusion) would be
     # read with the wrong columns or scale

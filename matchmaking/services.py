@@ -17,7 +17,6 @@ from core.api.errors import Conflict
 from core.notify import email_users
 from enterprises.models import NeedStatus, TechnologyNeed
 
-from .fusion import ENGINE
 from .index import get_index
 from .indexing import entry_query, need_queries
 from .models import DeclineReason, ExpertSuggestion, Match, MatchEvent, MatchNote, NoteKind, RecordKind, Stage
@@ -31,10 +30,15 @@ def top_k() -> int:
 
 
 def algorithm_version(model) -> str:
+    """The engine, fusion, language centres and models a stored match was ranked with (a
+    re-centring changes it, so `rematch_all` knows what is stale)."""
+    from . import centring
     from .encoders import model_names
 
     models = "+".join(name.rstrip("/").rsplit("/", 1)[-1] for name in model_names())
-    return f"{ENGINE}/{model.version}/{models}"[:60]
+    centres = centring.active()
+    tag = centres.version.rsplit("-", 1)[-1][:8] if centres.centred else "raw"
+    return f"{model.engine}/{model.version}/{tag}/{models}"[:60]
 
 
 def published_achievements():

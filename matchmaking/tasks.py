@@ -12,6 +12,8 @@ ANALYSIS_BATCH = 50  # about a second each: well inside a task's time limit
 # While a refit of the language centres is queued, embedding more records does not queue another.
 REFIT_QUEUED = "matchmaking:refit-language-centres"
 REFIT_QUEUED_SECONDS = 15 * 60
+REFIT_RUNNING = "matchmaking:refitting-language-centres"
+REMATCH_BATCH = 200  # needs per re-ranking task after a re-centring: well inside a task's time limit
 RETRY = {
     "autoretry_for": (OperationalError, ConnectionError),
     "retry_backoff": True,
@@ -131,21 +133,38 @@ def learn_weights() -> bool:
 
 @shared_task(name="matchmaking.refit_language_centres", acks_late=True)
 def refit_language_centres() -> bool:
-    """Daily, and when the corpus has grown: fit each language's mean vector again
-    (centring.py); when it moved, re-centre every index entry and re-rank every need."""
+    """Daily, and when the corpus has doubled: fit each language's mean vector again
+    (centring.py); when a new version is adopted, or a re-centring pass died, (re)start the pass
+    that re-writes every index entry. Returns whether a pass was started."""
+    from . import indexing
+
+    if not cache.add(REFIT_RUNNING, True, timeout=REFIT_QUEUED_SECONDS):
+        return False  # another worker is fitting: one adoption, not two
+    try:
+        pending = indexing.pending_recentring()
+        if pending is None and indexing.refit_centres():
+            pending = indexing.pending_recentring()
+    finally:
+        cache.delete(REFIT_RUNNING)
+        cache.delete(REFIT_QUEUED)
+    if pending:
+        enqueue(recentre_index, version=pending)
+    return pending is not None
+
+
+@shared_task(name="matchmaking.recentre_index", **RETRY)
+def recentre_index(*, version: str, kind: str = RecordKind.ACHIEVEMENT.value, after: int = 0) -> str:
+    """One chunk of index entries re-written with the centres `version`, then the next chunk
+    queued; after the last, every published need is re-ranked in batches."""
     from enterprises.models import NeedStatus, TechnologyNeed
 
     from . import indexing
 
-    try:
-        adopted = indexing.refit_centres()
-        if adopted:
-            indexing.reindex_all()
-    finally:
-        cache.delete(REFIT_QUEUED)
-    if adopted:
+    step = indexing.recentre_step(version, kind, after)
+    if isinstance(step, tuple):
+        enqueue(recentre_index, version=version, kind=step[0], after=step[1])
+    elif step == "done":
         ids = list(TechnologyNeed.objects.filter(status=NeedStatus.PUBLISHED).values_list("pk", flat=True))
-        if ids:
-            enqueue(rematch_needs, need_ids=ids)
-        enqueue(refresh_experts)
-    return adopted
+        for start in range(0, len(ids), REMATCH_BATCH):
+            enqueue(rematch_needs, need_ids=ids[start : start + REMATCH_BATCH])
+    return str(step)

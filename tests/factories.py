@@ -125,3 +125,20 @@ def index_everything() -> None:
         ids = list(model.objects.values_list("pk", flat=True))
         embed_records(kind=kind, ids=ids)
         index_records(kind=kind, ids=ids)
+
+
+def adopt_test_centres(model: str = "hash:64"):
+    """An adopted, re-indexed set of language centres for `model` (made of random vectors): what
+    the worker stores once a corpus is large enough; the fusion then reads centred cosines."""
+    import numpy as np
+
+    from matchmaking.centring import fit_rows
+    from matchmaking.models import LanguageCentres
+
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(60, int(model.split(":")[1]) if model.startswith("hash:") else 384))
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    centres = fit_rows({model: (rows, ["zh-hans"] * 30 + ["en"] * 30)}, "centres-test")
+    return LanguageCentres.objects.create(
+        version=centres.version, data=centres.as_data(), is_active=True, reindexed=True
+    )

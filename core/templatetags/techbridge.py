@@ -32,3 +32,11 @@ def component_label(name):
     from matchmaking.fusion import COMPONENT_LABELS
 
     return COMPONENT_LABELS.get(name, name)
+
+
+@register.filter
+def score_components(components):
+    """A match's score components as (name, value) pairs, without its flags (cross_language)."""
+    from matchmaking.fusion import COMPONENT_LABELS
+
+    return [(name, value) for name, value in (components or {}).items() if name in COMPONENT_LABELS]

@@ -9,7 +9,7 @@ from matchmaking.centring import Centres, Fit, fit_rows
 from matchmaking.index import get_index
 from matchmaking.models import LanguageCentres, RecordKind
 
-from ..factories import index_everything, make_achievement, make_need
+from ..factories import adopt_test_centres, index_everything, make_achievement, make_need
 
 
 def _unit(matrix):
@@ -45,6 +45,7 @@ def test_one_vector_and_many_are_centred_alike_and_other_models_are_left_alone()
     centres = fit_rows({"m": (np.vstack([zh, en]), ["zh-hans"] * 60 + ["en"] * 60)})
     one = centres.apply({"m": en[3], "english-only": en[3]}, "en")
     assert np.allclose(one["m"], centres.apply_rows("m", en[3:4], ["en"])[0], atol=1e-6)
+    assert not np.allclose(one["m"], en[3], atol=1e-3)  # centred, unlike the model without centres
     assert np.array_equal(one["english-only"], en[3])
     # a language the corpus lacks is centred on the mean of every record
     assert np.allclose(centres.mean("m", "ja"), centres.pooled["m"])
@@ -103,44 +104,82 @@ def corpus(db, monkeypatch, settings):
     index_everything()
 
 
-def test_a_refit_stores_an_active_version_and_the_index_holds_centred_vectors(corpus):
+def _assert_entries_centred_with(centres):
+    from achievements.models import Achievement
+
+    for pk in Achievement.objects.values_list("pk", flat=True):
+        entry = get_index().entry(RecordKind.ACHIEVEMENT, pk)
+        raw = indexing._vectors(RecordKind.ACHIEVEMENT, [pk])[pk]
+        expected = centres.apply(raw, entry.language)
+        for model, vector in entry.vectors.items():
+            assert np.allclose(vector, expected[model], atol=1e-5), pk
+
+
+def test_a_refit_stores_a_version_and_the_pass_re_writes_every_entry_with_it(corpus):
     assert centring.active() is centring.NONE
     assert indexing.refit_due()
     assert indexing.refit_centres() is True
     stored = LanguageCentres.objects.get(is_active=True)
     assert set(stored.data[next(iter(stored.data))]["languages"]) == {"zh-hans", "en"}
-    assert stored.records == indexing.embedded_count()
+    assert stored.records == indexing.embedded_count() == 10  # the achievements; the need is a query
     assert not indexing.refit_due()
-    indexing.reindex_all()
+    assert indexing.pending_recentring() == stored.version
+    indexing.recentre_all(stored.version)
+    assert indexing.pending_recentring() is None
     centres = centring.active()
-    assert centres.version == stored.version
-    entry = get_index().entry(RecordKind.ACHIEVEMENT, corpus_first_id())
-    raw = indexing._vectors(RecordKind.ACHIEVEMENT, [entry.id])[entry.id]
-    expected = centres.apply(raw, entry.language)
-    for model, vector in entry.vectors.items():
-        assert np.allclose(vector, expected[model], atol=1e-5)
+    assert centres.version == stored.version and centres.centred
+    _assert_entries_centred_with(centres)
     # nothing moved: a second refit keeps the version and asks for no re-centring
     assert indexing.refit_centres() is False
     assert LanguageCentres.objects.get(is_active=True).version == stored.version
 
 
-def corpus_first_id():
-    from achievements.models import Achievement
-
-    return Achievement.objects.order_by("pk").values_list("pk", flat=True).first()
-
-
-def test_the_worker_task_re_centres_and_re_ranks_after_adopting(corpus, monkeypatch):
+def test_a_pass_that_died_is_resumed_by_the_next_refit_and_a_superseded_one_stops(corpus, monkeypatch):
     from matchmaking import tasks
 
-    rematched = []
-    monkeypatch.setattr(tasks.rematch_needs, "delay", lambda **kw: rematched.append(kw))
-    monkeypatch.setattr(tasks, "enqueue", lambda task, **kw: rematched.append((task.name, kw)))
+    queued = []
+    monkeypatch.setattr(tasks, "enqueue", lambda task, **kw: queued.append((task.name, kw)))
     assert tasks.refit_language_centres() is True
-    assert ("matchmaking.rematch_needs", {"need_ids": [n for n in needs_ids()]}) in rematched
-    rematched.clear()
+    version = LanguageCentres.objects.get(is_active=True).version
+    assert queued == [("matchmaking.recentre_index", {"version": version})]
+    queued.clear()
+    # the pass died before its first chunk: the daily run starts it again instead of re-fitting
+    assert tasks.refit_language_centres() is True
+    assert queued == [("matchmaking.recentre_index", {"version": version})]
+    assert LanguageCentres.objects.count() == 1
+    queued.clear()
+    first = tasks.recentre_index(version=version)
+    assert first.startswith("('achievement'")
+    assert indexing.recentre_step("centres-gone") == "superseded"
+
+
+def test_the_pass_ends_by_re_ranking_every_need_in_batches(corpus, monkeypatch):
+    from matchmaking import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks, "enqueue", lambda task, **kw: queued.append((task.name, kw)))
+    monkeypatch.setattr(tasks, "REMATCH_BATCH", 1)
+    assert indexing.refit_centres()
+    version = LanguageCentres.objects.get(is_active=True).version
+    step = (indexing.INDEXED_KINDS[0], 0)
+    while isinstance(step, tuple):
+        step = indexing.recentre_step(version, *step)
+    assert step == "done"
+    # the last step, run as the task, queues the re-ranking
+    LanguageCentres.objects.filter(version=version).update(reindexed=False)
+    assert tasks.recentre_index(version=version, kind=indexing.INDEXED_KINDS[-1], after=10**9) == "done"
+    assert [name for name, _ in queued] == ["matchmaking.rematch_needs"] * len(needs_ids())
+    _assert_entries_centred_with(centring.active())
+
+
+def test_a_refit_already_running_elsewhere_is_not_run_twice(corpus):
+    from django.core.cache import cache
+
+    from matchmaking import tasks
+
+    cache.add(tasks.REFIT_RUNNING, True)
     assert tasks.refit_language_centres() is False
-    assert rematched == []
+    assert not LanguageCentres.objects.exists()
 
 
 def needs_ids():
@@ -157,12 +196,62 @@ def test_switched_off_nothing_is_fitted_or_centred(corpus, settings):
     assert not LanguageCentres.objects.exists()
 
 
+def test_switching_off_re_writes_the_entries_raw_and_ranks_with_the_raw_fusion(corpus, settings):
+    from matchmaking.fusion import DEFAULT_MODEL, RAW_MODEL
+    from matchmaking.retrieval import fusion_model
+
+    assert fusion_model() is RAW_MODEL  # nothing centred yet: raw cosines, the raw fusion
+    assert indexing.refit_centres()
+    indexing.recentre_all(indexing.pending_recentring())
+    assert fusion_model() is DEFAULT_MODEL
+    settings.MATCHING_CENTRE_LANGUAGES = False
+    assert centring.active().centred  # until the entries are re-written, queries match them
+    assert indexing.refit_centres() is True
+    indexing.recentre_all(indexing.pending_recentring())
+    assert not centring.active().centred
+    _assert_entries_centred_with(centring.active())  # i.e. raw
+    assert fusion_model() is RAW_MODEL
+
+
+def test_queries_from_search_needs_and_drafts_are_centred_like_the_entries(corpus):
+    from matchmaking.analysis.analyse import _query
+    from matchmaking.indexing import need_queries, need_query, text_query
+
+    assert indexing.refit_centres()
+    indexing.recentre_all(indexing.pending_recentring())
+    centres = centring.active()
+    from enterprises.models import TechnologyNeed
+
+    need = TechnologyNeed.objects.get()
+    raw = indexing._vectors(RecordKind.NEED, [need.pk])[need.pk]
+    expected = centres.apply(raw, "zh-hans")
+    for query in (
+        need_query(need),
+        need_queries([need])[0],
+        text_query("固态电池", raw),
+        _query("", "固态电池", raw, "zh-hans"),
+    ):
+        assert query.language == "zh-hans"
+        for model, vector in query.vectors.items():
+            assert np.allclose(vector, expected[model], atol=1e-5)
+            assert not np.allclose(vector, raw[model], atol=1e-3)
+
+
+def test_a_model_whose_dimension_changed_is_left_out_of_the_fit_not_a_crash():
+    fit = Fit()
+    rng = np.random.default_rng(6)
+    fit.add_rows("m", _unit(rng.normal(size=(60, 8))), ["zh-hans"] * 60)
+    fit.add_rows("m", _unit(rng.normal(size=(5, 16))), ["zh-hans"] * 5)
+    assert fit.centres("v").counts["m"] == {"zh-hans": 60}
+
+
 def test_weights_learned_from_the_previous_engine_are_not_used(db):
     """Learned over raw cosines (before centring), they would mis-read every centred one."""
     from matchmaking.fusion import DEFAULT_MODEL, FusionModel
     from matchmaking.models import RankingModel
     from matchmaking.retrieval import fusion_model
 
+    adopt_test_centres()
     old = DEFAULT_MODEL.as_dict()
     del old["engine"]
     RankingModel.objects.create(version="learned-1", weights=old, is_active=True)

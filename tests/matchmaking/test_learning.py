@@ -10,7 +10,13 @@ from matchmaking.learning import learn_weights
 from matchmaking.models import Match, RankingModel, Stage
 from matchmaking.retrieval import fusion_model
 
-from ..factories import make_achievement, make_need
+from ..factories import adopt_test_centres, make_achievement, make_need
+
+
+@pytest.fixture(autouse=True)
+def _centred(db):
+    """Learning fits the fusion of centred cosines: the index has adopted language centres."""
+    adopt_test_centres()
 
 
 @pytest.fixture

@@ -73,7 +73,7 @@ def test_scores_are_probabilities_and_not_divided_by_the_best():
     from matchmaking.fusion import derive
 
     # a strong pair: centred cosine 0.5 (strong: unrelated pairs sit near 0) and half the lexical ceiling
-    x = derive(np.array([[0.5, 0, 0, 0.5, 0, 0], [0.1, 0, 0, 0.0, 0, 0]], dtype=float))
+    x = derive(np.array([[0.5, 0, 0, 0.5, 0, 0, 0], [0.1, 0, 0, 0.0, 0, 0, 0]], dtype=float))
     p = fuse(x, DEFAULT_MODEL)
     assert 0 <= p[1] < p[0] <= 1
     assert p[0] < 0.999  # a strong pair is not stretched to the top of the scale
@@ -236,3 +236,21 @@ def test_the_english_specialist_is_searched_for_english_queries_only(language, s
     assert index.searched == searched
     # an English pair is still scored by the specialist, a Chinese query's pairs never are
     assert all(("dense_en" in p.components) == (language == "en") for p in pairs)
+
+
+def test_a_pair_across_languages_is_flagged_and_its_flag_is_not_shown_as_a_score():
+    from core.templatetags.techbridge import score_components
+    from matchmaking.fusion import FEATURES, features_from_components
+
+    index = ExactMatchingIndex()
+    rng = np.random.default_rng(5)
+    index.upsert(
+        [_entry(1, "固态电池", _unit(rng), language="zh-hans"), _entry(2, "solid battery", _unit(rng), language="en")]
+    )
+    query = Query(tokenize("solid battery"), {"m": _unit(rng)}, language="en")
+    pairs = {p.candidate.id: p for p in score_pairs("achievement", query, [1, 2], index=index, model=DEFAULT_MODEL)}
+    cross = FEATURES.index("cross_language")
+    assert pairs[1].features[cross] == 1.0 and pairs[2].features[cross] == 0.0
+    assert pairs[1].components["cross_language"] == 1.0 and "cross_language" not in pairs[2].components
+    assert features_from_components(pairs[1].components)[cross] == 1.0
+    assert [name for name, _ in score_components(pairs[1].components)] == ["dense", "lexical"]

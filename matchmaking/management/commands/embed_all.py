@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from matchmaking.embeddings import SOURCES, embed_records
 from matchmaking.encoders import get_encoders
-from matchmaking.indexing import index_records
+from matchmaking.indexing import index_records, pending_recentring, recentre_all, refit_centres
 
 
 class Command(BaseCommand):
@@ -32,6 +32,10 @@ class Command(BaseCommand):
                         total += embed_records(kind=kind, ids=chunk, encoder=encoder)
                         bar.update(len(chunk))
             self.stdout.write(f"{total} records embedded with {encoder.name}; the rest were up to date.")
+        # the entries below are written with the language centres of the records just embedded
+        if refit_centres():
+            self.stdout.write("New language centres adopted; every entry is written with them.")
+        pending = pending_recentring()
         for kind in options["kind"] or list(SOURCES):
             model, _ = SOURCES[kind]
             ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
@@ -42,3 +46,5 @@ class Command(BaseCommand):
                     written += index_records(kind=kind, ids=chunk)
                     bar.update(len(chunk))
             self.stdout.write(f"{written} {kind} entries in the matching index.")
+        if pending:
+            recentre_all(pending)  # kinds not written above; marks the version re-indexed

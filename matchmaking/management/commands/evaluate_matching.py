@@ -121,7 +121,7 @@ class Command(BaseCommand):
                 for row, tokens in enumerate(doc_tokens)
             ]
         )
-        model = fusion.DEFAULT_MODEL
+        model = fusion.DEFAULT_MODEL if centres.centred else fusion.RAW_MODEL
         variants = ("hybrid", "hybrid_whole_corpus", "dense", "dense_en", "lexical")
         runs: dict[str, dict] = {v: {} for v in variants}
         scored_runs: dict[str, list] = {}
