@@ -209,7 +209,8 @@ def check_in_code(meeting, registration) -> str:
 def _qr_svg(text: str) -> str:
     import segno
 
-    return segno.make(text, error="m").svg_inline(scale=3, dark="#16202a", omitsize=False)
+    # no width or height but a viewBox: the stylesheet sizes it and the whole code scales with it
+    return segno.make(text, error="m").svg_inline(scale=3, dark="#16202a", omitsize=True)
 
 
 @login_required

@@ -212,6 +212,8 @@ def test_the_agenda_lists_own_meetings_with_partner_qr_and_calendar(world, event
 
     door = f"http://testserver/organiser/events/{event.pk}/check-in/?code={check_in_code(meeting, registered['firm'])}"
     assert _qr_svg(door) in page  # the meeting's QR code opens the door's check-in for this participant
+    # sized by the stylesheet through its viewBox: a fixed width and height would crop it (walk 17)
+    assert 'viewBox="0 0 ' in _qr_svg(door) and ' width="' not in _qr_svg(door).split(">", 1)[0]
     # the institution's agenda shows both, but not the confidential need it may not see
     page = client_for(world, "inst_a").get(f"/events/{event.pk}/agenda/").content.decode()
     assert "甲科技有限公司" in page and "乙制造有限公司" in page and "机密需求" not in page
