@@ -91,6 +91,9 @@ def test_the_days_figures_are_live_and_freed_tables_go_to_waiting_pairs(world, e
     }
     assert live["text"].startswith("1 of 3 checked in · 1 absent · 1 meeting freed by no-shows · 0 meetings")
     assert "1 absent" in client.get(f"/organiser/events/{event.pk}/check-in/").content.decode()
+    # marking someone absent frees their meetings: the button asks first (walk 17 #3)
+    found = client.get(f"/organiser/events/{event.pk}/check-in/", {"q": "甲大学"}).content.decode()
+    assert 'value="no-show"' in found and "onclick=\"return confirm('Mark this participant absent?" in found
     nobody = client.post(f"/organiser/events/{event.pk}/offer-freed/", follow=True).content.decode()
     assert "two people have checked in" in nobody  # inst_b is not at the door yet
     client.post(f"/organiser/events/{event.pk}/check-in/", {"registration": holder_b.pk})
