@@ -603,6 +603,25 @@ def request_meeting(
     return made
 
 
+def _cancel_declined_meeting(request: MeetingRequest, user) -> None:
+    """A pair scheduled on both sides' pending requests, one of which is now declined: its
+    meeting goes, unless the pair still has an accepted request (the agenda and the requests page
+    must never disagree)."""
+    pair = Q(sender=request.sender_id, receiver=request.receiver_id) | Q(
+        sender=request.receiver_id, receiver=request.sender_id
+    )
+    if MeetingRequest.objects.filter(pair, event=request.event_id, status=RequestStatus.ACCEPTED).exists():
+        return
+    meetings = Meeting.objects.filter(
+        Q(holder=request.sender_id, enterprise=request.receiver_id)
+        | Q(holder=request.receiver_id, enterprise=request.sender_id),
+        event=request.event_id,
+        status=MeetingStatus.SCHEDULED,
+    )
+    for meeting in meetings:
+        cancel_meeting(meeting=meeting, user=user)
+
+
 @transaction.atomic
 def answer_request(*, request, user, accept: bool) -> MeetingRequest:
     locked = (
@@ -616,6 +635,8 @@ def answer_request(*, request, user, accept: bool) -> MeetingRequest:
         raise ValidationError({"request": _("This request has already been answered.")})
     locked.status = RequestStatus.ACCEPTED if accept else RequestStatus.DECLINED
     locked.save(update_fields=["status"])
+    if not accept:
+        _cancel_declined_meeting(locked, user)
     from .participation import party
 
     sender = Registration.objects.select_related("user", "event").get(pk=locked.sender_id)

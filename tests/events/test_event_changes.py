@@ -292,3 +292,29 @@ def test_two_organisers_may_give_their_programmes_the_same_name(world):
         organiser=UserFactory(role=Role.ORGANISER), themes=theme, name="成果对接", year=2028
     )
     assert other.pk
+
+
+def test_declining_a_request_the_pair_was_scheduled_on_cancels_its_meeting(world, event):
+    """Walk 17 #4: both sides had asked, nobody had answered, the scheduler placed them; one
+    declines, so the meeting must leave the agenda too."""
+    holder = Registration.objects.create(event=event, user=world.users["inst_a"], side="holder")
+    firm = Registration.objects.create(event=event, user=world.users["ent_a"], side="enterprise")
+    asked = MeetingRequest.objects.create(event=event, sender=holder, receiver=firm)
+    MeetingRequest.objects.create(event=event, sender=firm, receiver=holder)
+    meeting = Meeting.objects.create(
+        event=event, holder=holder, enterprise=firm, slot=0, table=1, starts_at=event.starts_at
+    )
+    services.answer_request(request=asked, user=world.users["ent_a"], accept=False)
+    meeting.refresh_from_db()
+    assert meeting.status == "cancelled"
+
+
+def test_declining_one_request_of_a_pair_that_accepted_another_keeps_its_meeting(world, event):
+    holder, firm = _accepted(world, event)
+    second = MeetingRequest.objects.create(event=event, sender=firm, receiver=holder)
+    meeting = Meeting.objects.create(
+        event=event, holder=holder, enterprise=firm, slot=0, table=1, starts_at=event.starts_at
+    )
+    services.answer_request(request=second, user=world.users["inst_a"], accept=False)
+    meeting.refresh_from_db()
+    assert meeting.status == "scheduled"
