@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 
 from core.spreadsheets import write_xlsx
 
+from .models import MeetingStatus
+
 
 def _ics_text(value: str) -> str:
     return str(value).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
@@ -69,7 +71,11 @@ def grid_cells(event, slots, meetings, label) -> list[tuple]:
     """(slot start, [cell per table in use]) rows; each cell names the two parties meeting there.
     Tables nobody sits at are left out (an event has 40, a small one uses 7)."""
     meetings = list(meetings)
-    cells = {(m.slot, m.table): f"{label(m.holder)} × {label(m.enterprise)}" for m in meetings}
+    held = f" ({MeetingStatus.HELD.label})"
+    cells = {
+        (m.slot, m.table): f"{label(m.holder)} × {label(m.enterprise)}{held if m.status == MeetingStatus.HELD else ''}"
+        for m in meetings
+    }
     tables = tables_in_use(meetings)
     return [(start, [cells.get((i, t), "") for t in tables]) for i, start in enumerate(slots)]
 

@@ -15,7 +15,7 @@ from core.validators import EARLIEST_DATE, LATEST_DATE
 
 from . import jobs, selectors, services
 from .agendas import grid_cells, slot_lists, tables_in_use
-from .models import MatchmakingEvent
+from .models import MatchmakingEvent, MeetingStatus
 
 
 def _managed_event(request, pk):
@@ -35,7 +35,8 @@ def event_page(request, pk):
             "holder__user__institution", "holder__user__enterprise", "enterprise__user__institution"
         ).select_related("enterprise__user__enterprise")
     )
-    scheduled = [m for m in meetings if m.status == "scheduled"]
+    # held meetings stay where they took place (a rating marks one held: walk 17 #9)
+    scheduled = [m for m in meetings if m.status in (MeetingStatus.SCHEDULED, MeetingStatus.HELD)]
     slots = services.event_slots(event)
     registrations = list(with_what_they_bring(event.registrations.order_by("side", "id"), request.user))
     by_pk = {r.pk: r for r in registrations}

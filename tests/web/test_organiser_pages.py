@@ -67,6 +67,10 @@ def test_the_grid_shows_only_tables_in_use_and_lists_by_slot_print_and_zip(world
         next(n for n in names if "甲大学" in n and n.endswith("html"))
     )
     assert "甲科技有限公司" in agenda.decode()
+    # a rated (held) meeting stays where it took place, marked held (walk 17 #9)
+    Meeting.objects.filter(event=event).update(status="held")
+    page = client.get(f"/organiser/events/{event.pk}/").content.decode()
+    assert "Table 3" in page and "甲大学 × 甲科技有限公司 (Held)" in page
 
 
 def test_the_days_figures_are_live_and_freed_tables_go_to_waiting_pairs(world, event):
