@@ -100,9 +100,10 @@ class FusionModel:
 # logistic (Platt) scale and offset per group on the top-20 pairs, so the score is a probability.
 # Groups: English-English pairs, where MiniLM + 0.5 e5 + 0.5 lexical; every other pair (Chinese,
 # mixed), e5 + 0.7 lexical; pairs across languages, which share no word, 1.25 x that e5 weight and
-# 0.75 more offset (chosen on every set, the pooled cross-language ones included). structured / has_structured stay 0: no dev set has a
-# need's attributes, so any value would move every production score away from the calibration
-# measured here; broker decisions fit them (learning.py).
+# 0.75 more offset (chosen on every set, the pooled cross-language ones included).
+# structured / has_structured stay 0: no dev set has a need's attributes, so any value would move
+# every production score away from the calibration measured here; broker decisions fit them
+# (learning.py).
 DEFAULT_MODEL = FusionModel(
     weights=(9.0878, 4.3383, 0.9966, 6.3615, 0.0, 0.0, 0.75, -6.9187, -4.1923, 2.272),
     intercept=-5.2798,
