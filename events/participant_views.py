@@ -107,8 +107,20 @@ def register_page(request, pk):
                 services.register(event=event, user=request.user, **form.service_arguments())
                 messages.success(request, _("You are registered. Now see whom to meet."))
                 return redirect("web-event-participants", pk=event.pk)
-            services.update_registration(registration=registration, user=request.user, **form.service_arguments())
+            updated = services.update_registration(
+                registration=registration, user=request.user, **form.service_arguments()
+            )
             messages.success(request, _("Your registration is saved."))
+            for meeting in services.meetings_outside_windows(updated):
+                # the organiser's next scheduling run moves it; until then the agenda still shows it
+                messages.warning(
+                    request,
+                    _(
+                        "Your meeting at %(time)s is outside your new times: it stays on your agenda until "
+                        "the organiser schedules again, or cancel it."
+                    )
+                    % {"time": timezone.localtime(meeting.starts_at).strftime("%H:%M")},
+                )
             return redirect("web-event-detail", pk=event.pk)
         except ValidationError as error:
             apply_service_errors(form, error)

@@ -495,6 +495,18 @@ def register(
     return registration
 
 
+def meetings_outside_windows(registration: Registration) -> list[Meeting]:
+    """The participant's scheduled meetings its current windows no longer hold."""
+    windows = _windows(registration.event, registration.availability, "availability")
+    if not windows:
+        return []
+    length = timedelta(minutes=registration.event.meeting_minutes)
+    meetings = Meeting.objects.filter(
+        Q(holder=registration) | Q(enterprise=registration), status=MeetingStatus.SCHEDULED
+    ).order_by("starts_at")
+    return [m for m in meetings if not any(w0 <= m.starts_at and m.starts_at + length <= w1 for w0, w1 in windows)]
+
+
 @transaction.atomic
 def update_registration(
     *, registration: Registration, user, availability=(), max_meetings: int = 6, achievements=(), needs=()

@@ -103,6 +103,27 @@ def registered(world, event):
     return {"holder": holder, "firm": firm, "other": other, "secret": secret}
 
 
+def test_new_windows_that_leave_a_scheduled_meeting_outside_say_so(world, event, registered):
+    """Walk 17 #5: the 09:00 meeting stayed on the agenda with no word after the windows moved."""
+    from events.models import Meeting
+
+    Meeting.objects.create(
+        event=event,
+        holder=registered["holder"],
+        enterprise=registered["firm"],
+        slot=0,
+        table=1,
+        starts_at=event.starts_at,
+    )
+    client = client_for(world, "inst_a")
+    data = {"max_meetings": 4, "from_1": "10:00", "until_1": "12:00"}
+    page = client.post(f"/events/{event.pk}/register/", data, follow=True).content.decode()
+    assert "Your meeting at 09:00 is outside your new times" in page
+    data = {"max_meetings": 4, "from_1": "09:00", "until_1": "12:00"}
+    page = client.post(f"/events/{event.pk}/register/", data, follow=True).content.decode()
+    assert "outside your new times" not in page
+
+
 def test_the_catalogue_shows_the_other_side_and_what_each_brings_that_the_viewer_may_see(world, event, registered):
     page = client_for(world, "inst_a").get(f"/events/{event.pk}/participants/").content.decode()
     assert "甲科技有限公司" in page and "乙制造有限公司" in page  # both enterprises
