@@ -278,6 +278,10 @@ MATCH_TOP_K = env.int("MATCH_TOP_K", default=20)
 # cosines then compare meaning more than language (README: Matching, "Across languages"). Read by the
 # worker's refit: switching it changes the index at the next refit, never queries alone.
 MATCHING_CENTRE_LANGUAGES = env.bool("MATCHING_CENTRE_LANGUAGES", default=True)
+# Events: the official public holidays (and their bridge days) of this country, from the `holidays`
+# package, are closed days for the planner and for moving events; organisers add their own on top.
+# Empty: only the organisers' closed days.
+EVENTS_HOLIDAY_COUNTRY = env.str("EVENTS_HOLIDAY_COUNTRY", default="CN")
 # Dumped dev-set pairs (`make eval` writes var/features/): learned weights must not rank any of
 # them worse (matchmaking.learning). Empty: a deployment without the dev sets checks decisions only.
 MATCHING_DEV_FEATURES_DIR = env.str("MATCHING_DEV_FEATURES_DIR", default="")

@@ -111,6 +111,16 @@ urlpatterns = [
     path("organiser/programmes/<id:pk>/", events_views.programme_page, name="organiser-programme"),
     path("organiser/programmes/<id:pk>/edit/", events_views.programme_edit, name="organiser-programme-edit"),
     path("organiser/programmes/<id:pk>/plan/", events_views.programme_plan, name="organiser-programme-plan"),
+    path(
+        "organiser/programmes/<id:pk>/closed-days/",
+        events_views.programme_close_day,
+        name="organiser-programme-close-day",
+    ),
+    path(
+        "organiser/programmes/<id:pk>/closed-days/<id:holiday_pk>/reopen/",
+        events_views.programme_reopen_day,
+        name="organiser-programme-reopen-day",
+    ),
     path("organiser/programmes/<id:pk>/accept/", events_views.programme_accept, name="organiser-programme-accept"),
     path("organiser/events/<id:pk>/move/", events_views.event_move, name="organiser-event-move"),
     path("dashboard/", outcomes_views.dashboard, name="dashboard"),

@@ -473,7 +473,12 @@ class RoomViewSet(_OrganiserWrites):
             RoomClosure.objects.bulk_create(RoomClosure(room=room, date=day) for day in set(closed))
 
 
-@extend_schema_view(list=extend_schema(summary="Public holidays (no events on these days)", tags=["events"]))
+@extend_schema_view(
+    list=extend_schema(
+        summary="Days organisers close (the official public holidays of EVENTS_HOLIDAY_COUNTRY are closed anyway)",
+        tags=["events"],
+    )
+)
 class HolidayViewSet(_OrganiserWrites):
     serializer_class = HolidaySerializer
     queryset = PublicHoliday.objects.all()

@@ -187,3 +187,18 @@ class BaseThemeFormSet(forms.BaseFormSet):
 
 
 ThemeFormSet = forms.formset_factory(ThemeForm, formset=BaseThemeFormSet, extra=3, max_num=67, absolute_max=67)
+
+
+class ClosedDayForm(forms.Form):
+    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    name = forms.CharField(label=_("Why it is closed"), max_length=100)
+
+    def __init__(self, *args, year: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.year = year
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if day.year != self.year:
+            raise forms.ValidationError(_("Choose a day in %(year)s.") % {"year": self.year})
+        return day

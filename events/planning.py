@@ -49,6 +49,7 @@ class PlanRequest:
     theme_spacing: int = 3  # days between two events of one theme
     taken: frozenset = frozenset()  # (room id, date, session) already held by other events
     fixed: tuple = ()  # (theme, organiser, date) of the programme's events already on the calendar
+    organiser_names: dict = field(default_factory=dict)  # how the advice names an organiser
 
 
 @dataclass
@@ -82,25 +83,44 @@ def open_days(request: PlanRequest) -> list[date]:
     return days
 
 
+def spaced_days(days: list[date], spacing: int) -> int:
+    """The most of `days` that can be taken at least `spacing` days apart (taking the earliest
+    day each time is optimal on a line)."""
+    taken, last = 0, None
+    for day in days:
+        if last is None or (day - last).days >= spacing:
+            taken, last = taken + 1, day
+    return taken
+
+
 def validate(request: PlanRequest) -> None:
+    from django.utils.translation import gettext as _
+
     if request.end < request.start:
-        raise PlanningInputError("The programme ends before it starts.")
+        raise PlanningInputError(_("The programme ends before it starts."))
     if not request.rooms:
-        raise PlanningInputError("Add at least one room.")
+        raise PlanningInputError(_("Add a venue with at least one room first."))
     if any(room.capacity <= 0 for room in request.rooms):
-        raise PlanningInputError("Every room needs a capacity above zero.")
+        raise PlanningInputError(_("Every room needs a capacity above zero."))
     if request.daily_cap < 1 or request.organiser_daily_cap < 1:
-        raise PlanningInputError("The daily caps must be at least 1.")
+        raise PlanningInputError(_("At least one event a day."))
     if request.theme_spacing < 1:
-        raise PlanningInputError("The spacing between events of one theme must be at least 1 day.")
+        raise PlanningInputError(_("Events of one theme are at least 1 day apart."))
     if any(kind.count < 0 for kind in request.kinds):
-        raise PlanningInputError("A wanted event count cannot be negative.")
+        raise PlanningInputError(_("A wanted event count cannot be negative."))
     too_big = [k for k in request.kinds if k.attendance > max(room.capacity for room in request.rooms)]
     if too_big:
-        raise PlanningInputError(
-            f"No room holds {too_big[0].attendance} people (theme {too_big[0].theme}); the largest holds "
-            f"{max(room.capacity for room in request.rooms)}."
-        )
+        raise PlanningInputError(too_large_message(too_big[0].theme, too_big[0].attendance, request.rooms))
+
+
+def too_large_message(theme: str, attendance: int, rooms) -> str:
+    from django.utils.translation import gettext as _
+
+    return _("Theme “%(theme)s” expects %(attendance)s people, but the largest room holds %(largest)s.") % {
+        "theme": theme,
+        "attendance": attendance,
+        "largest": max(room.capacity for room in rooms),
+    }
 
 
 def _rooms_fitting(request: PlanRequest, day: date, attendance: int) -> int:
@@ -161,30 +181,32 @@ def advice(request: PlanRequest, days: list[date]) -> list[str]:
     for kind in request.kinds:
         by_theme[kind.theme] += kind.count
         by_organiser[kind.organiser] += kind.count
-    span = (days[-1] - days[0]).days + 1
     for theme, count in sorted(by_theme.items()):
-        fit = span // request.theme_spacing + (1 if span % request.theme_spacing else 0)
-        if count > fit and request.theme_spacing == 1:
+        fit = spaced_days(days, request.theme_spacing)
+        if count <= fit:
+            continue
+        if request.theme_spacing == 1 or spaced_days(days, 1) < count:
             notes.append(
                 _(
-                    "Theme “%(theme)s”: %(count)s events do not fit in %(span)s days even one a day: "
+                    "Theme “%(theme)s”: %(count)s events do not fit in %(days)s open days even one a day: "
                     "plan %(fewer)s fewer."
                 )
-                % {"theme": theme, "count": count, "span": span, "fewer": count - fit}
+                % {"theme": theme, "count": count, "days": len(days), "fewer": count - spaced_days(days, 1)}
             )
-        elif count > fit:
+        else:
+            lower = max(s for s in range(1, request.theme_spacing) if spaced_days(days, s) >= count)
             notes.append(
                 _(
-                    "Theme “%(theme)s”: %(count)s events cannot be %(spacing)s days apart within %(span)s days "
+                    "Theme “%(theme)s”: %(count)s events cannot be %(spacing)s days apart on the %(days)s open days "
                     "(at most %(fit)s): lower its spacing to %(lower)s days or plan %(fewer)s fewer."
                 )
                 % {
                     "theme": theme,
                     "count": count,
                     "spacing": request.theme_spacing,
-                    "span": span,
+                    "days": len(days),
                     "fit": fit,
-                    "lower": max(1, span // count),
+                    "lower": lower,
                     "fewer": count - fit,
                 }
             )
@@ -197,7 +219,7 @@ def advice(request: PlanRequest, days: list[date]) -> list[str]:
                     "their daily cap to %(raise_to)s or share events with another organiser."
                 )
                 % {
-                    "organiser": organiser,
+                    "organiser": request.organiser_names.get(organiser, organiser),
                     "count": count,
                     "cap": request.organiser_daily_cap,
                     "days": len(days),
@@ -208,6 +230,7 @@ def advice(request: PlanRequest, days: list[date]) -> list[str]:
 
 
 def plan(request: PlanRequest, *, time_limit: float = 25.0) -> Plan:
+    from django.utils.translation import gettext as _
     from ortools.sat.python import cp_model
 
     validate(request)
@@ -285,7 +308,7 @@ def plan(request: PlanRequest, *, time_limit: float = 25.0) -> Plan:
     solver.parameters.random_seed = 0
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        notes.append("No plan was found in the time allowed: relax the constraints above or allow more time.")
+        notes.append(_("No plan was found in the time allowed: relax the constraints above or allow more time."))
         return Plan([], wanted, 0, time.perf_counter() - started, notes)
 
     events = _rooms_and_sessions(request, days, {key: solver.value(var) for key, var in y.items()})
@@ -293,8 +316,11 @@ def plan(request: PlanRequest, *, time_limit: float = 25.0) -> Plan:
         missing = solver.value(shortfall[k])
         if missing and not notes:
             notes.append(
-                f"Theme “{kind.theme}” ({kind.organiser}): {missing} of {kind.count} events found no date under the "
-                f"spacing of {request.theme_spacing} days and the daily caps: lower the spacing or raise the caps."
+                _(
+                    "Theme “%(theme)s”: %(missing)s of %(count)s events found no date under the spacing of "
+                    "%(spacing)s days, the daily caps and the rooms already taken: lower the spacing or raise the caps."
+                )
+                % {"theme": kind.theme, "missing": missing, "count": kind.count, "spacing": request.theme_spacing}
             )
     return Plan(events, wanted, len(events), time.perf_counter() - started, notes)
 

@@ -2,9 +2,10 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from .models import Programme, ProgrammeTheme
+from .models import Programme, ProgrammeTheme, Room
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 FIELDS = ("name", "year", "target_events", "daily_cap", "organiser_daily_cap", "theme_spacing_days")
@@ -35,6 +36,14 @@ def _check(programme: Programme, themes: list[dict] | None) -> None:
                     "field": theme["field"]
                 }
             seen.add(theme["field"].pk)
+        largest = Room.objects.aggregate(largest=Max("capacity"))["largest"]
+        crowded = [t for t in themes if largest and t.get("expected_attendance", 60) > largest]
+        if crowded and "themes" not in errors:
+            errors["themes"] = _("%(field)s expects %(attendance)s people, but the largest room holds %(largest)s.") % {
+                "field": crowded[0]["field"],
+                "attendance": crowded[0].get("expected_attendance", 60),
+                "largest": largest,
+            }
     if errors:
         raise ValidationError(errors)
     try:

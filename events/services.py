@@ -15,7 +15,7 @@ from core.notify import email_users
 from core.validators import LATEST_DATE, validate_multiline_text
 from matchmaking.models import Match
 
-from . import planning, scheduling
+from . import closed_days, planning, scheduling
 from .models import (
     EventStatus,
     FollowUpSurvey,
@@ -24,7 +24,6 @@ from .models import (
     MeetingRequest,
     MeetingStatus,
     Programme,
-    PublicHoliday,
     Registration,
     RequestStatus,
     Room,
@@ -306,12 +305,13 @@ def plan_programme(
         end=datetime(programme.year, 12, 31).date(),
         rooms=[planning.Room(r.pk, r.capacity, frozenset(closures[r.pk])) for r in rooms],
         kinds=kinds,
-        holidays=frozenset(PublicHoliday.objects.filter(date__year=programme.year).values_list("date", flat=True)),
+        holidays=frozenset(closed_days.closed_days(programme.year)),
         daily_cap=programme.daily_cap,
         organiser_daily_cap=programme.organiser_daily_cap,
         theme_spacing=programme.theme_spacing_days,
         taken=frozenset(taken),
         fixed=tuple(fixed),
+        organiser_names={programme.organiser_id: programme.organiser.get_full_name() or programme.organiser.username},
     )
     try:
         result = planning.plan(request, time_limit=time_limit)
@@ -400,7 +400,7 @@ def move_event(*, event: MatchmakingEvent, day, session: int, room: Room) -> Mat
         raise ValidationError({"day": _("Choose a day after today.")})
     if day > LATEST_DATE:
         raise ValidationError({"day": _("Choose a day before %(date)s.") % {"date": LATEST_DATE}})
-    if day.weekday() >= 5 or PublicHoliday.objects.filter(date=day).exists():
+    if day.weekday() >= 5 or closed_days.is_closed(day):
         raise ValidationError({"day": _("That day is a weekend or a public holiday.")})
     if RoomClosure.objects.filter(room=room, date=day).exists():
         raise ValidationError({"room": _("The room is closed that day.")})
@@ -673,11 +673,37 @@ def answer_request(*, request, user, accept: bool) -> MeetingRequest:
 # On the day ----------------------------------------------------------------------------------------
 
 
+def door_closed_reason(event: MatchmakingEvent, *, absence: bool = False) -> str:
+    """Why the door's records cannot be taken now, or "": check-in on the event's days only, and an
+    absence only once the event has begun (weeks ahead, a click would free real meetings)."""
+    now = timezone.now()
+    first_day = timezone.localtime(event.starts_at).date()
+    last_day = timezone.localtime(event.ends_at).date()
+    if event.status == EventStatus.CANCELLED:
+        return _("The event is cancelled.")
+    if timezone.localdate() < first_day:
+        return _("The door opens on the day of the event, %(day)s.") % {"day": first_day}
+    if absence and now < event.starts_at:
+        return _("Absences are recorded once the event has begun, at %(time)s.") % {
+            "time": timezone.localtime(event.starts_at).strftime("%H:%M")
+        }
+    if timezone.localdate() > last_day:
+        return _("The event is over: the door's records are closed.")
+    return ""
+
+
+def _door_open(event_id: int, *, absence: bool = False) -> None:
+    event = MatchmakingEvent.objects.select_for_update().get(pk=event_id)
+    reason = door_closed_reason(event, absence=absence)
+    if reason:
+        raise ValidationError({"registration": reason})
+
+
 @transaction.atomic
 def check_in(*, registration: Registration) -> Registration:
     """Check a participant in; if they were marked absent by mistake, their meetings still ahead
     come back where the table and the partner are still free."""
-    MatchmakingEvent.objects.select_for_update().get(pk=registration.event_id)
+    _door_open(registration.event_id)
     was_absent = Registration.objects.filter(pk=registration.pk, no_show=True).exists()
     registration.checked_in, registration.no_show = True, False
     registration.save(update_fields=["checked_in", "no_show"])
@@ -702,7 +728,7 @@ def check_in(*, registration: Registration) -> Registration:
 def record_no_show(*, registration: Registration) -> int:
     """Mark a participant absent: their scheduled meetings become no-shows, which frees the
     partners' slots for waiting pairs; their history lowers their priority next time."""
-    MatchmakingEvent.objects.select_for_update().get(pk=registration.event_id)
+    _door_open(registration.event_id, absence=True)
     registration.no_show, registration.checked_in = True, False
     registration.save(update_fields=["no_show", "checked_in"])
     return Meeting.objects.filter(

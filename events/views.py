@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -199,6 +200,7 @@ def check_in_page(request, pk):
     search by name, then check them in; no-shows are recorded from the same list."""
     from django.contrib import messages
     from django.core import signing
+    from django.core.exceptions import ValidationError
     from django.db.models import Q
 
     from .participant_views import CHECK_IN_SALT
@@ -210,17 +212,21 @@ def check_in_page(request, pk):
         registration = registrations.filter(
             pk=parse_int(request.POST.get("registration", ""), minimum=1, maximum=2**63 - 1)
         ).first()
-        if registration is None:
-            messages.error(request, _("This participant is not registered for the event."))
-        elif request.POST.get("action") == "no-show":
-            freed = services.record_no_show(registration=registration)
-            messages.success(
-                request,
-                _("%(name)s marked absent: %(freed)s meetings freed.") % {"name": label(registration), "freed": freed},
-            )
-        else:
-            services.check_in(registration=registration)
-            messages.success(request, _("%(name)s is checked in.") % {"name": label(registration)})
+        try:
+            if registration is None:
+                messages.error(request, _("This participant is not registered for the event."))
+            elif request.POST.get("action") == "no-show":
+                freed = services.record_no_show(registration=registration)
+                messages.success(
+                    request,
+                    _("%(name)s marked absent: %(freed)s meetings freed.")
+                    % {"name": label(registration), "freed": freed},
+                )
+            else:
+                services.check_in(registration=registration)
+                messages.success(request, _("%(name)s is checked in.") % {"name": label(registration)})
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
         return redirect(request.get_full_path())
     found, scanned, error = [], None, ""
     code = request.GET.get("code", "")
@@ -258,6 +264,8 @@ def check_in_page(request, pk):
             "found": [(r, label(r)) for r in found],
             "scanned_label": label(scanned) if scanned else "",
             "day": on_the_day_text(selectors.on_the_day(event)),
+            "door_closed": services.door_closed_reason(event),
+            "absence_closed": services.door_closed_reason(event, absence=True),
         },
     )
 
@@ -331,14 +339,17 @@ def programme_edit(request, pk):
 
 
 @login_required
-def programme_page(request, pk):
+def programme_page(request, pk, closed_day_form=None):
     """The year at a glance: each theme's wanted events against those planned (draft) and
-    confirmed, month by month; planning runs as a job, its advice shown here."""
+    confirmed, month by month; the year's closed days; planning runs as a job, its advice shown here."""
     from collections import Counter
 
     from django.utils import timezone
 
     from core import jobs as core_jobs
+
+    from . import closed_days
+    from .forms import ClosedDayForm
 
     programme = _managed_programme(request, pk)
     events = list(programme.events.prefetch_related("fields").select_related("room__venue").order_by("starts_at"))
@@ -354,6 +365,8 @@ def programme_page(request, pk):
         request,
         "organiser/programme.html",
         {
+            "closed_days": closed_days.closed_days(programme.year),
+            "closed_day_form": closed_day_form or ClosedDayForm(year=programme.year),
             "programme": programme,
             "themes": themes,
             "themes_total": sum(t.wanted_events for t, _count in themes),
@@ -362,6 +375,46 @@ def programme_page(request, pk):
             "job": job,
         },
     )
+
+
+@login_required
+@require_POST
+def programme_close_day(request, pk):
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    from core.forms import apply_service_errors
+
+    from . import closed_days
+    from .forms import ClosedDayForm
+
+    programme = _managed_programme(request, pk)
+    form = ClosedDayForm(request.POST, year=programme.year)
+    if form.is_valid():
+        try:
+            holiday = closed_days.add_closed_day(
+                actor=request.user, day=form.cleaned_data["date"], name=form.cleaned_data["name"]
+            )
+            messages.success(request, _("Closed: %(day)s %(name)s") % {"day": holiday.date, "name": holiday.name})
+            return redirect(reverse("organiser-programme", args=[programme.pk]) + "#closed-days")
+        except ValidationError as error:
+            apply_service_errors(form, error)
+    return programme_page(request, pk, closed_day_form=form)
+
+
+@login_required
+@require_POST
+def programme_reopen_day(request, pk, holiday_pk):
+    from django.contrib import messages
+
+    from . import closed_days
+    from .models import PublicHoliday
+
+    programme = _managed_programme(request, pk)
+    holiday = get_object_or_404(PublicHoliday, pk=holiday_pk, date__year=programme.year)
+    closed_days.reopen_day(actor=request.user, holiday=holiday)
+    messages.success(request, _("Open again: %(day)s") % {"day": holiday.date})
+    return redirect(reverse("organiser-programme", args=[programme.pk]) + "#closed-days")
 
 
 @login_required

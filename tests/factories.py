@@ -142,3 +142,13 @@ def adopt_test_centres(model: str = "hash:64"):
     return LanguageCentres.objects.create(
         version=centres.version, data=centres.as_data(), is_active=True, reindexed=True
     )
+
+
+def at_the_door(event, minutes: int = 5, tick: bool = False):
+    """The clock `minutes` after the event begins (stopped, unless `tick`): check-in and
+    absences are taken only on the event's day."""
+    from datetime import timedelta
+
+    import time_machine
+
+    return time_machine.travel(event.starts_at + timedelta(minutes=minutes), tick=tick)

@@ -22,7 +22,7 @@ from events.models import (
     Venue,
 )
 
-from ..factories import technical_field
+from ..factories import at_the_door, technical_field
 
 
 @pytest.fixture
@@ -64,7 +64,8 @@ def test_rescheduling_after_a_no_show_leaves_the_absent_person_out(world, event)
     other_holder, _ = _accepted(world, event, holder="inst_b", firm="ent_b")
     MeetingRequest.objects.create(event=event, sender=other_holder, receiver=firm, status="accepted")
     services.schedule_event(event=event, time_limit=1)
-    services.record_no_show(registration=firm)
+    with at_the_door(event):
+        services.record_no_show(registration=firm)
     services.schedule_event(event=event, time_limit=1)
     scheduled = Meeting.objects.filter(event=event, status="scheduled")
     assert not scheduled.filter(enterprise=firm).exists()
@@ -272,11 +273,37 @@ def test_a_brokers_recommendation_says_so_and_its_answer_goes_to_the_broker(
 
 def test_checking_in_someone_marked_absent_by_mistake_gives_their_meetings_back(world, event):
     holder, firm = _accepted(world, event)
-    Meeting.objects.create(event=event, holder=holder, enterprise=firm, slot=0, table=1, starts_at=event.starts_at)
-    services.record_no_show(registration=firm)
-    assert Meeting.objects.get(event=event).status == "no_show"
-    services.check_in(registration=firm)
+    later = event.starts_at + timedelta(minutes=30)
+    Meeting.objects.create(event=event, holder=holder, enterprise=firm, slot=1, table=1, starts_at=later)
+    with at_the_door(event):
+        services.record_no_show(registration=firm)
+        assert Meeting.objects.get(event=event).status == "no_show"
+        services.check_in(registration=firm)
     assert Meeting.objects.get(event=event).status == "scheduled"
+
+
+@pytest.mark.parametrize(
+    "when, action, message",
+    [
+        (-timedelta(days=14), "check_in", "The door opens on the day of the event"),
+        (-timedelta(days=14), "record_no_show", "The door opens on the day of the event"),
+        (-timedelta(hours=1), "record_no_show", "Absences are recorded once the event has begun"),
+        (timedelta(days=2), "check_in", "The event is over"),
+    ],
+)
+def test_the_door_is_open_only_on_the_day(world, event, when, action, message):
+    import time_machine
+
+    holder, firm = _accepted(world, event)
+    Meeting.objects.create(event=event, holder=holder, enterprise=firm, slot=0, table=1, starts_at=event.starts_at)
+    with time_machine.travel(event.starts_at + when, tick=False), translation.override("en"):
+        with pytest.raises(ValidationError, match=message):
+            getattr(services, action)(registration=firm)
+    firm.refresh_from_db()
+    assert not firm.checked_in and not firm.no_show
+    assert Meeting.objects.get(event=event).status == "scheduled"  # nothing freed weeks ahead
+    with time_machine.travel(event.starts_at - timedelta(hours=1), tick=False):
+        assert services.check_in(registration=firm).checked_in  # early arrivals on the day are welcome
 
 
 def test_two_organisers_may_give_their_programmes_the_same_name(world):

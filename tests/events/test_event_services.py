@@ -18,7 +18,7 @@ from events.models import (
     Venue,
 )
 
-from ..factories import UserFactory, index_everything, technical_field
+from ..factories import UserFactory, at_the_door, index_everything, technical_field
 
 
 def at(hour, minute=0):
@@ -142,14 +142,15 @@ def test_freed_slots_go_to_waiting_pairs(world):
     services.schedule_event(event=event, time_limit=5)
     assert [m.holder_id for m in Meeting.objects.filter(event=event)] == [holder_a.pk]
 
-    assert services.record_no_show(registration=holder_a) == 1
-    assert services.fill_freed_slots(event=event) == []  # nobody has checked in yet
-    services.check_in(registration=holder_b)
-    services.check_in(registration=enterprise)
-    created = services.fill_freed_slots(event=event)
+    with at_the_door(event, minutes=0):
+        assert services.record_no_show(registration=holder_a) == 1
+        assert services.fill_freed_slots(event=event) == []  # nobody has checked in yet
+        services.check_in(registration=holder_b)
+        services.check_in(registration=enterprise)
+        created = services.fill_freed_slots(event=event)
 
-    assert [(m.holder_id, m.enterprise_id) for m in created] == [(holder_b.pk, enterprise.pk)]
-    assert services.fill_freed_slots(event=event) == []  # nothing twice
+        assert [(m.holder_id, m.enterprise_id) for m in created] == [(holder_b.pk, enterprise.pk)]
+        assert services.fill_freed_slots(event=event) == []  # nothing twice
 
 
 def test_invite_suggestions_come_from_matches(world, event):

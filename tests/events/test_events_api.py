@@ -5,6 +5,8 @@ from django.utils import timezone
 
 from events.models import MatchmakingEvent, Meeting, MeetingRequest, Programme, Registration
 
+from ..factories import at_the_door
+
 
 def event_payload(**overrides):
     start = timezone.now().replace(microsecond=0) + timedelta(days=10)
@@ -150,6 +152,11 @@ def test_agenda_grid_and_the_day(api, world, open_event):
     assert len(cells) == 2
     assert client("inst_a").get(url + "grid/").status_code == 403
 
+    early = client("organiser").post(url + "no-show/", {"registration": ids["inst_a"]}, format="json")
+    assert early.status_code == 400 and "registration" in early.json()["error"]["fields"]  # weeks ahead: nothing freed
+    assert Meeting.objects.get(holder_id=ids["inst_a"]).status == "scheduled"
+    door = at_the_door(open_event, minutes=0)
+    door.start()
     inst_a_meeting = Meeting.objects.get(holder_id=ids["inst_a"])
     assert (
         client("organiser").post(url + "no-show/", {"registration": ids["inst_a"]}, format="json").json()["no_show"]
@@ -162,6 +169,7 @@ def test_agenda_grid_and_the_day(api, world, open_event):
         is True
     )
     assert client("organiser").post(url + "check-in/", {"registration": 99999}, format="json").status_code == 404
+    door.stop()
 
 
 def test_printable_agenda_names_partner_and_what_they_bring_and_rating(api, world, open_event):

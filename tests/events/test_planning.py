@@ -57,8 +57,18 @@ def test_impossible_request_gets_plain_advice_with_amounts():
     result = plan(request(theme_spacing=40, daily_cap=1), time_limit=10)
     assert not result.complete
     text = "\n".join(result.advice)
-    assert "lower its spacing to 30 days or plan 2 fewer" in text
+    # weekends and holidays push each next event later: 9 fit 40 days apart, not 365 // 40 + 1
+    assert "(at most 9): lower its spacing to 32 days or plan 3 fewer" in text
     assert result.placed == len(result.events) < result.wanted
+
+
+@translation.override("en")
+def test_the_advices_limit_is_what_the_planner_reaches_and_its_fix_works():
+    one = [EventKind("新能源", "org0", 40, 12)]
+    tight = plan(request(kinds=one, theme_spacing=40), time_limit=10)
+    assert tight.placed == 9 and "(at most 9)" in "\n".join(tight.advice)
+    relaxed = plan(request(kinds=one, theme_spacing=32), time_limit=10)
+    assert relaxed.complete and relaxed.advice == []
 
 
 @translation.override("en")
@@ -73,10 +83,11 @@ def test_not_enough_days_for_the_daily_cap():
         ({"end": date(2026, 1, 1)}, "ends before it starts"),
         ({"rooms": []}, "at least one room"),
         ({"rooms": [Room("x", 0)]}, "capacity above zero"),
-        ({"daily_cap": 0}, "at least 1"),
-        ({"kinds": [EventKind("新能源", "org", 500, 1)]}, "No room holds 500 people"),
+        ({"daily_cap": 0}, "At least one event a day"),
+        ({"kinds": [EventKind("新能源", "org", 500, 1)]}, "expects 500 people, but the largest room holds 200"),
     ],
 )
+@translation.override("en")
 def test_bad_planning_input(change, message):
     with pytest.raises(PlanningInputError, match=message):
         plan(request(**change), time_limit=1)

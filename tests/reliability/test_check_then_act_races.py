@@ -19,7 +19,7 @@ from events.models import EventStatus, MatchmakingEvent, Registration
 from matchmaking import services as match_services
 from matchmaking.models import Match, MatchNote, NoteKind
 
-from ..factories import make_achievement, make_need
+from ..factories import at_the_door, make_achievement, make_need
 from .test_concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -161,19 +161,20 @@ def test_two_answers_to_one_request_at_once_give_one_answer(world, monkeypatch):
 def test_two_offers_of_freed_tables_at_once_book_nobody_twice(world, monkeypatch):
     event, a, b, firm, Meeting = _event_with_a_waiting_pair(world)
     Meeting.objects.create(event=event, holder=a, enterprise=firm, slot=0, table=1, starts_at=event.starts_at)
-    event_services.record_no_show(registration=a)
-    build = event_services.build_problem
+    with at_the_door(event, minutes=0):  # the door is open once the event has begun
+        event_services.record_no_show(registration=a)
+        build = event_services.build_problem
 
-    def slow_build(*args, **kwargs):
-        time.sleep(GAP)
-        return build(*args, **kwargs)
+        def slow_build(*args, **kwargs):
+            time.sleep(GAP)
+            return build(*args, **kwargs)
 
-    monkeypatch.setattr(event_services, "build_problem", slow_build)
+        monkeypatch.setattr(event_services, "build_problem", slow_build)
 
-    def offer():
-        return len(event_services.fill_freed_slots(event=MatchmakingEvent.objects.get(pk=event.pk)))
+        def offer():
+            return len(event_services.fill_freed_slots(event=MatchmakingEvent.objects.get(pk=event.pk)))
 
-    results = race([offer, offer])
-    assert sorted(results) == [0, 1], results
-    scheduled = Meeting.objects.filter(event=event, status="scheduled")
-    assert [(m.holder_id, m.enterprise_id) for m in scheduled] == [(b.pk, firm.pk)]
+        results = race([offer, offer])
+        assert sorted(results) == [0, 1], results
+        scheduled = Meeting.objects.filter(event=event, status="scheduled")
+        assert [(m.holder_id, m.enterprise_id) for m in scheduled] == [(b.pk, firm.pk)]

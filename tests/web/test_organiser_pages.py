@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from events.models import MatchmakingEvent, Meeting, MeetingRequest, Registration
 
+from ..factories import at_the_door
+
 
 @pytest.fixture
 def event(world):
@@ -83,33 +85,41 @@ def test_the_days_figures_are_live_and_freed_tables_go_to_waiting_pairs(world, e
     page = client.get(f"/organiser/events/{event.pk}/").content.decode()
     assert "0 of 3 checked in · 0 absent · 0 meetings freed by no-shows · 1 meeting scheduled" in page
     assert f'data-url="/organiser/events/{event.pk}/on-the-day/"' in page
-    client.post(f"/organiser/events/{event.pk}/check-in/", {"registration": firm.pk})
-    client.post(f"/organiser/events/{event.pk}/check-in/", {"registration": holder_a.pk, "action": "no-show"})
-    live = client.get(f"/organiser/events/{event.pk}/on-the-day/").json()  # before inst_b arrives
-    assert {k: live[k] for k in ("registered", "checked_in", "no_show", "freed", "scheduled")} == {
-        "registered": 3,
-        "checked_in": 1,
-        "no_show": 1,
-        "freed": 1,
-        "scheduled": 0,
-    }
-    assert live["text"].startswith("1 of 3 checked in · 1 absent · 1 meeting freed by no-shows · 0 meetings")
-    assert "1 absent" in client.get(f"/organiser/events/{event.pk}/check-in/").content.decode()
-    # marking someone absent frees their meetings: the button asks first (walk 17 #3)
-    found = client.get(f"/organiser/events/{event.pk}/check-in/", {"q": "甲大学"}).content.decode()
-    assert 'value="no-show"' in found and "onclick=\"return confirm('Mark this participant absent?" in found
-    nobody = client.post(f"/organiser/events/{event.pk}/offer-freed/", follow=True).content.decode()
-    assert "two people have checked in" in nobody  # inst_b is not at the door yet
-    client.post(f"/organiser/events/{event.pk}/check-in/", {"registration": holder_b.pk})
-    response = client.post(f"/organiser/events/{event.pk}/offer-freed/", {"next": "check-in"}, follow=True)
-    assert response.redirect_chain[-1][0] == f"/organiser/events/{event.pk}/check-in/"
-    assert "1 freed table was given to a waiting pair." in response.content.decode()
-    assert "table 1: 乙研究院 × 甲科技有限公司" in response.content.decode()
-    refilled = Meeting.objects.get(event=event, status="scheduled")
-    assert (refilled.holder, refilled.enterprise) == (holder_b, firm)
-    again = client.post(f"/organiser/events/{event.pk}/offer-freed/", follow=True).content.decode()
-    assert "fits a freed table" in again
-    assert Meeting.objects.filter(event=event, status="scheduled").count() == 1
+    early = client.get(f"/organiser/events/{event.pk}/check-in/", {"q": "甲大学"}).content.decode()
+    assert "The door opens on the day of the event" in early and 'value="check-in" disabled' in early
+    refused = client.post(
+        f"/organiser/events/{event.pk}/check-in/", {"registration": holder_a.pk, "action": "no-show"}, follow=True
+    ).content.decode()
+    assert "The door opens on the day of the event" in refused
+    assert Meeting.objects.get(event=event).status == "scheduled"
+    with at_the_door(event, minutes=0):
+        client.post(f"/organiser/events/{event.pk}/check-in/", {"registration": firm.pk})
+        client.post(f"/organiser/events/{event.pk}/check-in/", {"registration": holder_a.pk, "action": "no-show"})
+        live = client.get(f"/organiser/events/{event.pk}/on-the-day/").json()  # before inst_b arrives
+        assert {k: live[k] for k in ("registered", "checked_in", "no_show", "freed", "scheduled")} == {
+            "registered": 3,
+            "checked_in": 1,
+            "no_show": 1,
+            "freed": 1,
+            "scheduled": 0,
+        }
+        assert live["text"].startswith("1 of 3 checked in · 1 absent · 1 meeting freed by no-shows · 0 meetings")
+        assert "1 absent" in client.get(f"/organiser/events/{event.pk}/check-in/").content.decode()
+        # marking someone absent frees their meetings: the button asks first (walk 17 #3)
+        found = client.get(f"/organiser/events/{event.pk}/check-in/", {"q": "甲大学"}).content.decode()
+        assert 'value="no-show"' in found and "onclick=\"return confirm('Mark this participant absent?" in found
+        nobody = client.post(f"/organiser/events/{event.pk}/offer-freed/", follow=True).content.decode()
+        assert "two people have checked in" in nobody  # inst_b is not at the door yet
+        client.post(f"/organiser/events/{event.pk}/check-in/", {"registration": holder_b.pk})
+        response = client.post(f"/organiser/events/{event.pk}/offer-freed/", {"next": "check-in"}, follow=True)
+        assert response.redirect_chain[-1][0] == f"/organiser/events/{event.pk}/check-in/"
+        assert "1 freed table was given to a waiting pair." in response.content.decode()
+        assert "table 1: 乙研究院 × 甲科技有限公司" in response.content.decode()
+        refilled = Meeting.objects.get(event=event, status="scheduled")
+        assert (refilled.holder, refilled.enterprise) == (holder_b, firm)
+        again = client.post(f"/organiser/events/{event.pk}/offer-freed/", follow=True).content.decode()
+        assert "fits a freed table" in again
+        assert Meeting.objects.filter(event=event, status="scheduled").count() == 1
 
 
 @pytest.mark.parametrize("role", ["ent_a", "broker", "inst_a"])

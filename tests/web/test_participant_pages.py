@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from events.models import FollowUpSurvey, MatchmakingEvent, Meeting, MeetingRequest, Registration
 
-from ..factories import make_achievement, make_need
+from ..factories import at_the_door, make_achievement, make_need
 
 
 @pytest.fixture
@@ -255,18 +255,19 @@ def test_the_check_in_code_on_an_agenda_opens_the_organisers_check_in(world, eve
     organiser = client_for(world, "organiser")
     page = organiser.get(f"/organiser/events/{event.pk}/check-in/?code={code}").content.decode()
     assert "甲大学" in page and "Not checked in yet" in page
-    organiser.post(f"/organiser/events/{event.pk}/check-in/?code={code}", {"registration": registered["holder"].pk})
-    registered["holder"].refresh_from_db()
-    assert registered["holder"].checked_in
-    forged = organiser.get(f"/organiser/events/{event.pk}/check-in/?code={code}x").content.decode()
-    assert "code for this event" in forged
-    found = organiser.get(f"/organiser/events/{event.pk}/check-in/?q=乙制造").content.decode()
-    assert "乙制造有限公司" in found
-    organiser.post(
-        f"/organiser/events/{event.pk}/check-in/", {"registration": registered["other"].pk, "action": "no-show"}
-    )
-    registered["other"].refresh_from_db()
-    assert registered["other"].no_show
+    with at_the_door(event):
+        organiser.post(f"/organiser/events/{event.pk}/check-in/?code={code}", {"registration": registered["holder"].pk})
+        registered["holder"].refresh_from_db()
+        assert registered["holder"].checked_in
+        forged = organiser.get(f"/organiser/events/{event.pk}/check-in/?code={code}x").content.decode()
+        assert "code for this event" in forged
+        found = organiser.get(f"/organiser/events/{event.pk}/check-in/?q=乙制造").content.decode()
+        assert "乙制造有限公司" in found
+        organiser.post(
+            f"/organiser/events/{event.pk}/check-in/", {"registration": registered["other"].pk, "action": "no-show"}
+        )
+        registered["other"].refresh_from_db()
+        assert registered["other"].no_show
     # participants cannot open the door's page
     assert client_for(world, "inst_a").get(f"/organiser/events/{event.pk}/check-in/").status_code == 403
 
@@ -414,18 +415,21 @@ def test_on_the_day_a_participant_rates_and_answers_the_survey_and_the_door_chec
     phone.click("form.form button[type=submit]")
     phone.wait_for_url(f"**/events/{event.pk}/")
     assert FollowUpSurvey.objects.get(registration=holder).still_in_contact is True
-    # the organiser at the door opens the meeting's code on a phone and checks the holder in
-    phone.context.clear_cookies()
-    _sign_in(phone, live_server, "organiser")
-    phone.goto(f"{live_server.url}/organiser/events/{event.pk}/check-in/?code={check_in_code(meeting, holder)}")
-    assert "甲大学" in phone.inner_text("main")
-    phone.click("section.card form button[value=check-in]")
-    phone.wait_for_selector(".messages")
-    assert "2 人中 1 人已签到" in phone.inner_text("#day-figures")
-    # someone else marks the enterprise absent: the figures change on the open page by themselves
-    services.record_no_show(registration=firm)
-    phone.wait_for_function("document.getElementById('day-figures').textContent.includes('1 人缺席')", timeout=15_000)
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    with at_the_door(event, tick=True):
+        # the organiser at the door opens the meeting's code on a phone and checks the holder in
+        phone.context.clear_cookies()
+        _sign_in(phone, live_server, "organiser")
+        phone.goto(f"{live_server.url}/organiser/events/{event.pk}/check-in/?code={check_in_code(meeting, holder)}")
+        assert "甲大学" in phone.inner_text("main")
+        phone.click("section.card form button[value=check-in]")
+        phone.wait_for_selector(".messages")
+        assert "2 人中 1 人已签到" in phone.inner_text("#day-figures")
+        # someone else marks the enterprise absent: the figures change on the open page by themselves
+        services.record_no_show(registration=firm)
+        phone.wait_for_function(
+            "document.getElementById('day-figures').textContent.includes('1 人缺席')", timeout=15_000
+        )
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_places_left_count_everyone_registered_brokers_too(world, event, registered):

@@ -323,3 +323,75 @@ def test_the_organiser_creates_a_programme_adding_theme_rows_in_a_real_browser(l
         ("new-energy", 8),
     ]
     assert "年度成果对接 · 2028" in page.inner_text("main")
+
+
+def test_the_planner_keeps_off_the_official_holidays_and_their_bridge_days(world, programme):
+    from events import services
+
+    services.plan_programme(programme=programme, time_limit=5)
+    days = {timezone.localtime(e.starts_at).date() for e in programme.events.all()}
+    assert days
+    # 春节 2027 falls on Feb 6-10 (two of them bridge days), 国庆 on Oct 1-5: no event on any of them
+    official = {date(2027, 2, 8), date(2027, 2, 9), date(2027, 2, 10), date(2027, 10, 4), date(2027, 10, 5)}
+    assert not days & official and all(day.weekday() < 5 for day in days)
+
+
+def test_organisers_see_and_edit_the_years_closed_days(world, programme):
+    client = organiser(world, "zh-hans")
+    page = client.get(f"/organiser/programmes/{programme.pk}/").content.decode()
+    assert 'id="closed-days"' in page and "2027-10-01" in page and "国庆节" in page and "春节" in page
+    response = client.post(
+        f"/organiser/programmes/{programme.pk}/closed-days/", {"date": "2027-06-15", "name": "场馆检修"}, follow=True
+    )
+    assert PublicHoliday.objects.filter(date=date(2027, 6, 15), name="场馆检修").exists()
+    assert "场馆检修" in response.content.decode()
+    english = organiser(world)
+    for body, message in [
+        ({"date": "2027-06-15", "name": "again"}, "That day is already closed."),
+        ({"date": "2027-10-01", "name": "x"}, "That day is already an official holiday."),
+        ({"date": "2028-01-03", "name": "x"}, "Choose a day in 2027."),
+        ({"date": "2027-06-16", "name": ""}, "This field is required."),
+        ({"date": "not a day", "name": "x"}, "Enter a valid date."),
+    ]:
+        page = english.post(f"/organiser/programmes/{programme.pk}/closed-days/", body).content.decode()
+        assert message in page, body
+    assert PublicHoliday.objects.count() == 1
+    holiday = PublicHoliday.objects.get()
+    assert client_for_role(world, "ent_a").post(
+        f"/organiser/programmes/{programme.pk}/closed-days/{holiday.pk}/reopen/"
+    ).status_code in (403, 404)
+    english.post(f"/organiser/programmes/{programme.pk}/closed-days/{holiday.pk}/reopen/")
+    assert not PublicHoliday.objects.exists()
+
+
+def client_for_role(world, name):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.users[name])
+    return client
+
+
+def test_a_theme_larger_than_every_room_is_refused_with_the_form(world, programme):
+    page = (
+        organiser(world)
+        .post(
+            f"/organiser/programmes/{programme.pk}/edit/",
+            {
+                "name": "成果对接",
+                "year": 2027,
+                "target_events": 36,
+                "daily_cap": 4,
+                "organiser_daily_cap": 2,
+                "theme_spacing_days": 20,
+                "themes-TOTAL_FORMS": 1,
+                "themes-INITIAL_FORMS": 0,
+                "themes-0-field": technical_field("new-energy").pk,
+                "themes-0-wanted_events": 6,
+                "themes-0-expected_attendance": 500,
+            },
+        )
+        .content.decode()
+    )
+    assert "expects 500 people, but the largest room holds 80." in page
+    assert (
+        ProgrammeTheme.objects.get(programme=programme, field=technical_field("new-energy")).expected_attendance == 60
+    )
