@@ -154,6 +154,7 @@ urlpatterns = [
         "events/<id:pk>/meetings/<id:meeting_pk>/rate/", participant_views.rate_meeting, name="web-event-rate-meeting"
     ),
     path("events/<id:pk>/survey/", participant_views.survey_page, name="web-event-survey"),
+    path("organiser/events/", events_views.organiser_events, name="organiser-events"),
     path("organiser/events/<id:pk>/", events_views.event_page, name="organiser-event"),
     path("organiser/events/<id:pk>/check-in/", events_views.check_in_page, name="organiser-check-in"),
     path("organiser/events/<id:pk>/on-the-day/", events_views.on_the_day, name="organiser-on-the-day"),

@@ -1,5 +1,7 @@
 """Forms of the participants' event pages."""
 
+from datetime import date
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -202,3 +204,51 @@ class ClosedDayForm(forms.Form):
         if day.year != self.year:
             raise forms.ValidationError(_("Choose a day in %(year)s.") % {"year": self.year})
         return day
+
+
+class EventFilterForm(forms.Form):
+    """Finding one event among a year's hundreds: words of the title or venue, a theme field, a
+    month, a status (organisers), upcoming or past."""
+
+    WHEN = [("upcoming", _("Upcoming")), ("past", _("Past")), ("all", _("All dates"))]
+
+    q = forms.CharField(label=_("Title or venue"), required=False, max_length=100)
+    field = forms.ModelChoiceField(label=_("Technical field"), queryset=None, required=False)
+    month = forms.CharField(
+        label=_("Month"), required=False, widget=forms.DateInput(attrs={"type": "month", "placeholder": "2027-03"})
+    )
+    when = forms.ChoiceField(label=_("When"), choices=WHEN, required=False)
+
+    def __init__(self, *args, statuses: bool = False, **kwargs):
+        from core.models import TechnicalField
+
+        from .models import EventStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["field"].queryset = TechnicalField.objects.all()
+        if statuses:
+            self.fields["status"] = forms.ChoiceField(
+                label=_("Status"), choices=[("", _("Any status")), *EventStatus.choices], required=False
+            )
+
+    def clean_q(self):
+        return self.cleaned_data["q"].replace("\x00", "").strip()
+
+    def clean_month(self):
+        value = self.cleaned_data["month"].strip()
+        if not value:
+            return None
+        try:
+            year, month = (int(part) for part in value.split("-"))
+            return date(year, month, 1)
+        except ValueError:
+            raise forms.ValidationError(_("Give a month as YYYY-MM, e.g. 2027-03.")) from None
+
+    def filters(self) -> dict:
+        """The valid filters (an invalid one is shown with its error and ignored)."""
+        if not self.is_bound:
+            return {"when": "upcoming"}
+        self.is_valid()
+        data = {name: value for name, value in getattr(self, "cleaned_data", {}).items() if value}
+        data.setdefault("when", "upcoming")
+        return data

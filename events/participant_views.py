@@ -37,14 +37,30 @@ def _mine(request, event):
 
 @login_required
 def event_list(request):
+    """The participant's own events still ahead, then the events open for registration, found by
+    title, venue, field and month, 25 a page."""
+    from django.core.paginator import Paginator
+
+    from .forms import EventFilterForm
+
     visible = selectors.events_visible_to(request.user)
-    mine = visible.filter(registrations__user=request.user).order_by("-starts_at")
-    upcoming = (
-        visible.filter(status=EventStatus.OPEN, starts_at__gte=timezone.now())
-        .exclude(pk__in=mine.values("pk"))
-        .order_by("starts_at")[:100]
+    mine = visible.filter(registrations__user=request.user)
+    form = EventFilterForm(request.GET or None)
+    filters = {**form.filters(), "when": "upcoming"}
+    still_open = Q(registration_deadline__isnull=True) | Q(registration_deadline__gte=timezone.now())
+    open_events = selectors.filter_events(
+        visible.filter(still_open, status=EventStatus.OPEN).exclude(pk__in=mine.values("pk")), filters
     )
-    return render(request, "events/list.html", {"mine": mine, "upcoming": upcoming})
+    return render(
+        request,
+        "events/list.html",
+        {
+            "mine": selectors.filter_events(mine, {"when": "upcoming"}),
+            "attended": selectors.filter_events(mine, {"when": "past"})[:20],
+            "form": form,
+            "page": Paginator(open_events, 25).get_page(request.GET.get("page")),
+        },
+    )
 
 
 @login_required

@@ -89,3 +89,30 @@ def on_the_day(event: MatchmakingEvent) -> dict:
         cancelled=Count("id", filter=Q(status="cancelled")),
     )
     return {**people, **meetings}
+
+
+def filter_events(queryset: QuerySet[MatchmakingEvent], filters: dict) -> QuerySet[MatchmakingEvent]:
+    """`filters` from `EventFilterForm.filters()`; upcoming events soonest first, past ones latest first."""
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    if filters.get("q"):
+        words = filters["q"]
+        queryset = queryset.filter(Q(title__icontains=words) | Q(room__venue__name__icontains=words))
+    if filters.get("field"):
+        queryset = queryset.filter(fields=filters["field"])
+    if filters.get("month"):
+        first = filters["month"]
+        following = (
+            first.replace(year=first.year + 1, month=1) if first.month == 12 else first.replace(month=first.month + 1)
+        )
+        queryset = queryset.filter(starts_at__date__gte=first, starts_at__date__lt=following)
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    when = filters.get("when", "upcoming")
+    if when == "upcoming":
+        return queryset.filter(ends_at__gte=now).order_by("starts_at", "pk")
+    if when == "past":
+        return queryset.filter(ends_at__lt=now).order_by("-starts_at", "-pk")
+    return queryset.order_by("-starts_at", "-pk")

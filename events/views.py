@@ -155,6 +155,25 @@ def scheduler_status(request, pk):
 
 
 @login_required
+def organiser_events(request):
+    """Every event the organiser runs (admins: all), found by title, venue, field, month and
+    status, 25 a page: a programme holds hundreds."""
+    from django.core.paginator import Paginator
+    from django.db.models import Count
+
+    from .forms import EventFilterForm
+
+    if not selectors.is_organiser(request.user):
+        raise PermissionDenied
+    form = EventFilterForm(request.GET or None, statuses=True)
+    events = MatchmakingEvent.objects.select_related("room__venue").annotate(registered=Count("registrations"))
+    if not request.user.is_platform_admin:
+        events = events.filter(organiser=request.user)
+    page = Paginator(selectors.filter_events(events, form.filters()), 25).get_page(request.GET.get("page"))
+    return render(request, "organiser/events.html", {"form": form, "page": page})
+
+
+@login_required
 def calendar_page(request):
     """The year's programme as a month calendar: every event the organiser runs (admins: all)."""
     import calendar

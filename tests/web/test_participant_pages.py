@@ -4,6 +4,7 @@ requests, the personal agenda with its QR codes, ratings, the survey; and who ma
 from datetime import UTC, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -205,6 +206,8 @@ def test_a_request_to_someone_not_registered_is_refused(world, event, registered
 
 
 def test_the_agenda_lists_own_meetings_with_partner_qr_and_calendar(world, event, registered):
+    from events.participant_views import _qr_svg, check_in_code
+
     meeting = Meeting.objects.create(
         event=event,
         holder=registered["holder"],
@@ -222,16 +225,17 @@ def test_the_agenda_lists_own_meetings_with_partner_qr_and_calendar(world, event
         starts_at=event.starts_at + timedelta(minutes=30),
     )
     firm = client_for(world, "ent_a")
-    page = firm.get(f"/events/{event.pk}/agenda/").content.decode()
+    with time_machine.travel(timezone.now(), tick=False):  # the code is signed with the second it is made
+        page = firm.get(f"/events/{event.pk}/agenda/").content.decode()
+        door = (
+            f"http://testserver/organiser/events/{event.pk}/check-in/?code={check_in_code(meeting, registered['firm'])}"
+        )
     assert "甲大学" in page and "固态电池电解质" in page and "Table 2" in page and "<svg" in page
     assert "乙制造有限公司" not in page  # the other enterprise's meeting is not on this agenda
     ics = firm.get(f"/events/{event.pk}/agenda.ics")
     assert ics["Content-Type"].startswith("text/calendar") and ics.content.decode().count("BEGIN:VEVENT") == 1
     assert f"DTSTART:{meeting.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}" in ics.content.decode()
     assert "Table 2" in ics.content.decode()  # in the reader's language
-    from events.participant_views import _qr_svg, check_in_code
-
-    door = f"http://testserver/organiser/events/{event.pk}/check-in/?code={check_in_code(meeting, registered['firm'])}"
     assert _qr_svg(door) in page  # the meeting's QR code opens the door's check-in for this participant
     # sized by the stylesheet through its viewBox: a fixed width and height would crop it (walk 17)
     assert 'viewBox="0 0 ' in _qr_svg(door) and ' width="' not in _qr_svg(door).split(">", 1)[0]

@@ -1,0 +1,105 @@
+"""Finding one event among a year's hundreds: the organiser's list and the participant's list
+filter by words, field, month and status, 25 a page, with a fixed number of queries."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from events.models import MatchmakingEvent, Registration, Room, Venue
+
+from ..factories import technical_field
+
+
+def client_for(world, name, language="en"):
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(world.users[name])
+    return client
+
+
+@pytest.fixture
+def year_of_events(world):
+    """60 open events from next month on, two a week, alternating two fields and two venues,
+    plus 5 past ones and 3 drafts."""
+    rooms = [
+        Room.objects.create(venue=Venue.objects.create(name=name), name="A", capacity=80, tables=10)
+        for name in ("科创岛", "天府国际会议中心")
+    ]
+    energy, medicine = technical_field("new-energy"), technical_field("biomedicine")
+    first = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=30)
+    events = []
+    for i in range(68):
+        start = first - timedelta(days=400 - i) if 60 <= i < 65 else first + timedelta(days=3 * i)
+        event = MatchmakingEvent.objects.create(
+            title=f"{'储能' if i % 2 else '医药'}成果对接会 {i:02d}",
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            organiser=world.users["organiser"],
+            room=rooms[i % 2],
+            status="draft" if i >= 65 else ("held" if i >= 60 else "open"),
+            registration_deadline=start - timedelta(days=1),
+        )
+        event.fields.add(medicine if i % 2 == 0 else energy)
+        events.append(event)
+    return events
+
+
+def test_the_organiser_pages_through_and_filters_their_events(world, year_of_events):
+    client = client_for(world, "organiser")
+    page = client.get("/organiser/events/").content.decode()
+    assert "63 events" in page and "Page 1 of 3" in page  # upcoming: 60 open and 3 drafts, soonest first
+    assert page.index("成果对接会 00") < page.index("成果对接会 01")
+    assert "成果对接会 60" not in page  # past events are under "Past"
+    second = client.get("/organiser/events/?when=upcoming&page=2").content.decode()
+    assert "Page 2 of 3" in second and "成果对接会 25" in second and "page=3" in second and "when=upcoming" in second
+    assert "5 events" in client.get("/organiser/events/?when=past").content.decode()
+    assert "3 events" in client.get("/organiser/events/?status=draft").content.decode()
+    energy = client.get(f"/organiser/events/?field={technical_field('new-energy').pk}").content.decode()
+    assert "医药成果对接会" not in energy and "储能成果对接会 01" in energy
+    by_venue = client.get("/organiser/events/?q=天府").content.decode()
+    assert "储能成果对接会 01" in by_venue and "医药成果对接会 00" not in by_venue
+    month = timezone.localtime(year_of_events[10].starts_at).strftime("%Y-%m")
+    in_month = client.get(f"/organiser/events/?month={month}").content.decode()
+    assert "成果对接会 10" in in_month and "成果对接会 40" not in in_month
+    bad = client.get("/organiser/events/?month=2027-13&status=nonsense&page=zz")
+    assert bad.status_code == 200 and "Give a month as YYYY-MM" in bad.content.decode()
+    assert "Select a valid choice" in bad.content.decode()
+    # another organiser sees none of them; a participant cannot open the page
+    other = client_for(world, "inst_a")
+    assert other.get("/organiser/events/").status_code == 403
+
+
+def test_the_organisers_home_shows_the_next_ten_and_links_to_all(world, year_of_events):
+    page = client_for(world, "organiser").get("/").content.decode()
+    assert "成果对接会 00" in page and "成果对接会 09" in page and "成果对接会 10" not in page
+    assert "All my events (63 coming up)" in page and 'href="/organiser/events/"' in page
+
+
+def test_participants_find_open_events_by_field_and_month_a_page_at_a_time(world, year_of_events):
+    mine = year_of_events[3]
+    Registration.objects.create(event=mine, user=world.users["ent_a"], side="enterprise")
+    client = client_for(world, "ent_a")
+    page = client.get("/events/").content.decode()
+    # 60 open events, one of them the participant's own (listed under "My events")
+    assert "59 events" in page and "Page 1 of 3" in page and "成果对接会 03" in page
+    assert "成果对接会 65" not in page  # drafts are not public
+    medicine = client.get(f"/events/?field={technical_field('biomedicine').pk}").content.decode()
+    assert "30 events" in medicine and "储能成果对接会" not in medicine.split("Open for registration")[1]
+    assert "No open event matches." in client.get("/events/?q=没有这个会").content.decode()
+    # an open event whose registration deadline has passed is no longer offered
+    MatchmakingEvent.objects.filter(pk=year_of_events[0].pk).update(
+        registration_deadline=timezone.now() - timedelta(hours=1)
+    )
+    assert "58 events" in client.get("/events/").content.decode()
+
+
+@pytest.mark.parametrize("url, queries", [("/organiser/events/", 5), ("/events/", 8), ("/", 4)])
+def test_event_lists_read_a_fixed_number_of_queries(world, year_of_events, url, queries):
+    client = client_for(world, "organiser" if url != "/events/" else "ent_a")
+    client.get(url)  # warm the session and caches
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    assert len(captured) == queries, "\n".join(q["sql"] for q in captured.captured_queries)
