@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as accounts_views
@@ -76,6 +78,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", home, name="home"),
+    # pages without the site's <link rel="icon"> (the API docs, the admin): browsers ask here
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # Before Django's own: the password pages that count wrong old passwords towards the sign-in
     # lockout and limit reset e-mails (accounts/views.py).
     path("accounts/password_change/", accounts_views.PasswordChangeView.as_view(), name="password_change"),

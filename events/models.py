@@ -141,6 +141,19 @@ class MatchmakingEvent(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def status_label(self) -> str:
+        """The status as a reader takes it: an open event past its deadline no longer takes
+        registrations, and one that has ended is over even before the organiser marks it held."""
+        from django.utils import timezone
+
+        now = timezone.now()
+        if self.status in (EventStatus.OPEN, EventStatus.CLOSED) and self.ends_at < now:
+            return str(_("Ended"))
+        if self.status == EventStatus.OPEN and self.registration_deadline and self.registration_deadline < now:
+            return str(EventStatus.CLOSED.label)
+        return self.get_status_display()
+
 
 class Side(models.TextChoices):
     HOLDER = "holder", _("Achievement holder")

@@ -470,8 +470,8 @@ def event_move(request, pk):
     form = MoveEventForm(request.POST or None, event=event)
     if request.method == "POST" and form.is_valid():
         try:
-            services.move_event(event=event, **form.cleaned_data)
-            messages.success(request, _("Moved: %(title)s") % {"title": event.title})
+            moved = services.move_event(event=event, **form.cleaned_data)
+            messages.success(request, _("Moved: %(title)s") % {"title": moved.title})
             if event.programme_id:
                 return redirect("organiser-programme", pk=event.programme_id)
             return redirect("organiser-event", pk=event.pk)

@@ -103,3 +103,17 @@ def test_event_lists_read_a_fixed_number_of_queries(world, year_of_events, url, 
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     assert len(captured) == queries, "\n".join(q["sql"] for q in captured.captured_queries)
+
+
+def test_an_open_event_past_its_deadline_or_its_end_says_so(world, year_of_events):
+    event = year_of_events[0]
+    assert event.status_label == "Open for registration" or event.status_label == "开放报名"
+    MatchmakingEvent.objects.filter(pk=event.pk).update(registration_deadline=timezone.now() - timedelta(hours=1))
+    page = client_for(world, "organiser").get("/organiser/events/").content.decode()
+    row = page[page.index("成果对接会 00") :].split("</tr>")[0]
+    assert "Registration closed" in row
+    ended = year_of_events[60]
+    MatchmakingEvent.objects.filter(pk=ended.pk).update(status="open")
+    page = client_for(world, "organiser").get("/organiser/events/?when=past").content.decode()
+    row = page[page.index("成果对接会 60") :].split("</tr>")[0]
+    assert "Ended" in row

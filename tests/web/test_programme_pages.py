@@ -130,7 +130,7 @@ def test_a_move_that_passes_the_checks_is_saved(world, programme):
     start = timezone.make_aware(datetime(2027, 3, 3, 9))
     event = MatchmakingEvent.objects.create(
         programme=programme,
-        title="储能对接会",
+        title="储能成果对接会 03-03",  # as the planner names them
         starts_at=start,
         ends_at=start.replace(hour=12),
         organiser=world.users["organiser"],
@@ -140,6 +140,7 @@ def test_a_move_that_passes_the_checks_is_saved(world, programme):
     assert 'value="2027-03-03"' in client.get(f"/organiser/events/{event.pk}/move/").content.decode()
     response = client.post(f"/organiser/events/{event.pk}/move/", {"day": "2027-03-11", "session": 1, "room": b.pk})
     assert response.status_code == 302
+    assert "Moved: 储能成果对接会 03-11" in client.get(response["Location"]).content.decode()  # the new name
     event.refresh_from_db()
     assert timezone.localtime(event.starts_at) == timezone.make_aware(datetime(2027, 3, 11, 13))
     assert event.room == b and event.tables == 10

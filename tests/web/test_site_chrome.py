@@ -1,0 +1,11 @@
+"""What every page carries: the site's icon, also for pages that do not link it."""
+
+from django.test import Client
+
+
+def test_every_page_has_the_sites_icon(world):
+    client = Client()
+    client.force_login(world.users["organiser"])
+    assert '<link rel="icon" href="/static/favicon.svg"' in client.get("/").content.decode()
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
