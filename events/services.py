@@ -497,14 +497,30 @@ def register(
 
 def meetings_outside_windows(registration: Registration) -> list[Meeting]:
     """The participant's scheduled meetings its current windows no longer hold."""
-    windows = _windows(registration.event, registration.availability, "availability")
-    if not windows:
-        return []
-    length = timedelta(minutes=registration.event.meeting_minutes)
     meetings = Meeting.objects.filter(
         Q(holder=registration) | Q(enterprise=registration), status=MeetingStatus.SCHEDULED
     ).order_by("starts_at")
-    return [m for m in meetings if not any(w0 <= m.starts_at and m.starts_at + length <= w1 for w0, w1 in windows)]
+    return [m for m in meetings if not _in_windows(registration.event, registration, m)]
+
+
+def event_meetings_outside_windows(event: MatchmakingEvent, meetings, registrations: dict) -> list[tuple]:
+    """(meeting, participant) for each scheduled meeting a participant's windows no longer hold
+    (they changed them after scheduling): the organiser's next scheduling run moves them."""
+    outside = []
+    for meeting in meetings:
+        if meeting.status != MeetingStatus.SCHEDULED:
+            continue
+        for registration_id in (meeting.holder_id, meeting.enterprise_id):
+            registration = registrations.get(registration_id)
+            if registration is not None and not _in_windows(event, registration, meeting):
+                outside.append((meeting, registration))
+    return outside
+
+
+def _in_windows(event: MatchmakingEvent, registration: Registration, meeting: Meeting) -> bool:
+    windows = _windows(event, registration.availability, "availability")
+    length = timedelta(minutes=event.meeting_minutes)
+    return not windows or any(w0 <= meeting.starts_at and meeting.starts_at + length <= w1 for w0, w1 in windows)
 
 
 @transaction.atomic

@@ -58,6 +58,10 @@ def event_page(request, pk):
             "view": "slots" if request.GET.get("view") == "slots" else "grid",
             "day": on_the_day_text(selectors.on_the_day(event)),
             "job": _with_percent(jobs.job_state(event.pk)),
+            "outside_windows": [
+                (meeting, party(registration))
+                for meeting, registration in services.event_meetings_outside_windows(event, meetings, by_pk)
+            ],
         },
     )
 

@@ -120,9 +120,17 @@ def test_new_windows_that_leave_a_scheduled_meeting_outside_say_so(world, event,
     data = {"max_meetings": 4, "from_1": "10:00", "until_1": "12:00"}
     page = client.post(f"/events/{event.pk}/register/", data, follow=True).content.decode()
     assert "Your meeting at 09:00 is outside your new times" in page
+    # the organiser's page says so too, naming who moved (they run the scheduler, not the participant)
+    organiser = client_for(world, "organiser").get(f"/organiser/events/{event.pk}/").content.decode()
+    assert 'id="outside-windows"' in organiser and "1 scheduled meeting lies outside the times" in organiser
+    assert "09:00 · Table 1 · 甲大学" in organiser
     data = {"max_meetings": 4, "from_1": "09:00", "until_1": "12:00"}
     page = client.post(f"/events/{event.pk}/register/", data, follow=True).content.decode()
     assert "outside your new times" not in page
+    assert (
+        'id="outside-windows"'
+        not in client_for(world, "organiser").get(f"/organiser/events/{event.pk}/").content.decode()
+    )
 
 
 def test_the_catalogue_shows_the_other_side_and_what_each_brings_that_the_viewer_may_see(world, event, registered):
