@@ -3,7 +3,6 @@ personal agenda (with .ics, printable and a QR code per meeting), ratings and th
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -17,10 +16,9 @@ from core.forms import apply_service_errors
 
 from . import participation, selectors, services
 from .agendas import participant_ics
+from .door_codes import check_in_url, qr_svg
 from .forms import MeetingRequestForm, RatingForm, RegistrationForm, SurveyForm
 from .models import EventStatus, FollowUpSurvey, MeetingRequest, MeetingStatus, Side
-
-CHECK_IN_SALT = "events.meeting-check-in"
 
 
 def _event(request, pk):
@@ -230,17 +228,6 @@ def answer_request(request, pk, request_pk):
     return redirect(reverse("web-event-requests", args=[event.pk]) + f"#request-{meeting_request.pk}")
 
 
-def check_in_code(meeting, registration) -> str:
-    return signing.dumps({"m": meeting.pk, "r": registration.pk}, salt=CHECK_IN_SALT, compress=True)
-
-
-def _qr_svg(text: str) -> str:
-    import segno
-
-    # no width or height but a viewBox: the stylesheet sizes it and the whole code scales with it
-    return segno.make(text, error="m").svg_inline(scale=3, dark="#16202a", omitsize=True)
-
-
 @login_required
 def agenda_page(request, pk):
     event = _event(request, pk)
@@ -248,10 +235,7 @@ def agenda_page(request, pk):
     rows = participation.agenda(event, mine, request.user)
     now = timezone.now()
     for row in rows:
-        url = request.build_absolute_uri(
-            reverse("organiser-check-in", args=[event.pk]) + "?code=" + check_in_code(row["meeting"], mine)
-        )
-        row["qr"] = _qr_svg(url)
+        row["qr"] = qr_svg(check_in_url(request, event, row["meeting"], mine))
         row["rateable"] = row["meeting"].starts_at <= now and row["meeting"].status != MeetingStatus.CANCELLED
         row["form"] = RatingForm(
             initial={"rating": row["rating"], "outcome": row["outcome"]}, prefix=f"m{row['meeting'].pk}"

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 
 from . import participation, services
 from .agendas import participant_ics, slot_lists
+from .door_codes import check_in_url, qr_svg
 from .models import MeetingStatus
 
 
@@ -87,6 +88,8 @@ def agenda_html(event, registration, rows, request, *, viewer) -> str:
                 "table": meeting.table,
                 "partner": participation.party(r["partner"]),
                 "offer": offer,
+                # scanned at the door from the paper too: it opens check-in for this participant
+                "qr": qr_svg(check_in_url(request, event, meeting, registration)) if request is not None else "",
             }
         )
     return render_to_string(

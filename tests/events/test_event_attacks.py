@@ -10,8 +10,8 @@ from django.utils import timezone, translation
 
 from accounts.models import Role
 from events import services
+from events.door_codes import CHECK_IN_SALT, check_in_code
 from events.models import MatchmakingEvent, Meeting, Programme, Registration, Room, Venue
-from events.participant_views import CHECK_IN_SALT, check_in_code
 
 from ..factories import UserFactory
 

@@ -69,6 +69,8 @@ def test_the_grid_shows_only_tables_in_use_and_lists_by_slot_print_and_zip(world
         next(n for n in names if "甲大学" in n and n.endswith("html"))
     )
     assert "甲科技有限公司" in agenda.decode()
+    # the printed agenda carries each meeting's check-in code too (walk 17 #13): it opens the door's page
+    assert agenda.decode().count('<svg viewBox="0 0 ') == 1 and 'class="qr"' in agenda.decode()
     # a rated (held) meeting stays where it took place, marked held (walk 17 #9)
     Meeting.objects.filter(event=event).update(status="held")
     page = client.get(f"/organiser/events/{event.pk}/").content.decode()

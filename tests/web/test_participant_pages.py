@@ -214,7 +214,8 @@ def test_a_request_to_someone_not_registered_is_refused(world, event, registered
 
 
 def test_the_agenda_lists_own_meetings_with_partner_qr_and_calendar(world, event, registered):
-    from events.participant_views import _qr_svg, check_in_code
+    from events.door_codes import check_in_code
+    from events.door_codes import qr_svg as _qr_svg
 
     meeting = Meeting.objects.create(
         event=event,
@@ -253,7 +254,7 @@ def test_the_agenda_lists_own_meetings_with_partner_qr_and_calendar(world, event
 
 
 def test_the_check_in_code_on_an_agenda_opens_the_organisers_check_in(world, event, registered):
-    from events.participant_views import check_in_code
+    from events.door_codes import check_in_code
 
     meeting = Meeting.objects.create(
         event=event,
@@ -397,7 +398,7 @@ def test_on_the_day_a_participant_rates_and_answers_the_survey_and_the_door_chec
     live_server, phone, world, event
 ):
     from events import services
-    from events.participant_views import check_in_code
+    from events.door_codes import check_in_code
 
     event.starts_at = timezone.now() - timedelta(hours=1)
     event.ends_at = timezone.now() + timedelta(hours=1)
