@@ -287,6 +287,9 @@ EVENTS_HOLIDAY_COUNTRY = env.str("EVENTS_HOLIDAY_COUNTRY", default="CN")
 MATCHING_DEV_FEATURES_DIR = env.str("MATCHING_DEV_FEATURES_DIR", default="")
 MATCHING_DENSE_CANDIDATES = env.int("MATCHING_DENSE_CANDIDATES", default=100)
 MATCHING_LEXICAL_CANDIDATES = env.int("MATCHING_LEXICAL_CANDIDATES", default=100)
+# Records in another language than the query's, taken by the multilingual model on top of its dense
+# top N: a cross-language match the fusion ranks is otherwise lost behind same-language neighbours.
+MATCHING_OTHER_LANGUAGE_CANDIDATES = env.int("MATCHING_OTHER_LANGUAGE_CANDIDATES", default=100)
 # Needs looked at when an achievement changes (the achievement as a query against the needs).
 MATCHING_REVERSE_CANDIDATES = env.int("MATCHING_REVERSE_CANDIDATES", default=100)
 # Saving a record queues its embedding and re-matching (off only in tests that do not need it).

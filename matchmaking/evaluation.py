@@ -181,13 +181,24 @@ class Corpus:
         ]
 
 
-def two_stage(candidates: list[Candidate], query: Query, *, dense_k: int, lexical_k: int) -> list[Candidate]:
+def two_stage(
+    candidates: list[Candidate],
+    query: Query,
+    *,
+    dense_k: int,
+    lexical_k: int,
+    other_language_k: int = 0,
+    other_language_models=(),
+) -> list[Candidate]:
     """The candidates the index would return: the dense top `dense_k` under each model the
-    query has a vector for, union the lexical top `lexical_k` (records sharing a term)."""
+    query has a vector for (and under `other_language_models` the top `other_language_k` of the
+    records in other languages), union the lexical top `lexical_k` (records sharing a term)."""
     chosen: set[int] = set()
     for model in query.vectors:
         by_model = sorted(candidates, key=lambda c: (-c.dense.get(model, -2.0), c.id))
         chosen.update(c.id for c in by_model[:dense_k])
+        if model in other_language_models:
+            chosen.update(c.id for c in [c for c in by_model if c.language != query.language][:other_language_k])
     lexical = sorted((c for c in candidates if c.bm25 > 0), key=lambda c: (-c.bm25, c.id))
     chosen.update(c.id for c in lexical[:lexical_k])
     return [c for c in candidates if c.id in chosen]

@@ -59,6 +59,7 @@ def rank(
         lexical_k=max(settings.MATCHING_LEXICAL_CANDIDATES, top_k),
         audiences=audiences,
         exclude=exclude,
+        **other_language(query, models),
     )
     pairs = score_candidates(
         query,
@@ -68,6 +69,15 @@ def rank(
         model or fusion_model(),
     )
     return pairs[:top_k]
+
+
+def other_language(query: Query, models: dict, k: int | None = None) -> dict:
+    """The candidates' options for records in other languages: the multilingual models' best of
+    them (an English specialist reads English pairs only, so it looks for none)."""
+    return {
+        "other_language_k": settings.MATCHING_OTHER_LANGUAGE_CANDIDATES if k is None else k,
+        "other_language_models": [m for m in query.vectors if not models.get(m)],
+    }
 
 
 def searched(query: Query, models: dict) -> Query:

@@ -17,10 +17,11 @@ from core.api.errors import Conflict
 from core.notify import email_users
 from enterprises.models import NeedStatus, TechnologyNeed
 
+from .encoders import specialists
 from .index import get_index
 from .indexing import entry_query, need_queries
 from .models import DeclineReason, ExpertSuggestion, Match, MatchEvent, MatchNote, NoteKind, RecordKind, Stage
-from .retrieval import fusion_model, rank, score_entry_for_queries, shown_terms
+from .retrieval import fusion_model, other_language, rank, score_entry_for_queries, shown_terms
 from .selectors import has_conflict
 from .structured import reasons
 
@@ -180,11 +181,13 @@ def needs_affected_by_achievements(achievement_ids) -> list[int]:
     entries = [e for e in (index.entry(RecordKind.ACHIEVEMENT, i) for i in ids) if e is not None]
     found: dict[int, set[int]] = {}  # need -> the changed achievements that found it
     for entry in entries:  # an unpublished one is not indexed; its matches are in `affected`
+        query = entry_query(entry)
         for candidate in index.candidates(
             RecordKind.NEED,
-            entry_query(entry),
+            query,
             dense_k=settings.MATCHING_REVERSE_CANDIDATES,
             lexical_k=settings.MATCHING_REVERSE_CANDIDATES,
+            **other_language(query, specialists(), settings.MATCHING_REVERSE_CANDIDATES),
         ):
             found.setdefault(candidate.id, set()).add(entry.id)
     for need_id in affected:
@@ -224,12 +227,14 @@ def rank_needs_for_achievement(
     entry = index.entry(RecordKind.ACHIEVEMENT, achievement.pk)
     if entry is None:
         return None
+    query = entry_query(entry)
     found = index.candidates(
         RecordKind.NEED,
-        entry_query(entry),
+        query,
         dense_k=settings.MATCHING_REVERSE_CANDIDATES,
         lexical_k=settings.MATCHING_REVERSE_CANDIDATES,
         audiences=audiences,
+        **other_language(query, specialists(), settings.MATCHING_REVERSE_CANDIDATES),
     )
     visible = _needs_for_matching(needs.filter(pk__in=[c.id for c in found]).values_list("pk", flat=True))
     queries = need_queries(visible)

@@ -131,10 +131,14 @@ class MatchingIndex:
         lexical_k: int,
         audiences: Sequence[str] | None = None,
         exclude: Iterable[int] = (),
+        other_language_k: int = 0,
+        other_language_models: Iterable[str] = (),
     ) -> list[Candidate]:
         """The union of the dense top `dense_k` (per model in `query.vectors`) and the lexical
         top `lexical_k`, restricted to `audiences` (None: every audience) and without
-        `exclude`, each scored on every signal."""
+        `exclude`, each scored on every signal. Under each of `other_language_models`, also the
+        dense top `other_language_k` of the records in another language than `query.language`
+        (those the fusion may rank across languages, found behind same-language neighbours)."""
         raise NotImplementedError
 
     def score(self, kind: str, query: Query, ids: Iterable[int]) -> list[Candidate]:

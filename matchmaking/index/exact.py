@@ -73,7 +73,18 @@ class ExactMatchingIndex(MatchingIndex):
             result.append(Candidate(key[1], dense, bm25, shared, entry.language, entry.owner, entry.attrs))
         return result
 
-    def candidates(self, kind, query, *, dense_k, lexical_k, audiences=None, exclude=()) -> list[Candidate]:
+    def candidates(
+        self,
+        kind,
+        query,
+        *,
+        dense_k,
+        lexical_k,
+        audiences=None,
+        exclude=(),
+        other_language_k=0,
+        other_language_models=(),
+    ) -> list[Candidate]:
         stats = self.lexical_stats(kind)
         scored = self._scored(self._keys(kind, audiences, exclude), query, stats)
         chosen: set[int] = set()
@@ -81,6 +92,8 @@ class ExactMatchingIndex(MatchingIndex):
             having = [c for c in scored if model in c.dense]
             having.sort(key=lambda c: (-c.dense[model], c.id))
             chosen.update(c.id for c in having[:dense_k])
+            if model in other_language_models:
+                chosen.update(c.id for c in [c for c in having if c.language != query.language][:other_language_k])
         lexical = sorted((c for c in scored if c.bm25 > 0), key=lambda c: (-c.bm25, c.id))
         chosen.update(c.id for c in lexical[:lexical_k])
         return [c for c in scored if c.id in chosen]

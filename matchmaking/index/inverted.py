@@ -103,6 +103,9 @@ class KindStore:
         self.length = Column(np.int64)
         self.tokens: list[np.ndarray | None] = []  # term ids in document order (None once dead)
         self.language: list[str | None] = []
+        self.language_code = Column(np.int16)  # code into self.languages, per slot: masks by language
+        self.languages: list[str | None] = []
+        self.language_index: dict[str | None, int] = {}
         self.owner: list[int | None] = []
         self.attrs: list[dict | None] = []
         self.audiences: list[str] = []
@@ -161,6 +164,7 @@ class KindStore:
         self.length.append(len(term_ids))
         self.tokens.append(term_ids)
         self.language.append(language)
+        self.language_code.append(self._language_code(language))
         self.owner.append(owner)
         self.attrs.append(attrs)
         self.slot_of[record_id] = slot
@@ -245,6 +249,7 @@ class KindStore:
         }
         self.tokens = [new_term[self.tokens[s]].astype(np.int32) for s in live.tolist()]
         self.language = [self.language[s] for s in live.tolist()]
+        self.language_code = Column(np.int16, self.language_code.view()[live])
         self.owner = [self.owner[s] for s in live.tolist()]
         self.attrs = [self.attrs[s] for s in live.tolist()]
         self.ids = Column(np.int64, self.ids.view()[live])
@@ -274,6 +279,20 @@ class KindStore:
         if len(exclude_slots):
             mask[np.asarray(exclude_slots, dtype=np.int64)] = False
         return mask
+
+    def _language_code(self, language: str | None) -> int:
+        code = self.language_index.get(language)
+        if code is None:
+            code = self.language_index[language] = len(self.languages)
+            self.languages.append(language)
+        return code
+
+    def not_in_language(self, language: str | None) -> np.ndarray:
+        """A mask over slots: records in any other language than `language` (dead slots included:
+        combine it with `eligible`)."""
+        code = self.language_index.get(language)
+        codes = self.language_code.view()
+        return np.ones(len(codes), dtype=bool) if code is None else codes != code
 
     def eligible_count(self, audiences: Sequence[str] | None) -> int:
         if audiences is None:
@@ -391,6 +410,10 @@ class KindStore:
         store.audience_count = {i: int(c) for i, c in enumerate(counts.tolist())}
         languages = meta["languages"]
         store.language = [languages[c] if c >= 0 else None for c in arrays["language"].tolist()]
+        store.languages = [*languages, None]  # a snapshot's -1 (a dead slot) reads as the last code
+        store.language_index = {language: i for i, language in enumerate(store.languages)}
+        codes = np.asarray(arrays["language"], dtype=np.int64)
+        store.language_code = Column(np.int16, np.where(codes >= 0, codes, len(languages)))
         has_owner = arrays["has_owner"].tolist()
         store.owner = [o if h else None for o, h in zip(arrays["owner"].tolist(), has_owner, strict=True)]
         store.attrs = [decode_attrs(a) for a in meta["attrs"]]

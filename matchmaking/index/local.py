@@ -492,8 +492,11 @@ class LocalMatchingIndex(MatchingIndex):
         lexical_k: int,
         audiences: Sequence[str] | None = None,
         exclude: Iterable[int] = (),
+        other_language_k: int = 0,
+        other_language_models: Iterable[str] = (),
     ) -> list[Candidate]:
         exclude = {int(i) for i in exclude}
+        other_language_models = set(other_language_models)
         with self._lock:
             self._catch_up()
             store = self._stores.get(kind)
@@ -502,9 +505,18 @@ class LocalMatchingIndex(MatchingIndex):
             excluded = [store.slot_of[i] for i in exclude if i in store.slot_of]
             mask = store.eligible(audiences, excluded)
             chosen: set[int] = set()
-            if dense_k > 0:
-                for model, vector in query.vectors.items():
-                    chosen.update(self._dense_top(kind, model, vector, dense_k, store, mask, len(excluded)))
+            others = None
+            for model, vector in query.vectors.items():
+                top = self._dense_top(kind, model, vector, dense_k, store, mask, len(excluded)) if dense_k > 0 else []
+                chosen.update(top)
+                if other_language_k > 0 and model in other_language_models:
+                    if others is None:
+                        others = store.not_in_language(query.language)
+                    # the top dense_k holds the other languages' best already when it holds enough of them
+                    if int(others[np.asarray(top, dtype=np.int64)].sum()) < other_language_k:
+                        chosen.update(
+                            self._dense_top(kind, model, vector, other_language_k, store, mask & others, len(excluded))
+                        )
             stats = store.stats()
             terms = query_terms(query.tokens, stats)
             lexical = store.bm25_all(terms, stats) if terms else None

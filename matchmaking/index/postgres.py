@@ -115,10 +115,15 @@ CREATE TABLE IF NOT EXISTS matching_index_vector (
     object_id bigint NOT NULL,
     model text NOT NULL,
     audience text NOT NULL,
+    language text NOT NULL,
     embedding vector NOT NULL,
     PRIMARY KEY (kind, object_id, model),
     FOREIGN KEY (kind, object_id) REFERENCES matching_index_entry ON DELETE CASCADE
 );
+-- an index written before the vectors carried their record's language (the cross-language candidates)
+ALTER TABLE matching_index_vector ADD COLUMN IF NOT EXISTS language text NOT NULL DEFAULT '';
+UPDATE matching_index_vector v SET language = e.language FROM matching_index_entry e
+    WHERE v.language = '' AND e.kind = v.kind AND e.object_id = v.object_id;
 CREATE TABLE IF NOT EXISTS matching_index_model (
     kind text NOT NULL,
     model text NOT NULL,
@@ -276,10 +281,13 @@ class PostgresMatchingIndex(MatchingIndex):
         # a read replica refuses every CREATE, even IF NOT EXISTS: when all is there, only read
         present = conn.execute(
             "SELECT count(*) FROM pg_extension WHERE extname = 'vector'"
-            " UNION ALL SELECT count(to_regclass(t)) FROM unnest(%s::text[]) AS t",
+            " UNION ALL SELECT count(to_regclass(t)) FROM unnest(%s::text[]) AS t"
+            " UNION ALL SELECT count(*) FROM information_schema.columns"
+            "  WHERE table_name = 'matching_index_vector' AND column_name = 'language'"
+            "  AND table_schema = current_schema()",
             (list(TABLES),),
         ).fetchall()
-        if [r[0] for r in present] != [1, len(TABLES)]:
+        if [r[0] for r in present] != [1, len(TABLES), 1]:
             from django.core.exceptions import ImproperlyConfigured
 
             try:
@@ -358,13 +366,15 @@ class PostgresMatchingIndex(MatchingIndex):
                     for term, count in sorted(Counter(tokens).items()):
                         copy.write_row((kind, term, object_id, count, len(tokens), entry.audience))
             with cur.copy(
-                "COPY matching_index_vector (kind, object_id, model, audience, embedding) FROM STDIN (FORMAT BINARY)"
+                "COPY matching_index_vector (kind, object_id, model, audience, language, embedding)"
+                " FROM STDIN (FORMAT BINARY)"
             ) as copy:
-                copy.set_types(["text", "int8", "text", "text", "vector"])
+                copy.set_types(["text", "int8", "text", "text", "text", "vector"])
                 for object_id in ids:
                     entry = entries[object_id]
                     for model in sorted(entry.vectors):
-                        copy.write_row((kind, object_id, model, entry.audience, np.asarray(entry.vectors[model])))
+                        vector = np.asarray(entry.vectors[model])
+                        copy.write_row((kind, object_id, model, entry.audience, entry.language, vector))
         for model, dim in new_models + rebuild:
             self._create_vector_index(conn, kind, model, dim)
         self._apply_stats(conn, kind, documents, total_length, delta)
@@ -530,9 +540,12 @@ class PostgresMatchingIndex(MatchingIndex):
         lexical_k: int,
         audiences: Sequence[str] | None = None,
         exclude: Iterable[int] = (),
+        other_language_k: int = 0,
+        other_language_models: Iterable[str] = (),
     ) -> list[Candidate]:
         exclude = sorted({int(i) for i in exclude})
         audiences = None if audiences is None else list(audiences)
+        other_language_models = set(other_language_models)
         conn = self._connection()
         with conn.transaction():  # one snapshot: the candidates and their scores agree
             conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
@@ -541,9 +554,18 @@ class PostgresMatchingIndex(MatchingIndex):
             stats = self._stats(conn, kind, query.tokens)
             terms = query_terms(query.tokens, stats)
             found: set[int] = set()
-            if dense_k > 0:
-                for model, vector in query.vectors.items():
-                    found.update(self._dense_top(conn, kind, model, vector, dense_k, audiences, exclude))
+            for model, vector in query.vectors.items():
+                top = self._dense_top(conn, kind, model, vector, dense_k, audiences, exclude) if dense_k > 0 else []
+                found.update(object_id for object_id, _ in top)
+                # the top dense_k holds the other languages' best already when it holds enough of them
+                others = sum(language != query.language for _, language in top)
+                if model in other_language_models and other_language_k > 0 and others < other_language_k:
+                    found.update(
+                        object_id
+                        for object_id, _ in self._dense_top(
+                            conn, kind, model, vector, other_language_k, audiences, exclude, not_language=query.language
+                        )
+                    )
             if lexical_k > 0 and terms:
                 found.update(self._lexical_top(conn, kind, terms, stats, lexical_k, audiences, exclude))
             return self._score(conn, kind, query, sorted(found), stats, terms)
@@ -568,7 +590,8 @@ class PostgresMatchingIndex(MatchingIndex):
             params.append(exclude)
         return sql.SQL("").join(clauses), params
 
-    def _dense_top(self, conn, kind, model, vector, k, audiences, exclude) -> list[int]:
+    def _dense_top(self, conn, kind, model, vector, k, audiences, exclude, not_language=None) -> list[tuple[int, str]]:
+        """(object_id, language) of the k nearest, optionally only of records not in `not_language`."""
         dim = self._model_dim(conn, kind, model)
         if dim is None:
             return []  # nothing of this kind is stored under this model
@@ -576,12 +599,15 @@ class PostgresMatchingIndex(MatchingIndex):
         if vector.shape[0] != dim:
             raise ValueError(f"the {model} query vector has {vector.shape[0]} dimensions, the index holds {dim}")
         filters, params = self._filters(audiences, exclude)
+        if not_language is not None:
+            filters += sql.SQL(" AND language <> %s")
+            params.append(not_language)
         # kind and model are literals so that the planner matches the partial HNSW index
         query = sql.SQL(
-            "SELECT object_id FROM matching_index_vector WHERE kind = {kind} AND model = {model}{filters}"
+            "SELECT object_id, language FROM matching_index_vector WHERE kind = {kind} AND model = {model}{filters}"
             " ORDER BY embedding::vector({dim}) <=> %s::vector({dim}) LIMIT %s"
         ).format(kind=sql.Literal(kind), model=sql.Literal(model), filters=filters, dim=sql.Literal(dim))
-        return [row[0] for row in conn.execute(query, [*params, vector, k]).fetchall()]
+        return [(row[0], row[1]) for row in conn.execute(query, [*params, vector, k]).fetchall()]
 
     def _lexical_top(self, conn, kind, terms: dict[str, int], stats: LexicalStats, k, audiences, exclude) -> list[int]:
         """The top k by BM25 over the query's candidate-selecting terms (`lexical_search_terms`),

@@ -778,3 +778,56 @@ def test_a_snapshot_of_another_format_is_refused_not_misread(tmp_path, rng):
     manifest.write_text(json_module.dumps(data))
     with pytest.raises(RuntimeError, match="format"):
         LocalMatchingIndex(tmp_path / "format")
+
+
+@pytest.mark.parametrize("graph", [True, False], ids=["graph", "exact"])
+def test_other_language_candidates_reach_past_same_language_neighbours(tmp_path, rng, monkeypatch, graph):
+    """An English query over a mostly Chinese corpus whose English records all lie far away: the
+    dense top 10 holds none of them, the other-language top 5 brings the 5 nearest of them, as the
+    exact backend does; with enough of them in the top 10 already, nothing more is searched."""
+    from matchmaking.index.exact import ExactMatchingIndex
+
+    if graph:
+        monkeypatch.setattr(local, "EXACT_SEARCH_BELOW", 0)
+        monkeypatch.setattr(local, "EXACT_BELOW", 0)
+    query = unit(rng, 8)
+    entries = []
+    for i in range(300):
+        vector = unit(rng, 8)
+        if i % 10:  # the Chinese records lie near the query, the English ones (every tenth) anywhere
+            vector = (vector + 3 * query) / np.linalg.norm(vector + 3 * query)
+        entries.append(IndexEntry(KIND, i, ["x"], {"m": vector}, language="en" if i % 10 == 0 else "zh-hans"))
+    zh_query = Query([], {"m": query}, language="zh-hans")
+    english = {e.id for e in entries if e.language == "en"}
+    index = LocalMatchingIndex(tmp_path / "other", snapshot_every=0)
+    index.upsert(entries)
+    exact = ExactMatchingIndex()
+    exact.upsert(entries)
+    for language, wanted in (("zh-hans", english), ("en", {e.id for e in entries if e.language == "zh-hans"})):
+        q = Query([], {"m": query}, language=language)
+        plain = {c.id for c in index.candidates(KIND, q, dense_k=10, lexical_k=0)}
+        found = {
+            c.id
+            for c in index.candidates(KIND, q, dense_k=10, lexical_k=0, other_language_k=5, other_language_models=["m"])
+        }
+        reference = {
+            c.id
+            for c in exact.candidates(KIND, q, dense_k=10, lexical_k=0, other_language_k=5, other_language_models=["m"])
+        }
+        others = {e.id: float(e.vectors["m"] @ query) for e in entries if e.id in wanted}
+        nearest_others = set(sorted(others, key=lambda i: (-others[i], i))[:5])
+        assert found == reference == plain | nearest_others
+    assert not {c.id for c in index.candidates(KIND, zh_query, dense_k=10, lexical_k=0)} & english
+    # a model not named for it looks for no other language; a deleted record is not found
+    same = index.candidates(KIND, zh_query, dense_k=10, lexical_k=0, other_language_k=5, other_language_models=["x"])
+    assert not {c.id for c in same} & english
+    index.delete(KIND, sorted(english)[:25])
+    kept = english - set(sorted(english)[:25])
+    after = index.candidates(KIND, zh_query, dense_k=10, lexical_k=0, other_language_k=50, other_language_models=["m"])
+    assert {c.id for c in after} & english == kept  # fewer left than asked for: all of them
+    index.close()
+    # the language codes survive a snapshot and a restart
+    reopened = LocalMatchingIndex(tmp_path / "other", snapshot_every=0)
+    again = reopened.candidates(KIND, zh_query, dense_k=10, lexical_k=0, other_language_k=50, other_language_models=["m"])
+    assert {c.id for c in again} & english == kept
+    reopened.close()

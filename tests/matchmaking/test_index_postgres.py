@@ -456,3 +456,44 @@ def test_connections_of_ended_threads_are_closed(index):
     index.ids(KIND)  # this thread's first use closes the ended threads' connections
     live = [c for c, _, _ in index._connections if not c.closed]
     assert len(live) <= 2  # this thread's, and at most the last ended one's until the next open
+
+
+def test_other_language_candidates_agree_with_the_exact_backend(index):
+    """A Chinese query whose English records all lie away from it: the other-language top 5
+    comes on top of the dense top 10, as the exact backend computes it."""
+    from matchmaking.index.exact import ExactMatchingIndex
+
+    rng = np.random.default_rng(5)
+    query = unit(rng, 8)
+    entries = []
+    for i in range(300):
+        vector = unit(rng, 8)
+        if i % 10:
+            vector = (vector + 3 * query) / np.linalg.norm(vector + 3 * query)
+        entries.append(entry(i, ["x"], {"mini": vector}, language="en" if i % 10 == 0 else "zh-hans"))
+    index.upsert(entries)
+    exact = ExactMatchingIndex()
+    exact.upsert(entries)
+    english = {e.id for e in entries if e.language == "en"}
+    for language in ("zh-hans", "en"):
+        q = Query(tokens=[], vectors={"mini": query}, language=language)
+        options = {"dense_k": 10, "lexical_k": 0, "other_language_k": 5, "other_language_models": ["mini"]}
+        found = {c.id for c in index.candidates(KIND, q, **options)}
+        assert found == {c.id for c in exact.candidates(KIND, q, **options)}
+        assert len(found & english) == (5 if language == "zh-hans" else 0)
+
+
+def test_an_index_written_before_vectors_had_a_language_is_upgraded(index):
+    rng = np.random.default_rng(6)
+    index.upsert([entry(1, ["a"], {"mini": unit(rng, 8)}, language="en")])
+    with psycopg.connect(index.dsn, autocommit=True) as conn:
+        conn.execute("ALTER TABLE matching_index_vector DROP COLUMN language")
+    upgraded = PostgresMatchingIndex(index.dsn)
+    try:
+        q = Query(tokens=[], vectors={"mini": unit(rng, 8)}, language="zh-hans")
+        found = upgraded.candidates(KIND, q, dense_k=0, lexical_k=0, other_language_k=3, other_language_models=["mini"])
+        assert [c.id for c in found] == [1]
+        with psycopg.connect(index.dsn) as conn:
+            assert conn.execute("SELECT language FROM matching_index_vector").fetchall() == [("en",)]
+    finally:
+        upgraded.close()

@@ -143,7 +143,13 @@ class Command(BaseCommand):
             grades = qrels.get(qid, {})
             if options["features_out"] and grades:
                 in_two_stage = np.zeros(len(whole), dtype=bool)
-                chosen = two_stage(everything, query, dense_k=dense_k, lexical_k=lexical_k)
+                chosen = two_stage(
+                    everything,
+                    query,
+                    dense_k=dense_k,
+                    lexical_k=lexical_k,
+                    **retrieval.other_language(query, specialists),
+                )
                 in_two_stage[[c.id for c in chosen]] = True
                 rows = np.array([p.candidate.id for p in whole])
                 dump["x"].append(np.vstack([p.features for p in whole]))
@@ -180,6 +186,7 @@ class Command(BaseCommand):
         results["candidates"] = {
             "dense_k": dense_k,
             "lexical_k": lexical_k,
+            "other_language_k": settings.MATCHING_OTHER_LANGUAGE_CANDIDATES,
             "recall@100_two_stage": results["hybrid"]["recall@100"],
             "recall@100_whole_corpus": whole_recall,
             "ratio": round(results["hybrid"]["recall@100"] / whole_recall, 4) if whole_recall else None,
