@@ -85,6 +85,11 @@ TABLES = (
     "matching_index_stats",
     "matching_index_df",
 )
+# Relations besides TABLES whose absence means an older schema to upgrade
+UPGRADES = ("matching_index_entry_language",)
+# Up to this many records in other languages, their nearest are found by an exact scan (an HNSW
+# scan filtered to a rare language would walk most of the graph for them).
+OTHER_LANGUAGE_EXACT_BELOW = 5000
 SCHEMA_LOCK = 0x6D61_7463_6869_6E67  # "matching": serialises ensure_schema across processes
 
 SCHEMA = """
@@ -120,6 +125,7 @@ CREATE TABLE IF NOT EXISTS matching_index_vector (
     PRIMARY KEY (kind, object_id, model),
     FOREIGN KEY (kind, object_id) REFERENCES matching_index_entry ON DELETE CASCADE
 );
+CREATE INDEX IF NOT EXISTS matching_index_entry_language ON matching_index_entry (kind, language);
 -- an index written before the vectors carried their record's language (the cross-language candidates)
 ALTER TABLE matching_index_vector ADD COLUMN IF NOT EXISTS language text NOT NULL DEFAULT '';
 UPDATE matching_index_vector v SET language = e.language FROM matching_index_entry e
@@ -285,9 +291,9 @@ class PostgresMatchingIndex(MatchingIndex):
             " UNION ALL SELECT count(*) FROM information_schema.columns"
             "  WHERE table_name = 'matching_index_vector' AND column_name = 'language'"
             "  AND table_schema = current_schema()",
-            (list(TABLES),),
+            (list(TABLES + UPGRADES),),
         ).fetchall()
-        if [r[0] for r in present] != [1, len(TABLES), 1]:
+        if [r[0] for r in present] != [1, len(TABLES + UPGRADES), 1]:
             from django.core.exceptions import ImproperlyConfigured
 
             try:
@@ -561,9 +567,8 @@ class PostgresMatchingIndex(MatchingIndex):
                 others = sum(language != query.language for _, language in top)
                 if model in other_language_models and other_language_k > 0 and others < other_language_k:
                     found.update(
-                        object_id
-                        for object_id, _ in self._dense_top(
-                            conn, kind, model, vector, other_language_k, audiences, exclude, not_language=query.language
+                        self._other_language_top(
+                            conn, kind, model, vector, other_language_k, audiences, exclude, query.language
                         )
                     )
             if lexical_k > 0 and terms:
@@ -589,6 +594,34 @@ class PostgresMatchingIndex(MatchingIndex):
             clauses.append(sql.SQL(f" AND {alias}object_id <> ALL(%s)"))
             params.append(exclude)
         return sql.SQL("").join(clauses), params
+
+    def _other_language_top(self, conn, kind, model, vector, k, audiences, exclude, language) -> list[int]:
+        """The k nearest records in another language than `language`: none to look for when
+        there are none (one probe of the (kind, language) index), an exact scan of them while
+        they are few, else the HNSW graph filtered to them."""
+        others = conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM matching_index_entry"
+            " WHERE kind = %s AND (language < %s OR language > %s) LIMIT %s) AS few",
+            (kind, language, language, OTHER_LANGUAGE_EXACT_BELOW + 1),
+        ).fetchone()[0]
+        if not others:
+            return []
+        if others > OTHER_LANGUAGE_EXACT_BELOW:
+            return [i for i, _ in self._dense_top(conn, kind, model, vector, k, audiences, exclude, language)]
+        dim = self._model_dim(conn, kind, model)
+        vector = np.asarray(vector, dtype=np.float32).ravel()
+        if dim is None or vector.shape[0] != dim:
+            return [i for i, _ in self._dense_top(conn, kind, model, vector, k, audiences, exclude, language)]
+        filters, params = self._filters(audiences, exclude, "e.")
+        # ordered by the distance without the cast: the HNSW index does not apply, the few rows
+        # come from the (kind, language) index and are sorted exactly
+        query = sql.SQL(
+            "SELECT e.object_id FROM matching_index_entry e JOIN matching_index_vector v"
+            " ON v.kind = e.kind AND v.object_id = e.object_id AND v.model = %s"
+            " WHERE e.kind = %s AND (e.language < %s OR e.language > %s){filters}"
+            " ORDER BY v.embedding <=> %s::vector, e.object_id LIMIT %s"
+        ).format(filters=filters)
+        return [row[0] for row in conn.execute(query, [model, kind, language, language, *params, vector, k]).fetchall()]
 
     def _dense_top(self, conn, kind, model, vector, k, audiences, exclude, not_language=None) -> list[tuple[int, str]]:
         """(object_id, language) of the k nearest, optionally only of records not in `not_language`."""

@@ -825,9 +825,16 @@ def test_other_language_candidates_reach_past_same_language_neighbours(tmp_path,
     kept = english - set(sorted(english)[:25])
     after = index.candidates(KIND, zh_query, dense_k=10, lexical_k=0, other_language_k=50, other_language_models=["m"])
     assert {c.id for c in after} & english == kept  # fewer left than asked for: all of them
+    assert index.snapshot()
+    index.upsert([IndexEntry(KIND, 1000, ["x"], {"m": unit(rng, 8)}, language="en")])  # after it: the journal
     index.close()
-    # the language codes survive a snapshot and a restart
+    # the language codes survive a snapshot, the journal after it and a restart
     reopened = LocalMatchingIndex(tmp_path / "other", snapshot_every=0)
-    again = reopened.candidates(KIND, zh_query, dense_k=10, lexical_k=0, other_language_k=50, other_language_models=["m"])
-    assert {c.id for c in again} & english == kept
+    options = {"dense_k": 10, "lexical_k": 0, "other_language_k": 50, "other_language_models": ["m"]}
+    again = reopened.candidates(KIND, zh_query, **options)
+    assert {c.id for c in again} & (english | {1000}) == kept | {1000}
+    reopened._stores[KIND].compact()  # the dead slots go, the codes move with the live ones
+    compacted = reopened._stores[KIND]
+    assert len(compacted.language_code) == len(compacted.alive) == 300 - 25 + 1
+    assert [compacted.languages[c] for c in compacted.language_code.view()] == compacted.language
     reopened.close()

@@ -458,11 +458,14 @@ def test_connections_of_ended_threads_are_closed(index):
     assert len(live) <= 2  # this thread's, and at most the last ended one's until the next open
 
 
-def test_other_language_candidates_agree_with_the_exact_backend(index):
+@pytest.mark.parametrize("exact_below", [5000, 0], ids=["few-others-scanned", "many-others-graph"])
+def test_other_language_candidates_agree_with_the_exact_backend(index, monkeypatch, exact_below):
     """A Chinese query whose English records all lie away from it: the other-language top 5
     comes on top of the dense top 10, as the exact backend computes it."""
+    from matchmaking.index import postgres
     from matchmaking.index.exact import ExactMatchingIndex
 
+    monkeypatch.setattr(postgres, "OTHER_LANGUAGE_EXACT_BELOW", exact_below)
     rng = np.random.default_rng(5)
     query = unit(rng, 8)
     entries = []
@@ -481,6 +484,11 @@ def test_other_language_candidates_agree_with_the_exact_backend(index):
         found = {c.id for c in index.candidates(KIND, q, **options)}
         assert found == {c.id for c in exact.candidates(KIND, q, **options)}
         assert len(found & english) == (5 if language == "zh-hans" else 0)
+    # only brokers-only English records: the filter holds in the exact scan too
+    public = index.candidates(
+        KIND, Query(tokens=[], vectors={"mini": query}), audiences=["brokers"], exclude=[0], **options
+    )
+    assert public == []
 
 
 def test_an_index_written_before_vectors_had_a_language_is_upgraded(index):
