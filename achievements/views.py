@@ -153,3 +153,36 @@ def import_job(request, job_id):
     if state is None:
         raise Http404
     return render(request, "institution/import_job.html", {"job": state, "job_id": job_id})
+
+
+# The catalogue: what any signed-in user may see of an achievement and an institution ----------------
+
+
+@login_required
+def achievement_page(request, pk):
+    """One achievement as the API shows it to this reader (its institution's members also see
+    a draft), with its institution, experts and patents."""
+    from .selectors import achievement_list, can_edit_achievement
+
+    achievement = get_object_or_404(achievement_list(user=request.user).prefetch_related("experts", "patents"), pk=pk)
+    return render(
+        request,
+        "catalogue/achievement.html",
+        {"achievement": achievement, "may_edit": can_edit_achievement(request.user, achievement)},
+    )
+
+
+@login_required
+def institution_page(request, pk):
+    """An institution and the achievements this reader may see, newest first, 25 a page."""
+    from .selectors import achievements_visible_to, institution_list
+
+    institution = get_object_or_404(institution_list(), pk=pk)
+    achievements = (
+        achievements_visible_to(request.user)
+        .filter(institution=institution)
+        .select_related("field")
+        .order_by("-published_at", "-pk")
+    )
+    page = Paginator(achievements, 25).get_page(request.GET.get("page"))
+    return render(request, "catalogue/institution.html", {"institution": institution, "page": page})

@@ -92,6 +92,11 @@ urlpatterns = [
     path("broker/matches/<id:pk>/note/", matchmaking_views.match_note, name="broker-match-note"),
     path("broker/matches/<id:pk>/contract/", outcomes_views.record_contract, name="broker-match-contract"),
     path("search/", matchmaking_views.search_page, name="search"),
+    # the catalogue: every signed-in user, with the API's visibility rules
+    path("achievements/<id:pk>/", achievements_views.achievement_page, name="web-achievement"),
+    path("institutions/<id:pk>/", achievements_views.institution_page, name="web-institution"),
+    path("needs/<id:pk>/", enterprises_views.need_page, name="web-need"),
+    path("enterprises/<id:pk>/", enterprises_views.enterprise_page, name="web-enterprise"),
     path("institution/achievements/", achievements_views.my_achievements, name="institution-achievements"),
     path("institution/achievements/new/", achievements_views.achievement_create, name="institution-achievement-create"),
     path("institution/achievements/<id:pk>/", achievements_views.achievement_edit, name="institution-achievement-edit"),

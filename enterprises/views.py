@@ -187,3 +187,34 @@ def match_request(request, pk):
     else:
         messages.error(request, _("Choose what to ask for."))
     return redirect("enterprise-need-suggestions", pk=match.need_id)
+
+
+# The catalogue: what any signed-in user may see of a need and an enterprise ------------------------
+
+
+@login_required
+def need_page(request, pk):
+    """One need as the API shows it to this reader (brokers-only needs to brokers, an
+    enterprise's own drafts to its members)."""
+    from .selectors import can_edit_need, need_list
+
+    need = get_object_or_404(
+        need_list(user=request.user)
+        .select_related("enterprise", "field", "region")
+        .prefetch_related("cooperation_modes"),
+        pk=pk,
+    )
+    return render(request, "catalogue/need.html", {"need": need, "may_edit": can_edit_need(request.user, need)})
+
+
+@login_required
+def enterprise_page(request, pk):
+    """An enterprise and the needs this reader may see, newest first, 25 a page."""
+    from django.core.paginator import Paginator
+
+    from .selectors import enterprise_list, needs_visible_to
+
+    enterprise = get_object_or_404(enterprise_list(), pk=pk)
+    needs = needs_visible_to(request.user).filter(enterprise=enterprise).select_related("field").order_by("-pk")
+    page = Paginator(needs, 25).get_page(request.GET.get("page"))
+    return render(request, "catalogue/enterprise.html", {"enterprise": enterprise, "page": page})

@@ -67,6 +67,7 @@ def search_achievements(query: str, *, user, limit: int = 20) -> dict:
                     "field": a.field.code if a.field_id else None,
                     "trl": a.trl,
                     "institution": a.institution.name,
+                    "institution_id": a.institution_id,
                     "abstract": a.abstract[:200],
                 },
             }

@@ -170,7 +170,13 @@ WEB_PAGES = [
     "/enterprise/needs/{needs}/",
     "/enterprise/needs/{needs}/suggestions/",
     "/organiser/calendar/",
+    "/organiser/events/",
     "/organiser/events/{events}/",
+    "/events/",
+    "/achievements/{achievements}/",
+    "/needs/{needs}/",
+    "/institutions/{institutions}/",
+    "/enterprises/{enterprises}/",
     "/dashboard/",
     "/dashboard/download/",
     "/admin-tools/rematch/",
@@ -401,6 +407,10 @@ WEB_IDS_FOR = {  # web paths by their first two segments
     "organiser/programmes": "programmes",
     "events": "events",
     "challenges": "challenges",
+    "achievements": "achievements",
+    "needs": "needs",
+    "institutions": "institutions",
+    "enterprises": "enterprises",
 }
 # web URL patterns the walk leaves out, and why
 WEB_SKIPPED = (

@@ -40,3 +40,32 @@ def score_components(components):
     from matchmaking.fusion import COMPONENT_LABELS
 
     return [(name, value) for name, value in (components or {}).items() if name in COMPONENT_LABELS]
+
+
+@register.simple_tag
+def money_range(low, high):
+    """A price or budget range in 万元 as a reader takes it: both ends, one end, or none given."""
+    from django.utils.formats import number_format
+    from django.utils.translation import gettext as _
+
+    def amount(value):
+        return number_format(value.normalize() if hasattr(value, "normalize") else value, force_grouping=True)
+
+    if low is None and high is None:
+        return _("Not stated (to be agreed)")
+    if high is None:
+        return _("From %(low)s 万元") % {"low": amount(low)}
+    if low is None:
+        return _("Up to %(high)s 万元") % {"high": amount(high)}
+    if low == high:
+        return _("%(amount)s 万元") % {"amount": amount(low)}
+    return _("%(low)s–%(high)s 万元") % {"low": amount(low), "high": amount(high)}
+
+
+@register.filter
+def record_url(record):
+    """The catalogue page of an achievement or a need (what an event participant brings)."""
+    from django.urls import reverse
+
+    name = {"achievement": "web-achievement", "technologyneed": "web-need"}.get(type(record).__name__.lower())
+    return reverse(name, args=[record.pk]) if name else ""
