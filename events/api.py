@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from core.spreadsheets import XLSX_CONTENT_TYPE
 
-from . import participation, programmes, selectors, services
+from . import closed_days, participation, programmes, selectors, services
 from .agendas import grid_xlsx, participant_ics
 from .models import (
     MatchmakingEvent,
@@ -152,16 +152,7 @@ class EventViewSet(
     def perform_update(self, serializer):
         event = self._managed()
         self._check_programme(serializer.validated_data)
-        for name, value in serializer.validated_data.items():
-            if name != "fields":
-                setattr(event, name, value)
-        event.full_clean()
-        services.event_slots(event)
-        with transaction.atomic():
-            event.save()
-            if "fields" in serializer.validated_data:
-                event.fields.set(serializer.validated_data["fields"])
-        serializer.instance = event
+        serializer.instance = services.update_event(event=event, changes=serializer.validated_data)
 
     @extend_schema(
         summary="Register yourself",
@@ -480,5 +471,17 @@ class RoomViewSet(_OrganiserWrites):
     )
 )
 class HolidayViewSet(_OrganiserWrites):
+    """Written through events/closed_days.py: an official holiday is closed already, a day is
+    closed once, and only its organiser (or an admin) opens it again."""
+
     serializer_class = HolidaySerializer
     queryset = PublicHoliday.objects.all()
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def perform_create(self, serializer):
+        serializer.instance = closed_days.add_closed_day(
+            actor=self.request.user, day=serializer.validated_data["date"], name=serializer.validated_data["name"]
+        )
+
+    def perform_destroy(self, instance):
+        closed_days.reopen_day(actor=self.request.user, holiday=instance)

@@ -238,11 +238,19 @@ class EventFilterForm(forms.Form):
         value = self.cleaned_data["month"].strip()
         if not value:
             return None
+        from core.validators import EARLIEST_DATE, LATEST_DATE
+
         try:
             year, month = (int(part) for part in value.split("-"))
-            return date(year, month, 1)
-        except ValueError:
+            first = date(year, month, 1)
+        except (ValueError, OverflowError):
             raise forms.ValidationError(_("Give a month as YYYY-MM, e.g. 2027-03.")) from None
+        if not EARLIEST_DATE.replace(day=1) <= first <= LATEST_DATE:
+            raise forms.ValidationError(
+                _("Give a month from %(first)s to %(last)s.")
+                % {"first": f"{EARLIEST_DATE:%Y-%m}", "last": f"{LATEST_DATE:%Y-%m}"}
+            )
+        return first
 
     def filters(self) -> dict:
         """The valid filters (an invalid one is shown with its error and ignored)."""

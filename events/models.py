@@ -48,8 +48,15 @@ class ProgrammeTheme(models.Model):
 
 
 class PublicHoliday(models.Model):
+    """A day an organiser closes for every programme (the official holidays are closed anyway:
+    events/closed_days.py)."""
+
     date = models.DateField(_("date"), unique=True, validators=DATE_RANGE)
     name = models.CharField(_("name"), max_length=100, validators=SINGLE_LINE)
+    # who may open it again (or a platform admin); none for the days closed before owners were kept
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["date"]

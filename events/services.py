@@ -379,6 +379,31 @@ def accept_drafts(*, programme: Programme) -> int:
 
 SESSION_HOURS = 3
 DAY_START = 9
+# What people who registered planned their day by: changed only by moving the event (or not at all)
+TIMING = ("starts_at", "ends_at", "room", "meeting_minutes", "breaks", "tables")
+
+
+@transaction.atomic
+def update_event(*, event: MatchmakingEvent, changes: dict) -> MatchmakingEvent:
+    """The organiser changes an event (the API's PATCH). Once people have registered, its day,
+    times, room and tables stay as they planned by: the web's Move has the checks for a draft."""
+    locked = MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
+    changed = [name for name in TIMING if name in changes and changes[name] != getattr(locked, name)]
+    if changed and locked.status != EventStatus.DRAFT and locked.registrations.exists():
+        raise ValidationError(
+            {name: _("People have registered: tell them before moving it, or cancel it.") for name in changed}
+        )
+    if "starts_at" in changed and changes["starts_at"] <= timezone.now():
+        raise ValidationError({"starts_at": _("Choose a day after today.")})
+    for name, value in changes.items():
+        if name != "fields":
+            setattr(locked, name, value)
+    locked.full_clean()
+    event_slots(locked)
+    locked.save()
+    if "fields" in changes:
+        locked.fields.set(changes["fields"])
+    return locked
 
 
 @transaction.atomic

@@ -387,7 +387,11 @@ def programme_page(request, pk, closed_day_form=None):
         request,
         "organiser/programme.html",
         {
-            "closed_days": closed_days.closed_days(programme.year),
+            "closed_days": [
+                (day, name, holiday, holiday is not None and closed_days.may_reopen(request.user, holiday))
+                for day, (name, holiday) in closed_days.closed_days(programme.year).items()
+            ],
+            "holidays_estimated": closed_days.is_estimated(programme.year),
             "closed_day_form": closed_day_form or ClosedDayForm(year=programme.year),
             "programme": programme,
             "themes": themes,
@@ -418,6 +422,27 @@ def programme_close_day(request, pk):
                 actor=request.user, day=form.cleaned_data["date"], name=form.cleaned_data["name"]
             )
             messages.success(request, _("Closed: %(day)s %(name)s") % {"day": holiday.date, "name": holiday.name})
+            own, others = closed_days.events_on(holiday.date, request.user)
+            if own:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "%(count)s of your events is still planned that day (%(titles)s): move or cancel it.",
+                        "%(count)s of your events are still planned that day (%(titles)s): move or cancel them.",
+                        len(own),
+                    )
+                    % {"count": len(own), "titles": "、".join(e.title for e in own)},
+                )
+            if others:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "%(count)s event of other organisers is planned that day: tell them.",
+                        "%(count)s events of other organisers are planned that day: tell them.",
+                        others,
+                    )
+                    % {"count": others},
+                )
             return redirect(reverse("organiser-programme", args=[programme.pk]) + "#closed-days")
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -434,8 +459,12 @@ def programme_reopen_day(request, pk, holiday_pk):
 
     programme = _managed_programme(request, pk)
     holiday = get_object_or_404(PublicHoliday, pk=holiday_pk, date__year=programme.year)
-    closed_days.reopen_day(actor=request.user, holiday=holiday)
-    messages.success(request, _("Open again: %(day)s") % {"day": holiday.date})
+    try:
+        closed_days.reopen_day(actor=request.user, holiday=holiday)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Open again: %(day)s") % {"day": holiday.date})
     return redirect(reverse("organiser-programme", args=[programme.pk]) + "#closed-days")
 
 

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from events.models import MatchmakingEvent, Meeting, MeetingRequest, Programme, Registration
+from events.models import MatchmakingEvent, Meeting, MeetingRequest, Programme, PublicHoliday, Registration
 
 from ..factories import at_the_door
 
@@ -230,9 +230,24 @@ def test_venues_rooms_and_holidays_then_plan_a_programme(as_user, world):
         "/api/v1/rooms/", {"venue": venue.json()["id"], "name": "二号厅", "capacity": 50, "tables": 0}, format="json"
     )
     assert zero.status_code == 400
-    assert (
-        organiser.post("/api/v1/holidays/", {"date": "2027-05-03", "name": "劳动节"}, format="json").status_code == 201
-    )
+    closed = organiser.post("/api/v1/holidays/", {"date": "2027-05-06", "name": "场馆检修"}, format="json")
+    assert closed.status_code == 201
+    # an official holiday is closed already; a day is closed once (attack 18 F4, F5)
+    official = organiser.post("/api/v1/holidays/", {"date": "2027-05-03", "name": "劳动节"}, format="json")
+    assert official.status_code == 400 and "date" in official.json()["error"]["fields"]
+    twice = organiser.post("/api/v1/holidays/", {"date": "2027-05-06", "name": "again"}, format="json")
+    assert twice.status_code == 400
+    # only the organiser who closed it (or an admin) opens it again
+    from ..factories import UserFactory
+
+    other = UserFactory(role="organiser")
+    from rest_framework.test import APIClient
+
+    stranger = APIClient()
+    stranger.force_authenticate(other)
+    assert stranger.delete(f"/api/v1/holidays/{closed.json()['id']}/").status_code == 403
+    assert PublicHoliday.objects.filter(date="2027-05-06").exists()
+    assert stranger.patch(f"/api/v1/holidays/{closed.json()['id']}/", {"name": "x"}, format="json").status_code == 405
     assert (
         as_user("ent_a").post("/api/v1/holidays/", {"date": "2027-06-01", "name": "x"}, format="json").status_code
         == 403
@@ -256,7 +271,7 @@ def test_venues_rooms_and_holidays_then_plan_a_programme(as_user, world):
     summary = as_user("organiser").post(f"/api/v1/programmes/{programme['id']}/plan/").json()
     assert summary == {"created": 16, "wanted": 16, "advice": []}
     days = set(MatchmakingEvent.objects.values_list("starts_at__date", flat=True))
-    assert datetime(2027, 3, 1).date() not in days and datetime(2027, 5, 3).date() not in days
+    assert not days & {datetime(2027, 3, 1).date(), datetime(2027, 5, 3).date(), datetime(2027, 5, 6).date()}
 
 
 @pytest.mark.parametrize("role", ["anon", "inst_a", "ent_a", "broker", "organiser_b", "admin"])
@@ -316,3 +331,26 @@ def test_programme_changes_by_its_organiser_only(as_user, world):
     assert changed.json()["target_events"] == 420 and changed.json()["themes"][0]["field"] == "biomedicine"
     assert as_user("ent_a").patch(url, {"target_events": 1}, format="json").status_code == 404
     assert Programme.objects.get().target_events == 420
+
+
+def test_the_api_does_not_move_an_event_people_registered_for(api, world, open_event):
+    """Attack 18 F2: PATCH moved a registered event to today (then the door opened early)."""
+    api.force_authenticate(world.users["inst_a"])
+    api.post(f"/api/v1/events/{open_event.pk}/register/", {"max_meetings": 2}, format="json")
+    api.force_authenticate(world.users["organiser"])
+    url = f"/api/v1/events/{open_event.pk}/"
+    today = timezone.now().replace(microsecond=0)
+    moved = api.patch(url, {"starts_at": today.isoformat(), "ends_at": (today + timedelta(hours=3)).isoformat()})
+    assert moved.status_code == 400 and "starts_at" in moved.json()["error"]["fields"]
+    before = MatchmakingEvent.objects.get(pk=open_event.pk)
+    assert before.starts_at == open_event.starts_at
+    assert api.patch(url, {"title": "新的名字"}, format="json").status_code == 200  # the rest may change
+    assert api.patch(url, {"tables": open_event.tables + 1}, format="json").status_code == 400
+    # before anyone registered, an event can move, but not into the past
+    Registration.objects.filter(event=open_event).delete()
+    past = today - timedelta(days=1)
+    body = {"starts_at": past.isoformat(), "ends_at": (past + timedelta(hours=3)).isoformat()}
+    assert api.patch(url, body, format="json").status_code == 400
+    later = open_event.starts_at + timedelta(days=7)
+    body = {"starts_at": later.isoformat(), "ends_at": (later + timedelta(hours=3)).isoformat()}
+    assert api.patch(url, body, format="json").status_code == 200

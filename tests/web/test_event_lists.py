@@ -67,6 +67,11 @@ def test_the_organiser_pages_through_and_filters_their_events(world, year_of_eve
     bad = client.get("/organiser/events/?month=2027-13&status=nonsense&page=zz")
     assert bad.status_code == 200 and "Give a month as YYYY-MM" in bad.content.decode()
     assert "Select a valid choice" in bad.content.decode()
+    for month in ("9999-12", "99999999999999999999-01", "2100-12", "1999-12", "-1-01"):  # attack 18 F1: a 500
+        for url in ("/organiser/events/", "/events/"):
+            response = client.get(url, {"month": month})
+            assert response.status_code == 200, (url, month)
+            assert month == "2100-12" or "Give a month" in response.content.decode()
     # another organiser sees none of them; a participant cannot open the page
     other = client_for(world, "inst_a")
     assert other.get("/organiser/events/").status_code == 403
