@@ -168,6 +168,10 @@ def _store_need_matches(need, query, pairs, current, version, achievements, pool
     Match.objects.filter(pk__in=stale).exclude(stage=Stage.SUGGESTED).update(rank=None)
 
 
+def _reverse_other_language_k() -> int:
+    return min(settings.MATCHING_OTHER_LANGUAGE_CANDIDATES, settings.MATCHING_REVERSE_CANDIDATES)
+
+
 def needs_affected_by_achievements(achievement_ids) -> list[int]:
     """Needs whose top K may change because these achievements changed: those already matched
     to them, and those for which one of them now scores above the K-th match. The second kind
@@ -187,7 +191,7 @@ def needs_affected_by_achievements(achievement_ids) -> list[int]:
             query,
             dense_k=settings.MATCHING_REVERSE_CANDIDATES,
             lexical_k=settings.MATCHING_REVERSE_CANDIDATES,
-            **other_language(query, specialists(), settings.MATCHING_REVERSE_CANDIDATES),
+            **other_language(query, specialists(), _reverse_other_language_k()),
         ):
             found.setdefault(candidate.id, set()).add(entry.id)
     for need_id in affected:
@@ -234,7 +238,7 @@ def rank_needs_for_achievement(
         dense_k=settings.MATCHING_REVERSE_CANDIDATES,
         lexical_k=settings.MATCHING_REVERSE_CANDIDATES,
         audiences=audiences,
-        **other_language(query, specialists(), settings.MATCHING_REVERSE_CANDIDATES),
+        **other_language(query, specialists(), _reverse_other_language_k()),
     )
     visible = _needs_for_matching(needs.filter(pk__in=[c.id for c in found]).values_list("pk", flat=True))
     queries = need_queries(visible)

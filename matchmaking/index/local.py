@@ -512,8 +512,10 @@ class LocalMatchingIndex(MatchingIndex):
                 if other_language_k > 0 and model in other_language_models:
                     if others is None:
                         others = store.not_in_language(query.language)
-                    # the top dense_k holds the other languages' best already when it holds enough of them
-                    if int(others[np.asarray(top, dtype=np.int64)].sum()) < other_language_k:
+                    # the top dense_k holds the other languages' best already when it holds enough of
+                    # them, or all of them
+                    held = int(others[np.asarray(top, dtype=np.int64)].sum())
+                    if held < other_language_k and held < int((mask & others).sum()):
                         chosen.update(
                             self._dense_top(kind, model, vector, other_language_k, store, mask & others, len(excluded))
                         )
@@ -558,6 +560,11 @@ class LocalMatchingIndex(MatchingIndex):
     def _exact_top(column: VectorColumn, query: np.ndarray, k: int, store: KindStore, valid, eligible) -> list[int]:
         if not eligible:
             return []
+        if eligible * 4 < column.n:  # a narrow filter (few in a language or audience): score those only
+            slots = np.flatnonzero(valid)
+            scores = column.data[slots] @ query
+            order = np.lexsort((store.ids.data[slots], -scores))[:k]
+            return slots[order].tolist()
         scores = column.data[: column.n] @ query
         if eligible <= k:
             slots = np.flatnonzero(valid)

@@ -6,7 +6,9 @@ runs once per process before the first use:
 
 - `matching_index_entry`: one row per record (kind, object_id) with what re-ranking needs: its
   language, owner, audience, attrs (jsonb), its tokens (text[], as given), their counts (`tf`,
-  jsonb term -> count) and its length;
+  jsonb term -> count) and its length; indexed by (kind, language) too, for the records in other
+  languages than a query's, which `candidates` scans exactly (an HNSW walk filtered to them stops
+  at hnsw.max_scan_tuples behind the query language's neighbours and finds none);
 - `matching_index_posting`: the inverted index, one row per (kind, term, record) with the term's
   count, the record's length and audience, keyed by (kind, term, object_id) so a query reads only
   the postings of its terms (an index-only scan);
@@ -87,9 +89,6 @@ TABLES = (
 )
 # Relations besides TABLES whose absence means an older schema to upgrade
 UPGRADES = ("matching_index_entry_language",)
-# Up to this many records in other languages, their nearest are found by an exact scan (an HNSW
-# scan filtered to a rare language would walk most of the graph for them).
-OTHER_LANGUAGE_EXACT_BELOW = 5000
 SCHEMA_LOCK = 0x6D61_7463_6869_6E67  # "matching": serialises ensure_schema across processes
 
 SCHEMA = """
@@ -120,16 +119,13 @@ CREATE TABLE IF NOT EXISTS matching_index_vector (
     object_id bigint NOT NULL,
     model text NOT NULL,
     audience text NOT NULL,
-    language text NOT NULL,
     embedding vector NOT NULL,
     PRIMARY KEY (kind, object_id, model),
     FOREIGN KEY (kind, object_id) REFERENCES matching_index_entry ON DELETE CASCADE
 );
+-- the records of other languages than a query's (cross-language candidates); on an index written
+-- before, the one statement of the upgrade (an index build: reads go on, writes wait for it)
 CREATE INDEX IF NOT EXISTS matching_index_entry_language ON matching_index_entry (kind, language);
--- an index written before the vectors carried their record's language (the cross-language candidates)
-ALTER TABLE matching_index_vector ADD COLUMN IF NOT EXISTS language text NOT NULL DEFAULT '';
-UPDATE matching_index_vector v SET language = e.language FROM matching_index_entry e
-    WHERE v.language = '' AND e.kind = v.kind AND e.object_id = v.object_id;
 CREATE TABLE IF NOT EXISTS matching_index_model (
     kind text NOT NULL,
     model text NOT NULL,
@@ -287,13 +283,10 @@ class PostgresMatchingIndex(MatchingIndex):
         # a read replica refuses every CREATE, even IF NOT EXISTS: when all is there, only read
         present = conn.execute(
             "SELECT count(*) FROM pg_extension WHERE extname = 'vector'"
-            " UNION ALL SELECT count(to_regclass(t)) FROM unnest(%s::text[]) AS t"
-            " UNION ALL SELECT count(*) FROM information_schema.columns"
-            "  WHERE table_name = 'matching_index_vector' AND column_name = 'language'"
-            "  AND table_schema = current_schema()",
+            " UNION ALL SELECT count(to_regclass(t)) FROM unnest(%s::text[]) AS t",
             (list(TABLES + UPGRADES),),
         ).fetchall()
-        if [r[0] for r in present] != [1, len(TABLES + UPGRADES), 1]:
+        if [r[0] for r in present] != [1, len(TABLES + UPGRADES)]:
             from django.core.exceptions import ImproperlyConfigured
 
             try:
@@ -303,6 +296,11 @@ class PostgresMatchingIndex(MatchingIndex):
             except (psycopg.errors.FeatureNotSupported, psycopg.errors.UndefinedFile) as exc:
                 raise ImproperlyConfigured(
                     f"MATCHING_INDEX=postgres needs the pgvector extension in the database of MATCHING_INDEX_URL: {exc}"
+                ) from exc
+            except psycopg.errors.ReadOnlySqlTransaction as exc:
+                raise ImproperlyConfigured(
+                    "The matching index on this read-only server lacks tables or indexes of this version: start a "
+                    "web or worker process on the primary first (it creates them), then the replicas follow."
                 ) from exc
         self._schema_ready = True
 
@@ -372,15 +370,13 @@ class PostgresMatchingIndex(MatchingIndex):
                     for term, count in sorted(Counter(tokens).items()):
                         copy.write_row((kind, term, object_id, count, len(tokens), entry.audience))
             with cur.copy(
-                "COPY matching_index_vector (kind, object_id, model, audience, language, embedding)"
-                " FROM STDIN (FORMAT BINARY)"
+                "COPY matching_index_vector (kind, object_id, model, audience, embedding) FROM STDIN (FORMAT BINARY)"
             ) as copy:
-                copy.set_types(["text", "int8", "text", "text", "text", "vector"])
+                copy.set_types(["text", "int8", "text", "text", "vector"])
                 for object_id in ids:
                     entry = entries[object_id]
                     for model in sorted(entry.vectors):
-                        vector = np.asarray(entry.vectors[model])
-                        copy.write_row((kind, object_id, model, entry.audience, entry.language, vector))
+                        copy.write_row((kind, object_id, model, entry.audience, np.asarray(entry.vectors[model])))
         for model, dim in new_models + rebuild:
             self._create_vector_index(conn, kind, model, dim)
         self._apply_stats(conn, kind, documents, total_length, delta)
@@ -562,15 +558,15 @@ class PostgresMatchingIndex(MatchingIndex):
             found: set[int] = set()
             for model, vector in query.vectors.items():
                 top = self._dense_top(conn, kind, model, vector, dense_k, audiences, exclude) if dense_k > 0 else []
-                found.update(object_id for object_id, _ in top)
-                # the top dense_k holds the other languages' best already when it holds enough of them
-                others = sum(language != query.language for _, language in top)
-                if model in other_language_models and other_language_k > 0 and others < other_language_k:
-                    found.update(
-                        self._other_language_top(
-                            conn, kind, model, vector, other_language_k, audiences, exclude, query.language
+                found.update(top)
+                if model in other_language_models and other_language_k > 0:
+                    # the top dense_k holds the other languages' best already when it holds enough of them
+                    if self._count_other_language(conn, kind, top, query.language) < other_language_k:
+                        found.update(
+                            self._other_language_top(
+                                conn, kind, model, vector, other_language_k, audiences, exclude, query.language
+                            )
                         )
-                    )
             if lexical_k > 0 and terms:
                 found.update(self._lexical_top(conn, kind, terms, stats, lexical_k, audiences, exclude))
             return self._score(conn, kind, query, sorted(found), stats, terms)
@@ -595,26 +591,27 @@ class PostgresMatchingIndex(MatchingIndex):
             params.append(exclude)
         return sql.SQL("").join(clauses), params
 
-    def _other_language_top(self, conn, kind, model, vector, k, audiences, exclude, language) -> list[int]:
-        """The k nearest records in another language than `language`: none to look for when
-        there are none (one probe of the (kind, language) index), an exact scan of them while
-        they are few, else the HNSW graph filtered to them."""
-        others = conn.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM matching_index_entry"
-            " WHERE kind = %s AND (language < %s OR language > %s) LIMIT %s) AS few",
-            (kind, language, language, OTHER_LANGUAGE_EXACT_BELOW + 1),
+    def _count_other_language(self, conn, kind, ids: list[int], language: str) -> int:
+        if not ids:
+            return 0
+        return conn.execute(
+            "SELECT count(*) FROM matching_index_entry WHERE kind = %s AND object_id = ANY(%s) AND language <> %s",
+            (kind, ids, language),
         ).fetchone()[0]
-        if not others:
-            return []
-        if others > OTHER_LANGUAGE_EXACT_BELOW:
-            return [i for i, _ in self._dense_top(conn, kind, model, vector, k, audiences, exclude, language)]
+
+    def _other_language_top(self, conn, kind, model, vector, k, audiences, exclude, language) -> list[int]:
+        """The k nearest records in another language than `language`, by an exact scan of them:
+        they are what an HNSW walk filtered to them misses (behind the query language's
+        neighbours, a walk stops at hnsw.max_scan_tuples before reaching them). The rows come
+        from the (kind, language) index, so a corpus in the query's language alone costs a probe."""
         dim = self._model_dim(conn, kind, model)
+        if dim is None:
+            return []
         vector = np.asarray(vector, dtype=np.float32).ravel()
-        if dim is None or vector.shape[0] != dim:
-            return [i for i, _ in self._dense_top(conn, kind, model, vector, k, audiences, exclude, language)]
+        if vector.shape[0] != dim:
+            raise ValueError(f"the {model} query vector has {vector.shape[0]} dimensions, the index holds {dim}")
         filters, params = self._filters(audiences, exclude, "e.")
-        # ordered by the distance without the cast: the HNSW index does not apply, the few rows
-        # come from the (kind, language) index and are sorted exactly
+        # ordered by the distance without the cast, so that the HNSW index does not apply
         query = sql.SQL(
             "SELECT e.object_id FROM matching_index_entry e JOIN matching_index_vector v"
             " ON v.kind = e.kind AND v.object_id = e.object_id AND v.model = %s"
@@ -623,8 +620,7 @@ class PostgresMatchingIndex(MatchingIndex):
         ).format(filters=filters)
         return [row[0] for row in conn.execute(query, [model, kind, language, language, *params, vector, k]).fetchall()]
 
-    def _dense_top(self, conn, kind, model, vector, k, audiences, exclude, not_language=None) -> list[tuple[int, str]]:
-        """(object_id, language) of the k nearest, optionally only of records not in `not_language`."""
+    def _dense_top(self, conn, kind, model, vector, k, audiences, exclude) -> list[int]:
         dim = self._model_dim(conn, kind, model)
         if dim is None:
             return []  # nothing of this kind is stored under this model
@@ -632,15 +628,12 @@ class PostgresMatchingIndex(MatchingIndex):
         if vector.shape[0] != dim:
             raise ValueError(f"the {model} query vector has {vector.shape[0]} dimensions, the index holds {dim}")
         filters, params = self._filters(audiences, exclude)
-        if not_language is not None:
-            filters += sql.SQL(" AND language <> %s")
-            params.append(not_language)
         # kind and model are literals so that the planner matches the partial HNSW index
         query = sql.SQL(
-            "SELECT object_id, language FROM matching_index_vector WHERE kind = {kind} AND model = {model}{filters}"
+            "SELECT object_id FROM matching_index_vector WHERE kind = {kind} AND model = {model}{filters}"
             " ORDER BY embedding::vector({dim}) <=> %s::vector({dim}) LIMIT %s"
         ).format(kind=sql.Literal(kind), model=sql.Literal(model), filters=filters, dim=sql.Literal(dim))
-        return [(row[0], row[1]) for row in conn.execute(query, [*params, vector, k]).fetchall()]
+        return [row[0] for row in conn.execute(query, [*params, vector, k]).fetchall()]
 
     def _lexical_top(self, conn, kind, terms: dict[str, int], stats: LexicalStats, k, audiences, exclude) -> list[int]:
         """The top k by BM25 over the query's candidate-selecting terms (`lexical_search_terms`),

@@ -818,6 +818,17 @@ def test_other_language_candidates_reach_past_same_language_neighbours(tmp_path,
         nearest_others = set(sorted(others, key=lambda i: (-others[i], i))[:5])
         assert found == reference == plain | nearest_others
     assert not {c.id for c in index.candidates(KIND, zh_query, dense_k=10, lexical_k=0)} & english
+    # an English query: its top 10 is all Chinese, the other language, so no second search runs
+    searches = []
+    dense_top = index._dense_top
+    monkeypatch.setattr(index, "_dense_top", lambda *a, **kw: searches.append(a[3]) or dense_top(*a, **kw))
+    en_query = Query([], {"m": query}, language="en")
+    index.candidates(KIND, en_query, dense_k=10, lexical_k=0, other_language_k=5, other_language_models=["m"])
+    assert searches == [10]
+    searches.clear()
+    index.candidates(KIND, zh_query, dense_k=10, lexical_k=0, other_language_k=5, other_language_models=["m"])
+    assert searches == [10, 5]
+    monkeypatch.setattr(index, "_dense_top", dense_top)
     # a model not named for it looks for no other language; a deleted record is not found
     same = index.candidates(KIND, zh_query, dense_k=10, lexical_k=0, other_language_k=5, other_language_models=["x"])
     assert not {c.id for c in same} & english
