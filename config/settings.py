@@ -281,7 +281,7 @@ MATCHING_CENTRE_LANGUAGES = env.bool("MATCHING_CENTRE_LANGUAGES", default=True)
 # Events: the official public holidays (and their bridge days) of this country, from the `holidays`
 # package, are closed days for the planner and for moving events; organisers add their own on top.
 # Empty: only the organisers' closed days.
-EVENTS_HOLIDAY_COUNTRY = env.str("EVENTS_HOLIDAY_COUNTRY", default="CN")
+EVENTS_HOLIDAY_COUNTRY = env.str("EVENTS_HOLIDAY_COUNTRY", default="CN").strip().upper()
 # Dumped dev-set pairs (`make eval` writes var/features/): learned weights must not rank any of
 # them worse (matchmaking.learning). Empty: a deployment without the dev sets checks decisions only.
 MATCHING_DEV_FEATURES_DIR = env.str("MATCHING_DEV_FEATURES_DIR", default="")

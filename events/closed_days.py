@@ -20,10 +20,8 @@ from .selectors import is_organiser
 def _official(country: str, year: int, language: str) -> tuple:
     import holidays
 
-    try:
-        calendar = holidays.country_holidays(country, years=year, language=language)
-    except NotImplementedError:  # a language the package has no names in
-        calendar = holidays.country_holidays(country, years=year)
+    supported = getattr(holidays.country_holidays(country), "supported_languages", ())
+    calendar = holidays.country_holidays(country, years=year, language=language if language in supported else None)
     return tuple(sorted(calendar.items()))
 
 

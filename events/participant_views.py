@@ -54,7 +54,13 @@ def event_list(request):
         "events/list.html",
         {
             "mine": selectors.filter_events(mine, {"when": "upcoming"}),
-            "attended": selectors.filter_events(mine, {"when": "past"})[:20],
+            # present, not marked absent, at an event that took place
+            "attended": selectors.filter_events(
+                mine.exclude(status=EventStatus.CANCELLED).filter(
+                    registrations__user=request.user, registrations__no_show=False
+                ),
+                {"when": "past"},
+            )[:20],
             "form": form,
             "page": Paginator(open_events, 25).get_page(request.GET.get("page")),
         },
@@ -88,6 +94,7 @@ def event_detail(request, pk):
             "slots": services.event_slots(event),
             "manages": selectors.can_manage_event(request.user, event),
             "registration_closed": closed,
+            "begun": event.starts_at <= timezone.now(),
         },
     )
 
@@ -131,7 +138,7 @@ def register_page(request, pk):
                     request,
                     _(
                         "Your meeting at %(time)s is outside your new times: it stays on your agenda until "
-                        "the organiser schedules again, or cancel it."
+                        "the organiser schedules again (their event page shows it)."
                     )
                     % {"time": timezone.localtime(meeting.starts_at).strftime("%H:%M")},
                 )
@@ -172,6 +179,7 @@ def participants_page(request, pk):
             "chosen_field": chosen if chosen in fields else "",
             "worth_only": worth_only,
             "form": MeetingRequestForm(),
+            "ended": event.ends_at <= timezone.now(),
         },
     )
 

@@ -123,10 +123,6 @@ def too_large_message(theme: str, attendance: int, rooms) -> str:
     }
 
 
-def _rooms_fitting(request: PlanRequest, day: date, attendance: int) -> int:
-    return sum(1 for room in request.rooms if room.capacity >= attendance and day not in room.closed)
-
-
 def _sessions_fitting(request: PlanRequest, day: date, attendance: int) -> int:
     """Free room sessions on `day` in rooms holding `attendance` people."""
     return sum(
@@ -145,8 +141,14 @@ def advice(request: PlanRequest, days: list[date]) -> list[str]:
     wanted = sum(k.count for k in request.kinds)
     if not days:
         return [_("There is no open day in the programme: check its dates, weekdays and holidays.")]
-    by_cap = request.daily_cap * len(days)
-    by_rooms = sum(SESSIONS_PER_DAY * _rooms_fitting(request, d, 0) for d in days)
+    # the programme's events already on the calendar hold places of the caps, rooms and spacing
+    fixed_per_day, fixed_per_organiser, fixed_days = defaultdict(int), defaultdict(int), defaultdict(list)
+    for theme, organiser, day in request.fixed:
+        fixed_per_day[day] += 1
+        fixed_per_organiser[organiser, day] += 1
+        fixed_days[theme].append(day)
+    by_cap = sum(max(request.daily_cap - fixed_per_day[d], 0) for d in days)
+    by_rooms = sum(_sessions_fitting(request, d, 0) for d in days)
     if wanted > by_cap:
         notes.append(
             _(
@@ -158,7 +160,7 @@ def advice(request: PlanRequest, days: list[date]) -> list[str]:
                 "cap": request.daily_cap,
                 "days": len(days),
                 "places": by_cap,
-                "raise_to": -(-wanted // len(days)),
+                "raise_to": -(-(wanted + sum(fixed_per_day[d] for d in days)) // len(days)),
                 "fewer": wanted - by_cap,
             }
         )
@@ -181,20 +183,25 @@ def advice(request: PlanRequest, days: list[date]) -> list[str]:
     for kind in request.kinds:
         by_theme[kind.theme] += kind.count
         by_organiser[kind.organiser] += kind.count
+
+    def theme_fit(theme, spacing):
+        free = [d for d in days if not any(abs((d - f).days) < spacing for f in fixed_days[theme])]
+        return spaced_days(free, spacing)
+
     for theme, count in sorted(by_theme.items()):
-        fit = spaced_days(days, request.theme_spacing)
+        fit = theme_fit(theme, request.theme_spacing)
         if count <= fit:
             continue
-        if request.theme_spacing == 1 or spaced_days(days, 1) < count:
+        if request.theme_spacing == 1 or theme_fit(theme, 1) < count:
             notes.append(
                 _(
                     "Theme “%(theme)s”: %(count)s events do not fit in %(days)s open days even one a day: "
                     "plan %(fewer)s fewer."
                 )
-                % {"theme": theme, "count": count, "days": len(days), "fewer": count - spaced_days(days, 1)}
+                % {"theme": theme, "count": count, "days": len(days), "fewer": count - theme_fit(theme, 1)}
             )
         else:
-            lower = max(s for s in range(1, request.theme_spacing) if spaced_days(days, s) >= count)
+            lower = max(s for s in range(1, request.theme_spacing) if theme_fit(theme, s) >= count)
             notes.append(
                 _(
                     "Theme “%(theme)s”: %(count)s events cannot be %(spacing)s days apart on the %(days)s open days "
@@ -211,7 +218,7 @@ def advice(request: PlanRequest, days: list[date]) -> list[str]:
                 }
             )
     for organiser, count in sorted(by_organiser.items(), key=lambda item: str(item[0])):
-        fit = request.organiser_daily_cap * len(days)
+        fit = sum(max(request.organiser_daily_cap - fixed_per_organiser[organiser, d], 0) for d in days)
         if count > fit:
             notes.append(
                 _(

@@ -99,7 +99,9 @@ def filter_events(queryset: QuerySet[MatchmakingEvent], filters: dict) -> QueryS
     now = timezone.now()
     if filters.get("q"):
         words = filters["q"]
-        queryset = queryset.filter(Q(title__icontains=words) | Q(room__venue__name__icontains=words))
+        queryset = queryset.filter(
+            Q(title__icontains=words) | Q(room__venue__name__icontains=words) | Q(room__name__icontains=words)
+        )
     if filters.get("field"):
         queryset = queryset.filter(fields=filters["field"])
     if filters.get("month"):
@@ -109,10 +111,21 @@ def filter_events(queryset: QuerySet[MatchmakingEvent], filters: dict) -> QueryS
         )
         queryset = queryset.filter(starts_at__date__gte=first, starts_at__date__lt=following)
     if filters.get("status"):
-        queryset = queryset.filter(status=filters["status"])
+        queryset = queryset.filter(_status_as_read(filters["status"], now))
     when = filters.get("when", "upcoming")
     if when == "upcoming":
         return queryset.filter(ends_at__gte=now).order_by("starts_at", "pk")
     if when == "past":
         return queryset.filter(ends_at__lt=now).order_by("-starts_at", "-pk")
     return queryset.order_by("-starts_at", "-pk")
+
+
+def _status_as_read(status: str, now) -> Q:
+    """The events whose `status_label` reads as `status`: an open event past its deadline reads
+    'registration closed', and an open or closed one that has ended 'ended' (listed under Past)."""
+    deadline_passed = Q(registration_deadline__isnull=False, registration_deadline__lt=now)
+    if status == EventStatus.OPEN:
+        return Q(status=EventStatus.OPEN, ends_at__gte=now) & ~deadline_passed
+    if status == EventStatus.CLOSED:
+        return (Q(status=EventStatus.CLOSED) | (Q(status=EventStatus.OPEN) & deadline_passed)) & Q(ends_at__gte=now)
+    return Q(status=status)

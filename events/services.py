@@ -293,7 +293,7 @@ def plan_programme(
     taken, fixed, confirmed = _calendar_so_far(programme, day_start, session_hours)
     kinds = [
         planning.EventKind(
-            theme.field.name_zh,
+            theme.field.name,  # the advice names themes in the organiser's language
             programme.organiser_id,
             theme.expected_attendance,
             max(theme.wanted_events - confirmed[theme.field_id], 0),
@@ -318,7 +318,7 @@ def plan_programme(
     except planning.PlanningInputError as exc:
         raise ValidationError(str(exc)) from exc
     rooms_by_id = {r.pk: r for r in rooms}
-    fields = {theme.field.name_zh: theme.field for theme in themes}
+    fields = {theme.field.name: theme.field for theme in themes}
     with transaction.atomic():
         programme.events.filter(status=EventStatus.DRAFT).delete()
         for planned in result.events:
@@ -366,7 +366,7 @@ def _calendar_so_far(programme: Programme, day_start: int, session_hours: int):
                     taken.add((event.room_id, start.date(), session))
         if event.programme_id == programme.pk:
             for theme_field in event.fields.all():
-                fixed.append((theme_field.name_zh, programme.organiser_id, start.date()))
+                fixed.append((theme_field.name, programme.organiser_id, start.date()))
                 confirmed[theme_field.pk] += 1
     return taken, fixed, confirmed
 
@@ -543,7 +543,10 @@ def event_meetings_outside_windows(event: MatchmakingEvent, meetings, registrati
 
 
 def _in_windows(event: MatchmakingEvent, registration: Registration, meeting: Meeting) -> bool:
-    windows = _windows(event, registration.availability, "availability")
+    try:
+        windows = _windows(event, registration.availability, "availability")
+    except ValidationError:  # stored windows the event's times no longer hold: none of them fits
+        return False
     length = timedelta(minutes=event.meeting_minutes)
     return not windows or any(w0 <= meeting.starts_at and meeting.starts_at + length <= w1 for w0, w1 in windows)
 

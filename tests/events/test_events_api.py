@@ -155,21 +155,21 @@ def test_agenda_grid_and_the_day(api, world, open_event):
     early = client("organiser").post(url + "no-show/", {"registration": ids["inst_a"]}, format="json")
     assert early.status_code == 400 and "registration" in early.json()["error"]["fields"]  # weeks ahead: nothing freed
     assert Meeting.objects.get(holder_id=ids["inst_a"]).status == "scheduled"
-    door = at_the_door(open_event, minutes=0)
-    door.start()
-    inst_a_meeting = Meeting.objects.get(holder_id=ids["inst_a"])
-    assert (
-        client("organiser").post(url + "no-show/", {"registration": ids["inst_a"]}, format="json").json()["no_show"]
-        is True
-    )
-    inst_a_meeting.refresh_from_db()
-    assert inst_a_meeting.status == "no_show"
-    assert (
-        client("organiser").post(url + "check-in/", {"registration": ids["ent_a"]}, format="json").json()["checked_in"]
-        is True
-    )
-    assert client("organiser").post(url + "check-in/", {"registration": 99999}, format="json").status_code == 404
-    door.stop()
+    with at_the_door(open_event, minutes=0):
+        inst_a_meeting = Meeting.objects.get(holder_id=ids["inst_a"])
+        assert (
+            client("organiser").post(url + "no-show/", {"registration": ids["inst_a"]}, format="json").json()["no_show"]
+            is True
+        )
+        inst_a_meeting.refresh_from_db()
+        assert inst_a_meeting.status == "no_show"
+        assert (
+            client("organiser")
+            .post(url + "check-in/", {"registration": ids["ent_a"]}, format="json")
+            .json()["checked_in"]
+            is True
+        )
+        assert client("organiser").post(url + "check-in/", {"registration": 99999}, format="json").status_code == 404
 
 
 def test_printable_agenda_names_partner_and_what_they_bring_and_rating(api, world, open_event):

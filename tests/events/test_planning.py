@@ -91,3 +91,20 @@ def test_not_enough_days_for_the_daily_cap():
 def test_bad_planning_input(change, message):
     with pytest.raises(PlanningInputError, match=message):
         plan(request(**change), time_limit=1)
+
+
+@translation.override("en")
+def test_advice_counts_the_events_already_on_the_calendar():
+    """Walk 18 #3: with events confirmed, 'plan N fewer' still did not fit."""
+    one = [EventKind("新能源", "org0", 40, 10)]
+    fixed = tuple(("新能源", "org0", day) for day in (date(2027, 3, 1), date(2027, 6, 1), date(2027, 9, 1)))
+    req = request(kinds=one, theme_spacing=40, fixed=fixed)
+    result = plan(req, time_limit=10)
+    text = "\n".join(result.advice)
+    fit = int(text.split("(at most ")[1].split(")")[0])
+    assert result.placed == fit < 10  # the advice's limit is what the planner reaches around them
+    fewer = int(text.split("or plan ")[1].split(" fewer")[0])
+    again = plan(
+        request(kinds=[EventKind("新能源", "org0", 40, 10 - fewer)], theme_spacing=40, fixed=fixed), time_limit=10
+    )
+    assert again.complete and again.advice == []  # following it, everything fits

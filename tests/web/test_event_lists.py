@@ -122,3 +122,33 @@ def test_an_open_event_past_its_deadline_or_its_end_says_so(world, year_of_event
     page = client_for(world, "organiser").get("/organiser/events/?when=past").content.decode()
     row = page[page.index("成果对接会 60") :].split("</tr>")[0]
     assert "Ended" in row
+
+
+def test_after_the_event_its_page_says_ended_and_offers_no_changes(world, year_of_events):
+    """Walk 18 #5: an ended event read 'Registration closed' and offered changes that failed."""
+    import time_machine
+
+    event = year_of_events[2]
+    Registration.objects.create(event=event, user=world.users["ent_a"], side="enterprise")
+    Registration.objects.create(event=event, user=world.users["inst_a"], side="holder")
+    client = client_for(world, "ent_a")
+    before = client.get(f"/events/{event.pk}/").content.decode()
+    assert "Change my registration" in before
+    with time_machine.travel(event.ends_at + timedelta(hours=2), tick=False):
+        client = client_for(world, "ent_a")  # a session of that day
+        page = client.get(f"/events/{event.pk}/").content.decode()
+        assert "Ended" in page and "Registration closed" not in page and "Change my registration" not in page
+        assert "Ask for a meeting" not in client.get(f"/events/{event.pk}/participants/").content.decode()
+
+
+def test_the_status_filter_finds_what_the_labels_say_and_rooms_are_searched(world, year_of_events):
+    """Walk 18: filtering 'Registration closed' found nothing while the table showed such events;
+    a room's name was not searched."""
+    passed = timezone.now() - timedelta(hours=1)
+    MatchmakingEvent.objects.filter(pk=year_of_events[0].pk).update(registration_deadline=passed)
+    client = client_for(world, "organiser")
+    closed = client.get("/organiser/events/", {"status": "closed"}).content.decode()
+    assert ">1 event<" in closed and "成果对接会 00" in closed
+    assert "成果对接会 00" not in client.get("/organiser/events/", {"status": "open"}).content.decode()
+    Room.objects.filter(pk=year_of_events[0].room_id).update(name="1号厅")
+    assert "成果对接会 00" in client.get("/organiser/events/", {"q": "1号厅"}).content.decode()

@@ -396,3 +396,12 @@ def test_a_theme_larger_than_every_room_is_refused_with_the_form(world, programm
     assert (
         ProgrammeTheme.objects.get(programme=programme, field=technical_field("new-energy")).expected_attendance == 60
     )
+
+
+def test_an_unknown_holiday_country_fails_the_start_up_check(settings):
+    from django.core.checks import run_checks
+
+    settings.EVENTS_HOLIDAY_COUNTRY = "XX"
+    assert [e.id for e in run_checks() if e.id.startswith("events.")] == ["events.E001"]
+    settings.EVENTS_HOLIDAY_COUNTRY = "CN"
+    assert not [e for e in run_checks() if e.id.startswith("events.")]
