@@ -229,6 +229,11 @@ def schedule_event(*, event: MatchmakingEvent, actor=None, time_limit: float = 9
     """(Re-)schedule an event's 1:1 meetings; existing meetings stay put unless moving gains enough."""
     if event.status in (EventStatus.HELD, EventStatus.CANCELLED):
         raise ValidationError({"status": _("A held or cancelled event cannot be scheduled.")})
+    if event.starts_at <= timezone.now():
+        # a new schedule could put meetings in slots already over (attack 18 F6)
+        raise ValidationError(
+            {"status": _("The event has begun: give freed tables to waiting pairs from the door instead.")}
+        )
     before = _meetings_state(event)
     problem, slots = build_problem(event)
     try:

@@ -345,3 +345,14 @@ def test_declining_one_request_of_a_pair_that_accepted_another_keeps_its_meeting
     services.answer_request(request=second, user=world.users["inst_a"], accept=False)
     meeting.refresh_from_db()
     assert meeting.status == "scheduled"
+
+
+def test_an_event_that_has_begun_is_not_scheduled_again(world, event):
+    """Attack 18 F6: scheduling on the day placed meetings in slots already over."""
+    import time_machine
+
+    _accepted(world, event)
+    with time_machine.travel(event.starts_at + timedelta(minutes=40), tick=False), translation.override("en"):
+        with pytest.raises(ValidationError, match="The event has begun"):
+            services.schedule_event(event=event, time_limit=1)
+    assert not Meeting.objects.filter(event=event).exists()
