@@ -146,6 +146,7 @@ urlpatterns = [
     path("events/<id:pk>/", participant_views.event_detail, name="web-event-detail"),
     path("events/<id:pk>/register/", participant_views.register_page, name="web-event-register"),
     path("events/<id:pk>/participants/", participant_views.participants_page, name="web-event-participants"),
+    path("events/<id:pk>/pairs/", participant_views.pairs_page, name="web-event-pairs"),
     path(
         "events/<id:pk>/participants/<id:registration_pk>/request/",
         participant_views.request_meeting,

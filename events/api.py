@@ -397,10 +397,10 @@ class MeetingRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         receiver = data["receiver"]
         if request.user.role == "broker":
             sender = data.get("sender")
-            if sender is None or not receiver.event.registrations.filter(user=request.user).exists():
+            if sender is None:
                 raise PermissionDenied(_("Brokers recommend pairs at events they attend, naming both people."))
-            made = services.request_meeting(
-                sender=sender, receiver=receiver, message=data.get("message", ""), recommended_by=request.user
+            made = services.recommend_pair(
+                broker=request.user, sender=sender, receiver=receiver, message=data.get("message", "")
             )
         else:
             sender = receiver.event.registrations.filter(user=request.user).first()

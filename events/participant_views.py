@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.forms import apply_service_errors
+from core.ids import parse_id
 
 from . import participation, selectors, services
 from .agendas import participant_ics
@@ -157,7 +158,7 @@ def participants_page(request, pk):
     event = _event(request, pk)
     mine = _mine(request, event)
     if mine.side == Side.BROKER:
-        raise Http404(_("Brokers recommend pairs from the organiser's pages."))
+        return redirect("web-event-pairs", pk=event.pk)
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     entries = participation.catalogue(event, mine, request.user, query=query)
     fields = participation.fields_brought(event, mine, request.user)
@@ -315,3 +316,36 @@ def survey_page(request, pk):
         except ValidationError as error:
             apply_service_errors(form, error)
     return render(request, "events/survey.html", {"event": event, "mine": mine, "form": form, "survey": survey})
+
+
+@login_required
+def pairs_page(request, pk):
+    """A broker at the event: the pairs of participants worth a meeting, and recommending one."""
+    event = _event(request, pk)
+    mine = _mine(request, event)
+    if mine.side != Side.BROKER:
+        return redirect("web-event-participants", pk=event.pk)
+    if request.method == "POST":
+        holder = event.registrations.filter(pk=parse_id(request.POST.get("holder")), side=Side.HOLDER).first()
+        enterprise = event.registrations.filter(
+            pk=parse_id(request.POST.get("enterprise")), side=Side.ENTERPRISE
+        ).first()
+        if holder is None or enterprise is None:
+            messages.error(request, _("Both people must be registered for the same event."))
+        else:
+            try:
+                services.recommend_pair(broker=request.user, sender=holder, receiver=enterprise)
+                messages.success(
+                    request,
+                    _("Recommended: %(holder)s and %(enterprise)s are asked to meet.")
+                    % {"holder": participation.party(holder), "enterprise": participation.party(enterprise)},
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+        return redirect(reverse("web-event-pairs", args=[event.pk]))
+    pairs = participation.pairs_worth_meeting(event, request.user)
+    return render(
+        request,
+        "events/pairs.html",
+        {"event": event, "mine": mine, "pairs": pairs, "ended": event.ends_at <= timezone.now()},
+    )

@@ -238,3 +238,46 @@ def meeting_of(user, pk) -> Meeting | None:
         .select_related("event", "holder", "enterprise")
         .first()
     )
+
+
+@dataclass
+class Pair:
+    holder: Registration
+    enterprise: Registration
+    score: float
+    because: str
+    state: str  # "" or the request's status between the two
+
+
+def pairs_worth_meeting(event: MatchmakingEvent, viewer, *, limit: int = 200) -> list[Pair]:
+    """For a broker at the event: holder-enterprise pairs of participants whose organisations have
+    a match worth a meeting that the broker may see, best first, with any request between them."""
+    registrations = list(with_what_they_bring(event.registrations.exclude(side=Side.BROKER), viewer))
+    holders: dict[int, list[Registration]] = {}
+    enterprises: dict[int, list[Registration]] = {}
+    for registration in registrations:
+        if registration.side == Side.HOLDER and registration.user.institution_id:
+            holders.setdefault(registration.user.institution_id, []).append(registration)
+        elif registration.side == Side.ENTERPRISE and registration.user.enterprise_id:
+            enterprises.setdefault(registration.user.enterprise_id, []).append(registration)
+    if not holders or not enterprises:
+        return []
+    matches = (
+        matches_visible_to(viewer)
+        .filter(achievement__institution_id__in=holders, need__enterprise_id__in=enterprises, score__gte=WORTH_MEETING)
+        .select_related("achievement", "need")
+        .order_by("-score", "pk")[:2000]
+    )
+    best: dict[tuple[int, int], Pair] = {}
+    for match in matches:
+        for holder in holders[match.achievement.institution_id]:
+            for enterprise in enterprises[match.need.enterprise_id]:
+                key = (holder.pk, enterprise.pk)
+                if key not in best:
+                    because = f"{match.achievement.title} ↔ {match.need.title}"
+                    best[key] = Pair(holder, enterprise, match.score, because, "")
+    for request in event.requests.all():
+        for key in ((request.sender_id, request.receiver_id), (request.receiver_id, request.sender_id)):
+            if key in best:
+                best[key].state = request.status
+    return sorted(best.values(), key=lambda p: (-p.score, p.holder.pk, p.enterprise.pk))[:limit]

@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -604,6 +604,14 @@ def _brought(registration: Registration, achievements, needs) -> tuple[list, lis
 
 
 @transaction.atomic
+def recommend_pair(*, broker, sender: Registration, receiver: Registration, message: str = "") -> MeetingRequest:
+    """A broker who attends the event recommends that two participants meet (the web's pairs
+    page and the API)."""
+    if broker.role != "broker" or not receiver.event.registrations.filter(user=broker, side=Side.BROKER).exists():
+        raise PermissionDenied(_("Brokers recommend pairs at events they attend, naming both people."))
+    return request_meeting(sender=sender, receiver=receiver, message=message, recommended_by=broker)
+
+
 def request_meeting(
     *, sender: Registration, receiver: Registration, message: str = "", recommended_by=None
 ) -> MeetingRequest:

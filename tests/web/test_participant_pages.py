@@ -553,3 +553,46 @@ def test_each_agenda_in_the_zip_shows_only_what_its_participant_may_see(world, e
     holder_agenda = next(n for n in archive.namelist() if "甲大学" in n and n.endswith(".html"))
     assert "机密需求" not in archive.read(holder_agenda).decode()  # admin may see it; the institution may not
     assert "乙制造有限公司" in archive.read(holder_agenda).decode()
+
+
+def test_a_broker_at_the_event_recommends_the_pairs_worth_meeting(world, event, registered):
+    """Walk 18 #1: a registered broker had nothing to do at the event."""
+    from matchmaking.models import Match
+
+    Registration.objects.create(event=event, user=world.users["broker"], side="broker")
+    Match.objects.create(
+        achievement=registered["holder"].achievements.get(), need=registered["firm"].needs.get(), score=0.8
+    )
+    # the brokers-only need is a match the broker may see, and one below the bar is no pair
+    Match.objects.create(achievement=registered["holder"].achievements.get(), need=registered["secret"], score=0.2)
+    broker = client_for(world, "broker")
+    assert broker.get(f"/events/{event.pk}/participants/")["Location"] == f"/events/{event.pk}/pairs/"
+    page = broker.get(f"/events/{event.pk}/pairs/").content.decode()
+    assert "甲大学 × 甲科技有限公司" in page and "乙制造有限公司" not in page and "Recommend this pair" in page
+    done = broker.post(
+        f"/events/{event.pk}/pairs/",
+        {"holder": registered["holder"].pk, "enterprise": registered["firm"].pk},
+        follow=True,
+    ).content.decode()
+    assert "Recommended: 甲大学 and 甲科技有限公司 are asked to meet." in done
+    made = MeetingRequest.objects.get(sender=registered["holder"], receiver=registered["firm"])
+    assert made.recommended_by == world.users["broker"]
+    assert "Request sent, waiting for an answer." in done and "Recommend this pair" not in done
+    again = broker.post(
+        f"/events/{event.pk}/pairs/",
+        {"holder": registered["holder"].pk, "enterprise": registered["firm"].pk},
+        follow=True,
+    )
+    assert "already asked" in again.content.decode() and MeetingRequest.objects.count() == 1
+    forged = broker.post(
+        f"/events/{event.pk}/pairs/", {"holder": registered["firm"].pk, "enterprise": "x"}, follow=True
+    )
+    assert "Both people must be registered" in forged.content.decode()
+    # participants are sent to their own page; a broker not at the event is not let in
+    assert client_for(world, "inst_a").get(f"/events/{event.pk}/pairs/")["Location"].endswith("/participants/")
+    from ..factories import UserFactory
+
+    outsider = UserFactory(role="broker", agency=world.users["broker"].agency)
+    stranger = Client()
+    stranger.force_login(outsider)
+    assert stranger.get(f"/events/{event.pk}/pairs/").status_code == 404
