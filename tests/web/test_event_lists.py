@@ -77,10 +77,11 @@ def test_the_organiser_pages_through_and_filters_their_events(world, year_of_eve
     assert other.get("/organiser/events/").status_code == 403
 
 
-def test_the_organisers_home_shows_the_next_ten_and_links_to_all(world, year_of_events):
-    page = client_for(world, "organiser").get("/").content.decode()
-    assert "成果对接会 00" in page and "成果对接会 09" in page and "成果对接会 10" not in page
-    assert "All my events (63 coming up)" in page and 'href="/organiser/events/"' in page
+def test_the_organisers_home_is_their_events_the_next_ones_first(world, year_of_events):
+    client = client_for(world, "organiser")
+    assert client.get("/")["Location"] == "/organiser/events/"
+    page = client.get("/organiser/events/").content.decode()
+    assert page.index("成果对接会 00") < page.index("成果对接会 09")
 
 
 def test_participants_find_open_events_by_field_and_month_a_page_at_a_time(world, year_of_events):
@@ -101,7 +102,7 @@ def test_participants_find_open_events_by_field_and_month_a_page_at_a_time(world
     assert "58 events" in client.get("/events/").content.decode()
 
 
-@pytest.mark.parametrize("url, queries", [("/organiser/events/", 5), ("/events/", 8), ("/", 4)])
+@pytest.mark.parametrize("url, queries", [("/organiser/events/", 5), ("/events/", 8)])
 def test_event_lists_read_a_fixed_number_of_queries(world, year_of_events, url, queries):
     client = client_for(world, "organiser" if url != "/events/" else "ent_a")
     client.get(url)  # warm the session and caches

@@ -154,10 +154,10 @@ def test_organiser_runs_the_scheduler_in_a_real_browser(live_server, page, world
 def test_organiser_home_lists_their_events(world, event):
     client = Client()
     client.force_login(world.users["organiser"])
-    html = client.get("/").content.decode()
+    html = client.get("/", follow=True).content.decode()
     assert f"/organiser/events/{event.pk}/" in html and "储能成果对接会" in html
     client.force_login(world.users["ent_a"])
-    assert "储能成果对接会" not in client.get("/").content.decode()
+    assert "储能成果对接会" not in client.get("/", follow=True).content.decode()
 
 
 def test_the_check_in_pages_title_is_text(world, event):

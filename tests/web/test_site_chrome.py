@@ -5,7 +5,7 @@ from django.test import Client
 
 def test_every_page_has_the_sites_icon(world):
     client = Client()
-    client.force_login(world.users["organiser"])
+    client.force_login(world.users["admin"])
     assert '<link rel="icon" href="/static/favicon.svg"' in client.get("/").content.decode()
     response = Client().get("/favicon.ico")
     assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
