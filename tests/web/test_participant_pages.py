@@ -596,3 +596,29 @@ def test_a_broker_at_the_event_recommends_the_pairs_worth_meeting(world, event, 
     stranger = Client()
     stranger.force_login(outsider)
     assert stranger.get(f"/events/{event.pk}/pairs/").status_code == 404
+
+
+@pytest.mark.parametrize("extra", [0, 2])
+def test_the_pairs_page_reads_a_fixed_number_of_queries(world, event, registered, extra):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from matchmaking.models import Match
+
+    from ..factories import EnterpriseFactory, UserFactory
+
+    Registration.objects.create(event=event, user=world.users["broker"], side="broker")
+    achievement = registered["holder"].achievements.get()
+    Match.objects.create(achievement=achievement, need=registered["firm"].needs.get(), score=0.8)
+    for i in range(extra):  # more pairs, no more queries
+        firm = EnterpriseFactory()
+        user = UserFactory(role="enterprise", enterprise=firm)
+        need = make_need(firm, title=f"需求{i}")
+        Registration.objects.create(event=event, user=user, side="enterprise").needs.set([need])
+        Match.objects.create(achievement=achievement, need=need, score=0.7)
+    broker = client_for(world, "broker")
+    broker.get(f"/events/{event.pk}/pairs/")
+    with CaptureQueriesContext(connection) as captured:
+        page = broker.get(f"/events/{event.pk}/pairs/").content.decode()
+    assert page.count('class="card participant"') == 1 + extra
+    assert len(captured) == 10, "\n".join(q["sql"] for q in captured.captured_queries)
