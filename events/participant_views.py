@@ -96,6 +96,7 @@ def event_detail(request, pk):
             "manages": selectors.can_manage_event(request.user, event),
             "registration_closed": closed,
             "begun": event.starts_at <= timezone.now(),
+            "ended": event.ends_at <= timezone.now(),
         },
     )
 

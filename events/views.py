@@ -504,9 +504,7 @@ def event_move(request, pk):
         try:
             moved = services.move_event(event=event, **form.cleaned_data)
             messages.success(request, _("Moved: %(title)s") % {"title": moved.title})
-            if event.programme_id:
-                return redirect("organiser-programme", pk=event.programme_id)
-            return redirect("organiser-event", pk=event.pk)
+            return redirect("organiser-event", pk=event.pk)  # the event moved, where the organiser checks it
         except ValidationError as error:
             apply_service_errors(form, error)
     return render(request, "organiser/move_event.html", {"event": event, "form": form})

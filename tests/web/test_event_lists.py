@@ -139,6 +139,8 @@ def test_after_the_event_its_page_says_ended_and_offers_no_changes(world, year_o
         client = client_for(world, "ent_a")  # a session of that day
         page = client.get(f"/events/{event.pk}/").content.decode()
         assert "Ended" in page and "Registration closed" not in page and "Change my registration" not in page
+        other = client_for(world, "ent_b").get(f"/events/{event.pk}/").content.decode()
+        assert "This event has ended." in other  # walk 18 #17: not "not open for registration"
         assert "Ask for a meeting" not in client.get(f"/events/{event.pk}/participants/").content.decode()
 
 

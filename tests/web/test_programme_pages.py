@@ -139,7 +139,7 @@ def test_a_move_that_passes_the_checks_is_saved(world, programme):
     client = organiser(world)
     assert 'value="2027-03-03"' in client.get(f"/organiser/events/{event.pk}/move/").content.decode()
     response = client.post(f"/organiser/events/{event.pk}/move/", {"day": "2027-03-11", "session": 1, "room": b.pk})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == f"/organiser/events/{event.pk}/"  # walk 18 #13
     assert "Moved: 储能成果对接会 03-11" in client.get(response["Location"]).content.decode()  # the new name
     event.refresh_from_db()
     assert timezone.localtime(event.starts_at) == timezone.make_aware(datetime(2027, 3, 11, 13))
