@@ -604,12 +604,9 @@ class PostgresMatchingIndex(MatchingIndex):
         they are what an HNSW walk filtered to them misses (behind the query language's
         neighbours, a walk stops at hnsw.max_scan_tuples before reaching them). The rows come
         from the (kind, language) index, so a corpus in the query's language alone costs a probe."""
-        dim = self._model_dim(conn, kind, model)
+        dim, vector = self._query_vector(conn, kind, model, vector)
         if dim is None:
             return []
-        vector = np.asarray(vector, dtype=np.float32).ravel()
-        if vector.shape[0] != dim:
-            raise ValueError(f"the {model} query vector has {vector.shape[0]} dimensions, the index holds {dim}")
         filters, params = self._filters(audiences, exclude, "e.")
         # ordered by the distance without the cast, so that the HNSW index does not apply
         query = sql.SQL(
@@ -620,13 +617,19 @@ class PostgresMatchingIndex(MatchingIndex):
         ).format(filters=filters)
         return [row[0] for row in conn.execute(query, [model, kind, language, language, *params, vector, k]).fetchall()]
 
-    def _dense_top(self, conn, kind, model, vector, k, audiences, exclude) -> list[int]:
+    def _query_vector(self, conn, kind, model, vector) -> tuple[int | None, np.ndarray]:
+        """The model's stored dimension (None: nothing of this kind under this model) and the query
+        vector as float32, refused when its dimension differs."""
         dim = self._model_dim(conn, kind, model)
+        vector = np.asarray(vector, dtype=np.float32).ravel()
+        if dim is not None and vector.shape[0] != dim:
+            raise ValueError(f"the {model} query vector has {vector.shape[0]} dimensions, the index holds {dim}")
+        return dim, vector
+
+    def _dense_top(self, conn, kind, model, vector, k, audiences, exclude) -> list[int]:
+        dim, vector = self._query_vector(conn, kind, model, vector)
         if dim is None:
             return []  # nothing of this kind is stored under this model
-        vector = np.asarray(vector, dtype=np.float32).ravel()
-        if vector.shape[0] != dim:
-            raise ValueError(f"the {model} query vector has {vector.shape[0]} dimensions, the index holds {dim}")
         filters, params = self._filters(audiences, exclude)
         # kind and model are literals so that the planner matches the partial HNSW index
         query = sql.SQL(
