@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "matchmaking",
     "events",
     "outcomes",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -236,6 +238,8 @@ SPECTACULAR_SETTINGS = {
         "MeetingOutcomeEnum": "events.models.Outcome",
         "MeetingStatusEnum": "events.models.MeetingStatus",
         "MeetingRequestStatusEnum": "events.models.RequestStatus",
+        "NotificationKindEnum": "notifications.kinds.Kind",
+        "InstitutionKindEnum": "achievements.models.InstitutionKind",
     },
 }
 
@@ -318,6 +322,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TechBridge <noreply@techbridge.local>")
+# the site's address as users reach it: e-mails link to the page they are about
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

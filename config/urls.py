@@ -28,6 +28,8 @@ from matchmaking.api import (
     NeedMatchesView,
     SearchView,
 )
+from notifications import views as notifications_views
+from notifications.api import NotificationViewSet
 from outcomes import api as outcomes_api
 from outcomes import views as outcomes_views
 
@@ -52,6 +54,7 @@ router.register("bids", outcomes_api.BidViewSet, basename="bid")
 router.register("contracts", outcomes_api.ContractViewSet, basename="contract")
 router.register("licences", outcomes_api.LicenceViewSet, basename="licence")
 router.register("targets", outcomes_api.TargetViewSet, basename="target")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 api_v1 = [
     path("auth/token/", TokenLoginView.as_view(), name="auth-token"),
@@ -92,6 +95,10 @@ urlpatterns = [
     path("broker/matches/<id:pk>/note/", matchmaking_views.match_note, name="broker-match-note"),
     path("broker/matches/<id:pk>/contract/", outcomes_views.record_contract, name="broker-match-contract"),
     path("search/", matchmaking_views.search_page, name="search"),
+    path("notifications/", notifications_views.notification_list, name="notifications"),
+    path("notifications/read-all/", notifications_views.notification_read_all, name="notification-read-all"),
+    path("notifications/settings/", notifications_views.notification_settings, name="notification-settings"),
+    path("notifications/<id:pk>/open/", notifications_views.notification_open, name="notification-open"),
     # the catalogue: every signed-in user, with the API's visibility rules
     path("achievements/<id:pk>/", achievements_views.achievement_page, name="web-achievement"),
     path("institutions/<id:pk>/", achievements_views.institution_page, name="web-institution"),

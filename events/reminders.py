@@ -2,11 +2,13 @@
 
 from datetime import timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from notifications.kinds import Kind
+from notifications.services import notify
 
 from .models import EventStatus, FollowUpSurvey, MatchmakingEvent, Notification, NotificationKind, Registration
 
@@ -57,42 +59,47 @@ def _due(now):
     )
 
 
-def _message(kind: str, event: MatchmakingEvent) -> tuple[str, str]:
-    start = timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")
+def _message(kind: str, event: MatchmakingEvent) -> tuple[str, str, str]:
+    """(subject, body, the page it is about) as untranslated sources: each reader gets them in
+    their own language."""
     texts = {
         NotificationKind.REGISTRATION_CLOSING: (
-            _("Registration closes soon: %(title)s"),
-            _(
+            gettext_noop("Registration closes soon: %(title)s"),
+            gettext_noop(
                 "Registration for %(title)s closes within a day. Confirm your "
                 "attendance and send your meeting requests."
             ),
+            "web-event-detail",
         ),
         NotificationKind.AGENDA: (
-            _("Your meeting agenda: %(title)s"),
-            _(
+            gettext_noop("Your meeting agenda: %(title)s"),
+            gettext_noop(
                 "Your 1:1 meetings at %(title)s (starting %(start)s) are scheduled. Download "
                 "your agenda from the event page."
             ),
+            "web-event-agenda",
         ),
         NotificationKind.DAY_BEFORE: (
-            _("Tomorrow: %(title)s"),
-            _("%(title)s starts at %(start)s. Please check in at the desk on arrival."),
+            gettext_noop("Tomorrow: %(title)s"),
+            gettext_noop("%(title)s starts at %(start)s. Please check in at the desk on arrival."),
+            "web-event-agenda",
         ),
         NotificationKind.FEEDBACK: (
-            _("How were your meetings at %(title)s?"),
-            _("Please rate your meetings at %(title)s and tell us whether they lead to a follow-up."),
+            gettext_noop("How were your meetings at %(title)s?"),
+            gettext_noop("Please rate your meetings at %(title)s and tell us whether they lead to a follow-up."),
+            "web-event-agenda",
         ),
         NotificationKind.FOLLOW_UP: (
-            _("A few months after %(title)s"),
-            _(
+            gettext_noop("A few months after %(title)s"),
+            gettext_noop(
                 "Did your meetings at %(title)s lead to a contract or a continuing "
                 "contact? Please answer the short survey on the event page."
             ),
+            "web-event-survey",
         ),
     }
-    subject, body = texts[kind]
-    params = {"title": event.title, "start": start}
-    return subject % params, body % params
+    subject, body, page = texts[kind]
+    return subject, body, reverse(page, args=[event.pk])
 
 
 def expire_requests(now) -> int:
@@ -116,11 +123,17 @@ def send_due_reminders(now=None) -> int:
                     Notification.objects.create(registration=registration, kind=kind)
                     if kind == NotificationKind.FOLLOW_UP:
                         FollowUpSurvey.objects.get_or_create(registration=registration)
-                    user = registration.user
-                    if user.email:
-                        with translation.override(user.language or settings.LANGUAGE_CODE):
-                            subject, body = _message(kind, registration.event)
-                        send_mail(subject, body, None, [user.email])
+                    subject, body, url = _message(kind, registration.event)
+                    start = timezone.localtime(registration.event.starts_at).strftime("%Y-%m-%d %H:%M")
+                    notify(
+                        [registration.user],
+                        kind=Kind.EVENT_REMINDER,
+                        subject=subject,
+                        body=body,
+                        url=url,
+                        title=registration.event.title,
+                        start=start,
+                    )
             except IntegrityError:
                 continue  # already sent
             sent += 1

@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
-from core.notify import email_users
 from core.validators import LATEST_DATE, validate_multiline_text
 from matchmaking.models import Match
+from notifications.kinds import Kind
+from notifications.services import notify
 
 from . import closed_days, planning, scheduling
 from .models import (
@@ -626,8 +628,8 @@ def request_meeting(
         raise ValidationError({"receiver": _("The event is over: meetings can no longer be requested.")})
     if MeetingRequest.objects.filter(sender=sender, receiver=receiver).exists():
         raise ValidationError({"receiver": _("You have already asked this participant.")})
-    reverse = MeetingRequest.objects.filter(sender=receiver, receiver=sender).exclude(status=RequestStatus.DECLINED)
-    if reverse.exists():
+    asked_back = MeetingRequest.objects.filter(sender=receiver, receiver=sender).exclude(status=RequestStatus.DECLINED)
+    if asked_back.exists():
         raise ValidationError({"receiver": _("They have already asked you for a meeting: answer their request.")})
     try:
         with transaction.atomic():
@@ -642,31 +644,34 @@ def request_meeting(
         raise ValidationError({"receiver": _("You have already asked this participant.")}) from None
     from .participation import party
 
+    requests_page = reverse("web-event-requests", args=[event.pk])
     if recommended_by is not None:  # a broker's recommendation: it says so, in the broker's name
-        email_users(
+        notify(
             [receiver.user],
-            gettext_lazy("Meeting recommended: %(sender)s"),
-            gettext_lazy(
+            kind=Kind.MEETING_REQUEST,
+            subject=gettext_noop("Meeting recommended: %(sender)s"),
+            body=gettext_noop(
                 "Your broker %(broker)s recommends that you meet %(sender)s at “%(event)s”.\n%(message)s\n"
-                "Accept or decline it on the event's Requests page: /events/%(event_id)s/requests/"
+                "Accept or decline it on the event's Requests page."
             ),
+            url=requests_page,
             broker=recommended_by.get_full_name() or recommended_by.username,
             sender=party(sender),
             event=event.title,
-            event_id=event.pk,
             message=message[:2000],
         )
         return made
-    email_users(
+    notify(
         [receiver.user],
-        gettext_lazy("Meeting request: %(sender)s"),
-        gettext_lazy(
+        kind=Kind.MEETING_REQUEST,
+        subject=gettext_noop("Meeting request: %(sender)s"),
+        body=gettext_noop(
             "%(sender)s asks you for a 1:1 meeting at “%(event)s”.\n%(message)s\n"
-            "Accept or decline it on the event's Requests page: /events/%(event_id)s/requests/"
+            "Accept or decline it on the event's Requests page."
         ),
+        url=requests_page,
         sender=party(sender),
         event=event.title,
-        event_id=event.pk,
         message=message[:2000],
     )
     return made
@@ -711,18 +716,24 @@ def answer_request(*, request, user, accept: bool) -> MeetingRequest:
     sender = Registration.objects.select_related("user", "event").get(pk=locked.sender_id)
     # the answer goes to whoever asked: the broker who recommended the pair, else the sender
     asked_by = locked.recommended_by if locked.recommended_by_id else sender.user
-    email_users(
+    notify(
         [asked_by],
-        gettext_lazy("Meeting accepted: %(receiver)s") if accept else gettext_lazy("Meeting declined: %(receiver)s"),
-        gettext_lazy(
+        kind=Kind.MEETING_ANSWER,
+        subject=gettext_noop("Meeting accepted: %(receiver)s")
+        if accept
+        else gettext_noop("Meeting declined: %(receiver)s"),
+        body=gettext_noop(
             "%(receiver)s accepted your request for a meeting at “%(event)s”: it will be on your agenda once "
-            "the organiser schedules the meetings (/events/%(event_id)s/agenda/)."
+            "the organiser schedules the meetings."
         )
         if accept
-        else gettext_lazy("%(receiver)s declined your request for a meeting at “%(event)s”."),
+        else gettext_noop("%(receiver)s declined your request for a meeting at “%(event)s”."),
+        url=reverse(
+            "web-event-pairs" if locked.recommended_by_id else "web-event-agenda" if accept else "web-event-requests",
+            args=[sender.event_id],
+        ),
         receiver=party(locked.receiver),
         event=sender.event.title,
-        event_id=sender.event_id,
     )
     return locked
 

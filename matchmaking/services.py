@@ -7,15 +7,17 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from accounts.models import Role, User
 from achievements.models import Achievement, AchievementStatus
 from core.api.errors import Conflict
-from core.notify import email_users
 from enterprises.models import NeedStatus, TechnologyNeed
+from notifications.kinds import Kind
+from notifications.services import notify
 
 from .encoders import specialists
 from .index import get_index
@@ -159,6 +161,8 @@ def _store_need_matches(need, query, pairs, current, version, achievements, pool
             match.updated_at = now
             changed.append(match)
     Match.objects.bulk_create(new_rows)
+    if new_rows:
+        _tell_new_suggestions(need, len(new_rows))
     Match.objects.bulk_update(
         changed, ["rank", "score", "components", "explanation", "algorithm_version", "updated_at"]
     )
@@ -166,6 +170,20 @@ def _store_need_matches(need, query, pairs, current, version, achievements, pool
     # Suggestions that dropped out of the top K go; worked matches stay, without a rank.
     Match.objects.filter(pk__in=stale, stage=Stage.SUGGESTED).delete()
     Match.objects.filter(pk__in=stale).exclude(stage=Stage.SUGGESTED).update(rank=None)
+
+
+def _tell_new_suggestions(need, count: int) -> None:
+    """The need's enterprise hears of new suggestions once until it looks at them."""
+    notify(
+        need.enterprise.members.filter(is_active=True),
+        kind=Kind.NEW_MATCHES,
+        subject=gettext_noop("New suggestions for your need “%(need)s”"),
+        body=gettext_noop("The matching found %(count)s new achievements that may answer it."),
+        url=reverse("enterprise-need-suggestions", args=[need.pk]),
+        once_unread=True,
+        need=need.title,
+        count=count,
+    )
 
 
 def _reverse_other_language_k() -> int:
@@ -378,7 +396,9 @@ def match_transition(
     locked.version += 1
     locked.save(update_fields=["stage", "decline_reason", "decline_note", "version", "updated_at"])
     if to_stage == Stage.INTRODUCED:
-        _email_introduction(locked)
+        _tell_introduction(locked)
+    elif to_stage in STAGE_NEWS:
+        _tell_stage(locked, to_stage)
     return locked
 
 
@@ -390,32 +410,63 @@ def _achievement_people(match: Match):
     return list(match.achievement.institution.members.filter(is_active=True))
 
 
-def _email_introduction(match: Match) -> None:
-    """Introducing a pair e-mails both sides, each with the other's contact."""
+# what the parties are told when their match moves on after the introduction
+STAGE_NEWS = {
+    Stage.MEETING: gettext_noop("A meeting is arranged about “%(record)s”"),
+    Stage.NEGOTIATING: gettext_noop("Negotiation has begun about “%(record)s”"),
+    Stage.CONTRACT_SIGNED: gettext_noop("A contract is recorded about “%(record)s”"),
+}
+
+
+def _tell_stage(match: Match, stage: str) -> None:
+    """Each side hears it about its own record, so nothing the other side keeps to brokers is named."""
+    subject = STAGE_NEWS[stage]
+    notify(
+        _need_people(match),
+        kind=Kind.MATCH_STAGE,
+        subject=subject,
+        url=reverse("enterprise-need-suggestions", args=[match.need_id]),
+        record=match.need.title,
+    )
+    notify(
+        _achievement_people(match),
+        kind=Kind.MATCH_STAGE,
+        subject=subject,
+        url=reverse("web-achievement", args=[match.achievement_id]),
+        record=match.achievement.title,
+    )
+
+
+def _tell_introduction(match: Match) -> None:
+    """Introducing a pair tells both sides, each with the other's contact."""
     need, achievement = match.need, match.achievement
     enterprise_contacts = ", ".join(u.email for u in _need_people(match) if u.email) or "—"
     institution_contact = " ".join(
         filter(None, [achievement.contact_name, achievement.contact_phone, achievement.contact_email])
     ) or ", ".join(u.email for u in _achievement_people(match) if u.email)
-    email_users(
+    notify(
         _need_people(match),
-        gettext_lazy("Introduction: %(achievement)s"),
-        gettext_lazy(
+        kind=Kind.INTRODUCTION,
+        subject=gettext_noop("Introduction: %(achievement)s"),
+        body=gettext_noop(
             "Your broker introduces you to %(institution)s about their achievement “%(achievement)s”, "
             "which answers your need “%(need)s”. Contact: %(contact)s"
         ),
+        url=reverse("web-achievement", args=[achievement.pk]),
         achievement=achievement.title,
         institution=achievement.institution.name,
         need=need.title,
         contact=institution_contact or "—",
     )
-    email_users(
+    notify(
         _achievement_people(match),
-        gettext_lazy("Introduction: %(enterprise)s"),
-        gettext_lazy(
+        kind=Kind.INTRODUCTION,
+        subject=gettext_noop("Introduction: %(enterprise)s"),
+        body=gettext_noop(
             "Your broker introduces you to %(enterprise)s, whose need “%(need)s” your achievement "
             "“%(achievement)s” may answer. Contact: %(contact)s"
         ),
+        url=reverse("web-enterprise", args=[need.enterprise_id]),
         achievement=achievement.title,
         enterprise=need.enterprise.name,
         need=need.title,
@@ -444,6 +495,12 @@ def match_add_note(*, match: Match, actor, text: str) -> MatchNote:
     return MatchNote.objects.create(match=match, author=actor, kind=NoteKind.NOTE, text=text)
 
 
+REQUEST_SUBJECTS = {
+    NoteKind.INTRODUCTION_REQUEST: gettext_noop("%(who)s asks for an introduction"),
+    NoteKind.MEETING_REQUEST: gettext_noop("%(who)s asks for a meeting"),
+}
+
+
 @transaction.atomic
 def request_on_match(*, match: Match, actor, kind: str, message: str = "") -> MatchNote:
     """A party asks the broker for an introduction or a meeting; the broker is e-mailed."""
@@ -462,12 +519,13 @@ def request_on_match(*, match: Match, actor, kind: str, message: str = "") -> Ma
         raise ValidationError({"kind": _("You have already asked; the broker will be in touch.")})
     note = MatchNote.objects.create(match=match, author=actor, kind=kind, text=(message or "").strip()[:2000])
     brokers = [match.broker] if match.broker_id else list(User.objects.filter(role=Role.BROKER, is_active=True)[:5])
-    email_users(
+    notify(
         brokers,
-        gettext_lazy("%(who)s asks: %(kind)s"),
-        gettext_lazy("About the match “%(need)s” ↔ “%(achievement)s”. %(message)s"),
+        kind=Kind.MATCH_REQUEST,
+        subject=REQUEST_SUBJECTS[kind],
+        body=gettext_noop("About the match “%(need)s” ↔ “%(achievement)s”. %(message)s"),
+        url=reverse("broker-match", args=[match.pk]),
         who=actor.get_full_name() or actor.username,
-        kind=NoteKind(kind).label,
         need=match.need.title,
         achievement=match.achievement.title,
         message=note.text,

@@ -5,14 +5,16 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from accounts.models import Role, User
 from core import audit
-from core.notify import email_users
 from enterprises.models import Confidentiality, NeedStatus, TechnologyNeed
+from notifications.kinds import Kind
+from notifications.services import notify
 
 from .models import (
     Bid,
@@ -99,10 +101,12 @@ def challenge_submit(*, actor, need: TechnologyNeed, criteria=None, public_conse
         submitted_by=actor,
     )
     audit.record(actor, "challenge.submitted", challenge, need=need.pk)
-    email_users(
+    notify(
         _committee_members(),
-        gettext_lazy("New 揭榜挂帅 challenge to screen: %(title)s"),
-        gettext_lazy("%(enterprise)s submitted “%(title)s” (award %(award)s ×10k CNY). Please screen it."),
+        kind=Kind.CHALLENGE,
+        subject=gettext_noop("New 揭榜挂帅 challenge to screen: %(title)s"),
+        body=gettext_noop("%(enterprise)s submitted “%(title)s” (award %(award)s ×10k CNY). Please screen it."),
+        url=reverse("web-challenge-detail", args=[challenge.pk]),
         title=need.title,
         enterprise=need.enterprise.name,
         award=challenge.award,
@@ -121,12 +125,20 @@ def challenge_screen(*, actor, challenge: Challenge, approve: bool, note: str = 
     challenge.screening_note = note
     challenge = _move(challenge, actor, ChallengeStage.APPROVED if approve else ChallengeStage.REJECTED, note=note)
     if approve:
-        subject = gettext_lazy("Your challenge was approved: %(title)s")
-        body = gettext_lazy("The committee approved “%(title)s”. It will be published for bids. %(note)s")
+        subject = gettext_noop("Your challenge was approved: %(title)s")
+        body = gettext_noop("The committee approved “%(title)s”. It will be published for bids. %(note)s")
     else:
-        subject = gettext_lazy("Your challenge was not approved: %(title)s")
-        body = gettext_lazy("The committee did not approve “%(title)s”. Reason: %(note)s")
-    email_users(_enterprise_members(challenge.need), subject, body, title=challenge.need.title, note=note)
+        subject = gettext_noop("Your challenge was not approved: %(title)s")
+        body = gettext_noop("The committee did not approve “%(title)s”. Reason: %(note)s")
+    notify(
+        _enterprise_members(challenge.need),
+        kind=Kind.CHALLENGE,
+        subject=subject,
+        body=body,
+        url=reverse("web-challenge-detail", args=[challenge.pk]),
+        title=challenge.need.title,
+        note=note,
+    )
     return challenge
 
 
@@ -162,10 +174,12 @@ def challenge_publish(*, actor, challenge: Challenge, award=None, closes_on=None
 
     records_changed("need", [need.pk])
     challenge = _move(challenge, actor, ChallengeStage.PUBLISHED, award=str(challenge.award))
-    email_users(
+    notify(
         _enterprise_members(need),
-        gettext_lazy("Your challenge is open for bids: %(title)s"),
-        gettext_lazy("“%(title)s” is published; bids close on %(closes)s."),
+        kind=Kind.CHALLENGE,
+        subject=gettext_noop("Your challenge is open for bids: %(title)s"),
+        body=gettext_noop("“%(title)s” is published; bids close on %(closes)s."),
+        url=reverse("web-challenge-detail", args=[challenge.pk]),
         title=need.title,
         closes=challenge.closes_on.isoformat(),
     )
@@ -245,10 +259,12 @@ def bid_submit(
     bid.save()
     audit.record(actor, "bid.submitted", bid, challenge=challenge.pk)
     audit.record(actor, "challenge.bid", challenge, bid=bid.pk)
-    email_users(
+    notify(
         [*_committee_members(), *_enterprise_members(challenge.need)],
-        gettext_lazy("A new bid on the challenge: %(title)s"),
-        gettext_lazy("A team has bid on “%(title)s”. Bids are reviewed after %(closes)s."),
+        kind=Kind.CHALLENGE,
+        subject=gettext_noop("A new bid on the challenge: %(title)s"),
+        body=gettext_noop("A team has bid on “%(title)s”. Bids are reviewed after %(closes)s."),
+        url=reverse("web-challenge-detail", args=[challenge.pk]),
         title=challenge.need.title,
         closes=challenge.closes_on.isoformat(),
     )
@@ -350,10 +366,12 @@ def assign_reviewers(*, actor, challenge: Challenge, count: int = 3, expert_ids=
     ]
     for assignment in assignments:
         audit.record(actor, "challenge.reviewer", challenge, expert=assignment.expert_id)
-    email_users(
+    notify(
         [a.reviewer for a in assignments],
-        gettext_lazy("Please review the bids for: %(title)s"),
-        gettext_lazy("You were chosen to review the bids for the 揭榜挂帅 challenge “%(title)s”."),
+        kind=Kind.CHALLENGE,
+        subject=gettext_noop("Please review the bids for: %(title)s"),
+        body=gettext_noop("You were chosen to review the bids for the 揭榜挂帅 challenge “%(title)s”."),
+        url=reverse("web-challenge-detail", args=[challenge.pk]),
         title=challenge.need.title,
     )
     return assignments
@@ -406,10 +424,12 @@ def challenge_award(*, actor, challenge: Challenge, bid: Bid, note: str = "") ->
     challenge.awarded_at = timezone.now()
     challenge = _move(challenge, actor, ChallengeStage.AWARDED, bid=bid.pk, note=(note or "").strip())
     bidders = User.objects.filter(institution__bids__challenge=challenge, role=Role.INSTITUTION).distinct()
-    email_users(
+    notify(
         [*bidders, *_enterprise_members(challenge.need)],
-        gettext_lazy("揭榜挂帅 result: %(title)s"),
-        gettext_lazy("The challenge “%(title)s” was awarded to %(team)s (%(institution)s)."),
+        kind=Kind.CHALLENGE,
+        subject=gettext_noop("揭榜挂帅 result: %(title)s"),
+        body=gettext_noop("The challenge “%(title)s” was awarded to %(team)s (%(institution)s)."),
+        url=reverse("web-challenge-detail", args=[challenge.pk]),
         title=challenge.need.title,
         team=bid.team_name,
         institution=bid.institution.name,

@@ -6,11 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from accounts.models import Role
 from core import audit
-from core.notify import email_users
+from notifications.kinds import Kind
+from notifications.services import notify
 
 from .models import ChallengeStage, ContractType, LicenceStatus, TechnologyContract, UseFirstLicence
 from .permissions import is_committee, is_contract_party
@@ -325,10 +326,11 @@ def licence_reminders(today=None) -> int:
             licence.reminded_at = timezone.now()
             licence.save(update_fields=["reminded_at", "updated_at"])
             audit.record(None, "licence.reminded", licence)
-            email_users(
+            notify(
                 _licence_people(licence),
-                gettext_lazy("Free use ends on %(date)s: %(title)s"),
-                gettext_lazy(
+                kind=Kind.LICENCE,
+                subject=gettext_noop("Free use ends on %(date)s: %(title)s"),
+                body=gettext_noop(
                     "The free-use period of the 先使用后付费 licence “%(title)s” ends on %(date)s. "
                     "Please record the evaluation and whether the licence is kept and paid for."
                 ),

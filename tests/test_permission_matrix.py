@@ -182,6 +182,8 @@ WEB_PAGES = [
     "/admin-tools/rematch/",
     "/challenges/",
     "/challenges/{challenges}/",
+    "/notifications/",
+    "/notifications/settings/",
 ]
 
 
@@ -353,7 +355,22 @@ def planted(world, django_capture_on_commit_callbacks):
             )
             for slot, (h, e) in enumerate([("inst_b", "ent_a"), ("inst_a", "ent_b")])
         ]
+        from notifications.services import notify
+
+        # enterprise A is told of suggestions for its brokers-only need: no one else reads that
+        notify(
+            [world.users["ent_a"]],
+            kind="new_matches",
+            subject="New suggestions for your need “%(need)s”",
+            body="The matching found %(count)s new achievements that may answer it.",
+            url=f"/enterprise/needs/{brokers_need.pk}/suggestions/",
+            need=brokers_need.title,
+            count=1,
+        )
+    from notifications.models import Notification
+
     return {
+        "notifications": list(Notification.objects.order_by("pk")),
         "needs": [brokers_need, challenge_need, draft_need, public_need_a, public_need_b],
         "achievements": [draft_ach, archived_ach, published_a, published_b],
         "matches": matches,
@@ -396,6 +413,7 @@ IDS_FOR = {
     "fields": _rows("core.TechnicalField"),
     "districts": _rows("core.District"),
     "transfer-modes": _rows("core.TransferMode"),
+    "notifications": lambda p: p["notifications"],
 }
 WEB_IDS_FOR = {  # web paths by their first two segments
     "broker/matches": "matches",
@@ -411,6 +429,7 @@ WEB_IDS_FOR = {  # web paths by their first two segments
     "needs": "needs",
     "institutions": "institutions",
     "enterprises": "enterprises",
+    "notifications": "notifications",
 }
 # web URL patterns the walk leaves out, and why
 WEB_SKIPPED = (

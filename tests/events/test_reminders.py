@@ -18,7 +18,7 @@ def make_event(world, starts_in, **fields):
     )
 
 
-def test_reminders_go_out_once_in_each_participants_language(world):
+def test_reminders_go_out_once_in_each_participants_language(world, django_capture_on_commit_callbacks):
     world.users["inst_a"].email, world.users["inst_a"].language = "a@example.cn", "zh-hans"
     world.users["ent_a"].email, world.users["ent_a"].language = "e@example.cn", "en"
     for user in (world.users["inst_a"], world.users["ent_a"]):
@@ -32,12 +32,20 @@ def test_reminders_go_out_once_in_each_participants_language(world):
         event=event, holder=holder, enterprise=enterprise, slot=0, table=1, starts_at=event.starts_at
     )
 
-    assert send_due_reminders() == 6  # registration closing, agenda and day before, for two people
-    assert send_due_reminders() == 0  # nothing twice
+    with django_capture_on_commit_callbacks(execute=True):  # e-mails leave once each reminder commits
+        assert send_due_reminders() == 6  # registration closing, agenda and day before, for two people
+        assert send_due_reminders() == 0  # nothing twice
     subjects = {(m.to[0], m.subject) for m in mail.outbox}
     assert ("e@example.cn", "Tomorrow: 储能对接会") in subjects
     assert ("a@example.cn", "明天：储能对接会") in subjects
+    assert len(mail.outbox) == 6
     assert Notification.objects.count() == 6
+    # each reminder is on the site too, in the reader's language, linking to the event's page
+    from notifications.models import Notification as SiteNotification
+
+    agenda = SiteNotification.objects.get(user=world.users["ent_a"], subject="Your meeting agenda: %(title)s")
+    assert agenda.url == f"/events/{event.pk}/agenda/"
+    assert SiteNotification.objects.filter(kind="event_reminder").count() == 6
 
 
 def test_feedback_after_and_follow_up_survey_months_later(world):

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from events.models import FollowUpSurvey, MatchmakingEvent, Meeting, MeetingRequest, Registration
 
 from ..factories import at_the_door, make_achievement, make_need
+from .clients import client_for
 
 
 @pytest.fixture
@@ -27,12 +28,6 @@ def event(world):
         registration_deadline=start - timedelta(days=1),
         status="open",
     )
-
-
-def client_for(world, name, language="en"):
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(world.users[name])
-    return client
 
 
 def test_an_institution_registers_with_windows_and_what_it_brings(world, event):
@@ -621,4 +616,4 @@ def test_the_pairs_page_reads_a_fixed_number_of_queries(world, event, registered
     with CaptureQueriesContext(connection) as captured:
         page = broker.get(f"/events/{event.pk}/pairs/").content.decode()
     assert page.count('class="card participant"') == 1 + extra
-    assert len(captured) == 10, "\n".join(q["sql"] for q in captured.captured_queries)
+    assert len(captured) == 11, "\n".join(q["sql"] for q in captured.captured_queries)

@@ -11,6 +11,7 @@ from accounts.models import Role
 from events.models import MatchmakingEvent, Programme, ProgrammeTheme, PublicHoliday, Room, RoomClosure, Venue
 
 from ..factories import UserFactory, technical_field
+from .clients import client_for
 
 
 @pytest.fixture
@@ -358,17 +359,11 @@ def test_organisers_see_and_edit_the_years_closed_days(world, programme):
         assert message in page, body
     assert PublicHoliday.objects.count() == 1
     holiday = PublicHoliday.objects.get()
-    assert client_for_role(world, "ent_a").post(
+    assert client_for(world, "ent_a").post(
         f"/organiser/programmes/{programme.pk}/closed-days/{holiday.pk}/reopen/"
     ).status_code in (403, 404)
     english.post(f"/organiser/programmes/{programme.pk}/closed-days/{holiday.pk}/reopen/")
     assert not PublicHoliday.objects.exists()
-
-
-def client_for_role(world, name):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(world.users[name])
-    return client
 
 
 def test_a_theme_larger_than_every_room_is_refused_with_the_form(world, programme):

@@ -1,0 +1,63 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .kinds import Kind
+
+
+def _render(msgid: str, params: dict) -> str:
+    """The text in the reader's language: stored as its untranslated source and parameters, so
+    a user who switches language reads old notifications in the new one."""
+    text = gettext(msgid)
+    try:
+        return text % params
+    except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+        return msgid % params
+
+
+class Notification(models.Model):
+    """One thing a user was told, read or not, linking to the page it is about."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    subject = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    params = models.JSONField(default=dict)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"]), models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} -> {self.user_id}"
+
+    @property
+    def title(self) -> str:
+        return _render(self.subject, self.params)
+
+    @property
+    def text(self) -> str:
+        return _render(self.body, self.params) if self.body else ""
+
+
+class NotificationSetting(models.Model):
+    """A user's choice for one kind; without a row the kind's default holds (kinds.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    web = models.BooleanField(_("on the site"), default=True)
+    email = models.BooleanField(_("by e-mail"), default=True)
+
+    class Meta:
+        verbose_name = _("notification setting")
+        verbose_name_plural = _("notification settings")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_setting_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind}"

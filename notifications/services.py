@@ -1,0 +1,81 @@
+"""Telling users: an in-app notification and, where the user wants it, an e-mail, both in the
+reader's language and both only once the transaction commits (a rolled-back action tells nobody)."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.notify import email_users
+
+from .kinds import NOT_EMAILED_BY_DEFAULT, Kind, kinds_for
+from .models import Notification, NotificationSetting
+
+
+def _plain(value):
+    """Parameters are stored as JSON: numbers and text as they are, anything else as text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def choices_for(users, kind: str) -> dict[int, tuple[bool, bool]]:
+    """(web, email) per user id for one kind, the defaults where the user chose nothing."""
+    default = (True, kind not in NOT_EMAILED_BY_DEFAULT)
+    chosen = {
+        row.user_id: (row.web, row.email)
+        for row in NotificationSetting.objects.filter(user__in=[u.pk for u in users], kind=kind)
+    }
+    return {u.pk: chosen.get(u.pk, default) for u in users}
+
+
+def notify(
+    users, *, kind: str, subject: str, body: str = "", url: str = "", once_unread: bool = False, **params
+) -> int:
+    """`subject` and `body` are untranslated sources (gettext_noop) with %(name)s placeholders,
+    so each reader gets them in their own language. `once_unread`: a user who has not yet read
+    the same kind of news about the same page is not told again (re-ranking a need every night
+    must not pile up). Returns how many notifications were stored."""
+    if kind not in Kind.values:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    recipients = list({u.pk: u for u in users if u is not None and u.is_active}.values())
+    if once_unread and recipients:
+        told = set(
+            Notification.objects.filter(
+                user__in=[u.pk for u in recipients], kind=kind, url=url, read_at__isnull=True
+            ).values_list("user_id", flat=True)
+        )
+        recipients = [u for u in recipients if u.pk not in told]
+    if not recipients:
+        return 0
+    params = {key: _plain(value) for key, value in params.items()}
+    choices = choices_for(recipients, kind)
+    Notification.objects.bulk_create(
+        Notification(user=u, kind=kind, subject=subject, body=body, params=params, url=url)
+        for u in recipients
+        if choices[u.pk][0]
+    )
+    email_users([u for u in recipients if choices[u.pk][1]], subject, body, url=url, **params)
+    return sum(1 for u in recipients if choices[u.pk][0])
+
+
+def mark_read(*, user, notification_ids=None) -> int:
+    """Marks the user's own notifications read (all unread ones without ids); another user's are
+    never touched."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    return unread.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def save_settings(*, user, choices: dict[str, tuple[bool, bool]]) -> None:
+    """`choices` maps kinds the user may receive to (web, email); an unknown kind is refused."""
+    allowed = set(kinds_for(user))
+    unknown = sorted(set(choices) - allowed)
+    if unknown:
+        raise ValidationError({"kind": _("Unknown kind of notification: %(kinds)s") % {"kinds": ", ".join(unknown)}})
+    for kind, (web, email) in choices.items():
+        NotificationSetting.objects.update_or_create(
+            user=user, kind=kind, defaults={"web": bool(web), "email": bool(email)}
+        )
