@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint audit format schema messages bench eval e5 worker clean
+.PHONY: setup run test lint audit format schema messages bench eval e5 worker clean axe
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,9 +31,16 @@ run: setup
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 ## test: set up and run the whole test suite
-test: $(STAMP) $(E5_DIR)/modules.json
+test: $(STAMP) $(E5_DIR)/modules.json axe
 	$(MANAGE) compile_translations
 	$(BIN)/pytest
+
+# axe-core from npm for the browser tests' accessibility checks (they skip without npm, except in CI)
+AXE := node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE): package.json
+	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --loglevel=error && touch $(AXE); \
+	else echo "npm not found: the accessibility checks will be skipped"; fi
 
 ## lint: ruff, formatting and migrations that are missing
 lint: $(STAMP)

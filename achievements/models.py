@@ -81,10 +81,10 @@ class Expert(models.Model):
 
 
 class MaturityStage(models.TextChoices):
-    LAB = "lab", _("Laboratory (实验室)")
-    SMALL_PILOT = "small_pilot", _("Small-scale trial (小试)")
-    PILOT = "pilot", _("Pilot scale (中试)")
-    INDUSTRIAL = "industrial", _("Industrialisation (产业化)")
+    LAB = "lab", _("Laboratory")
+    SMALL_PILOT = "small_pilot", _("Small-scale trial")
+    PILOT = "pilot", _("Pilot scale")
+    INDUSTRIAL = "industrial", _("Industrialisation")
 
 
 # The stage each technology readiness level belongs to, and a representative TRL per stage
@@ -189,10 +189,10 @@ class Achievement(models.Model):
 
 
 class PatentStatus(models.TextChoices):
-    FILED = "filed", _("Application filed (已申请)")
-    GRANTED = "granted", _("Granted (已授权)")
+    FILED = "filed", _("Application filed")
+    GRANTED = "granted", _("Granted")
     PCT = "pct", _("PCT application")
-    LAPSED = "lapsed", _("Lapsed (已失效)")
+    LAPSED = "lapsed", _("Lapsed")
 
 
 class Patent(models.Model):

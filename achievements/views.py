@@ -162,13 +162,19 @@ def import_job(request, job_id):
 def achievement_page(request, pk):
     """One achievement as the API shows it to this reader (its institution's members also see
     a draft), with its institution, experts and patents."""
+    from matchmaking.selectors import interest_offer
+
     from .selectors import achievement_list, can_edit_achievement
 
     achievement = get_object_or_404(achievement_list(user=request.user).prefetch_related("experts", "patents"), pk=pk)
     return render(
         request,
         "catalogue/achievement.html",
-        {"achievement": achievement, "may_edit": can_edit_achievement(request.user, achievement)},
+        {
+            "achievement": achievement,
+            "may_edit": can_edit_achievement(request.user, achievement),
+            "interest": interest_offer(request.user, achievement=achievement),
+        },
     )
 
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "events",
     "outcomes",
     "notifications",
+    "onboarding",
 ]
 
 MIDDLEWARE = [

@@ -11,7 +11,6 @@ from achievements.api import AchievementViewSet, ExpertViewSet, InstitutionViewS
 from core import views_jobs as core_job_views
 from core.api.routers import IdRouter  # also registers the `id` path converter used below
 from core.api.views import DistrictViewSet, TechnicalFieldViewSet, TransferModeViewSet
-from core.views import home
 from enterprises import views as enterprises_views
 from enterprises.api import EnterpriseViewSet, NeedViewSet
 from events import participant_views
@@ -21,6 +20,7 @@ from matchmaking import views as matchmaking_views
 from matchmaking.api import (
     AchievementMatchesView,
     AchievementNeedsView,
+    InterestViewSet,
     MatchViewSet,
     NeedAnalyseView,
     NeedAnalysisView,
@@ -30,6 +30,7 @@ from matchmaking.api import (
 )
 from notifications import views as notifications_views
 from notifications.api import NotificationViewSet
+from onboarding import views as onboarding_views
 from outcomes import api as outcomes_api
 from outcomes import views as outcomes_views
 
@@ -43,6 +44,7 @@ router.register("achievements", AchievementViewSet, basename="achievement")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("needs", NeedViewSet, basename="need")
 router.register("matches", MatchViewSet, basename="match")
+router.register("interests", InterestViewSet, basename="interest")
 router.register("programmes", ProgrammeViewSet, basename="programme")
 router.register("events", EventViewSet, basename="event")
 router.register("venues", VenueViewSet, basename="venue")
@@ -80,7 +82,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", onboarding_views.start, name="home"),
+    path("join/", onboarding_views.join, name="join"),
+    path("join/thanks/", onboarding_views.join_thanks, name="join-thanks"),
     # pages without the site's <link rel="icon"> (the API docs, the admin): browsers ask here
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # Before Django's own: the password pages that count wrong old passwords towards the sign-in
@@ -89,6 +93,7 @@ urlpatterns = [
     path("accounts/password_reset/", accounts_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("broker/inbox/", matchmaking_views.broker_inbox, name="broker-inbox"),
+    path("broker/inbox/bulk/", matchmaking_views.inbox_bulk, name="broker-inbox-bulk"),
     path("broker/pipeline/", matchmaking_views.pipeline_board, name="broker-pipeline"),
     path("broker/needs/<id:pk>/experts/", matchmaking_views.need_experts, name="broker-need-experts"),
     path("broker/needs/<id:pk>/analysis/", matchmaking_views.need_analysis_page, name="broker-need-analysis"),
@@ -103,6 +108,9 @@ urlpatterns = [
     path("achievements/<id:pk>/", achievements_views.achievement_page, name="web-achievement"),
     path("institutions/<id:pk>/", achievements_views.institution_page, name="web-institution"),
     path("needs/<id:pk>/", enterprises_views.need_page, name="web-need"),
+    path("needs/<id:pk>/interest/", matchmaking_views.need_interest, name="web-need-interest"),
+    path("achievements/<id:pk>/interest/", matchmaking_views.achievement_interest, name="web-achievement-interest"),
+    path("broker/interests/<id:pk>/followed-up/", matchmaking_views.interest_followed_up, name="broker-interest-done"),
     path("enterprises/<id:pk>/", enterprises_views.enterprise_page, name="web-enterprise"),
     path("institution/achievements/", achievements_views.my_achievements, name="institution-achievements"),
     path("institution/achievements/new/", achievements_views.achievement_create, name="institution-achievement-create"),
@@ -138,6 +146,7 @@ urlpatterns = [
         name="organiser-programme-reopen-day",
     ),
     path("organiser/programmes/<id:pk>/accept/", events_views.programme_accept, name="organiser-programme-accept"),
+    path("organiser/events/new/", events_views.event_create, name="organiser-event-create"),
     path("organiser/events/<id:pk>/move/", events_views.event_move, name="organiser-event-move"),
     path("dashboard/", outcomes_views.dashboard, name="dashboard"),
     path("challenges/", outcomes_views.challenge_list, name="web-challenge-list"),

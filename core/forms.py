@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 def keywords_field(**kwargs) -> forms.CharField:
@@ -15,7 +16,7 @@ def keywords_field(**kwargs) -> forms.CharField:
         required=False,
         max_length=500,
         help_text=kwargs.pop("help_text", None),
-        widget=forms.TextInput(attrs={"placeholder": "固态电池，电解质"}),
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("solid-state battery, electrolyte")}),
         **kwargs,
     )
 

@@ -27,8 +27,8 @@ class Enterprise(models.Model):
         "core.District", verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT
     )
     size = models.CharField(_("size"), max_length=10, choices=EnterpriseSize.choices, default=EnterpriseSize.SMALL)
-    is_high_tech = models.BooleanField(_("high-tech enterprise (高新技术企业)"), default=False)
-    is_tech_sme = models.BooleanField(_("technology-based SME (科技型中小企业)"), default=False)
+    is_high_tech = models.BooleanField(_("high-tech enterprise"), default=False)
+    is_tech_sme = models.BooleanField(_("technology-based SME"), default=False)
     description = models.TextField(_("description"), blank=True, validators=long_text(NOTE_MAX))
     website = models.URLField(_("website"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

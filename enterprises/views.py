@@ -204,7 +204,14 @@ def need_page(request, pk):
         .prefetch_related("cooperation_modes"),
         pk=pk,
     )
-    return render(request, "catalogue/need.html", {"need": need, "may_edit": can_edit_need(request.user, need)})
+    from matchmaking.selectors import interest_offer
+
+    context = {
+        "need": need,
+        "may_edit": can_edit_need(request.user, need),
+        "interest": interest_offer(request.user, need=need),
+    }
+    return render(request, "catalogue/need.html", context)
 
 
 @login_required

@@ -138,16 +138,8 @@ class EventViewSet(
 
     def perform_create(self, serializer):
         _organisers_only(self.request.user)
-        self._check_programme(serializer.validated_data)
-        event = MatchmakingEvent(
-            organiser=self.request.user, **{k: v for k, v in serializer.validated_data.items() if k != "fields"}
-        )
-        event.full_clean()
-        services.event_slots(event)  # bad breaks or a too-short event get a clear error now
-        with transaction.atomic():
-            event.save()
-            event.fields.set(serializer.validated_data.get("fields", []))
-        serializer.instance = event
+        data = dict(serializer.validated_data)
+        serializer.instance = services.create_event(organiser=self.request.user, fields=data.pop("fields", []), **data)
 
     def perform_update(self, serializer):
         event = self._managed()

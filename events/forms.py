@@ -260,3 +260,71 @@ class EventFilterForm(forms.Form):
         data = {name: value for name, value in getattr(self, "cleaned_data", {}).items() if value}
         data.setdefault("when", "upcoming")
         return data
+
+
+class EventForm(forms.Form):
+    """One event made by hand (outside the year planner), checked by `services.create_event`."""
+
+    title = forms.CharField(label=_("Title"), max_length=300)
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=None, required=False)
+    fields = forms.ModelMultipleChoiceField(
+        label=_("Technical fields"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    room = forms.ModelChoiceField(label=_("Room"), queryset=None, required=False)
+    online = forms.BooleanField(label=_("Online"), required=False)
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    starts = forms.TimeField(label=_("Starts"), initial="09:00", widget=forms.TimeInput(attrs={"type": "time"}))
+    ends = forms.TimeField(label=_("Ends"), initial="12:00", widget=forms.TimeInput(attrs={"type": "time"}))
+    meeting_minutes = forms.IntegerField(label=_("Meeting length (minutes)"), initial=20, min_value=5, max_value=240)
+    capacity = forms.IntegerField(label=_("Places"), initial=100, min_value=1, max_value=100_000)
+    tables = forms.IntegerField(label=_("Meeting tables"), initial=20, min_value=1, max_value=1_000)
+    registration_deadline = forms.DateField(
+        label=_("Registration closes at the end of"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Empty: registration stays open until the event starts."),
+    )
+    open_now = forms.BooleanField(
+        label=_("Open for registration now"), required=False, help_text=_("Otherwise it is saved as a draft.")
+    )
+
+    def __init__(self, *args, organiser, **kwargs):
+        from core.models import TechnicalField
+
+        from .models import Room
+        from .selectors import programmes_visible_to
+
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes_visible_to(organiser).order_by("-year", "name")
+        self.fields["fields"].queryset = TechnicalField.objects.all()
+        self.fields["room"].queryset = Room.objects.select_related("venue").order_by("venue__name", "name")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("room") and not data.get("online"):
+            self.add_error("room", _("Choose a room, or say the event is online."))
+        if data.get("starts") and data.get("ends") and data["ends"] <= data["starts"]:
+            self.add_error("ends", _("The event must end after it starts."))
+        return data
+
+    def event_values(self) -> dict:
+        """The service's arguments, in the site's time zone."""
+        from datetime import datetime, time
+
+        data = self.cleaned_data
+        zone = timezone.get_current_timezone()
+        deadline = data.get("registration_deadline")
+        return {
+            "title": data["title"],
+            "programme": data.get("programme"),
+            "fields": list(data.get("fields") or []),
+            "room": data.get("room"),
+            "online": data.get("online", False),
+            "starts_at": datetime.combine(data["day"], data["starts"], tzinfo=zone),
+            "ends_at": datetime.combine(data["day"], data["ends"], tzinfo=zone),
+            "meeting_minutes": data["meeting_minutes"],
+            "capacity": data["capacity"],
+            "tables": data["tables"],
+            "registration_deadline": datetime.combine(deadline, time(23, 59), tzinfo=zone) if deadline else None,
+            "status": "open" if data.get("open_now") else "draft",
+        }

@@ -508,3 +508,37 @@ def event_move(request, pk):
         except ValidationError as error:
             apply_service_errors(form, error)
     return render(request, "organiser/move_event.html", {"event": event, "form": form})
+
+
+@login_required
+def event_create(request):
+    """An organiser makes one event by hand: a form, every error next to its field at once."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    from core.forms import apply_service_errors
+
+    from .forms import EventForm
+
+    if not selectors.is_organiser(request.user):
+        raise PermissionDenied
+    form = EventForm(request.POST or None, organiser=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.create_event(organiser=request.user, **form.event_values())
+        except ValidationError as error:
+            apply_service_errors(form, _event_errors_on_form(error))
+        else:
+            messages.success(request, _("Event created: %(title)s") % {"title": event.title})
+            return redirect("organiser-event", pk=event.pk)
+    return render(request, "organiser/event_form.html", {"form": form})
+
+
+def _event_errors_on_form(error):
+    """The model's field names as the form calls them (its day and times)."""
+    from django.core.exceptions import ValidationError
+
+    if not hasattr(error, "error_dict"):
+        return error
+    names = {"starts_at": "starts", "ends_at": "ends"}
+    return ValidationError({names.get(name, name): errors for name, errors in error.error_dict.items()})

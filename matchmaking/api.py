@@ -20,12 +20,15 @@ from . import selectors, services
 from .analysis.analyse import analyse_draft
 from .analysis.serializers import AnalyseInputSerializer, AnalysisSerializer
 from .analysis.services import may_analyse_now, stored_analysis
-from .models import Match, Stage
+from .interest import express_interest, interest_followed_up
+from .models import Interest, Match, Stage
 from .search import search_achievements
 from .serializers import (
     ExpertSuggestionSerializer,
+    InterestSerializer,
     MatchDetailSerializer,
     MatchSerializer,
+    NewInterestSerializer,
     PreparingSerializer,
     RankedNeedSerializer,
     SearchResultSerializer,
@@ -230,3 +233,42 @@ class NeedAnalysisView(APIView):
                 headers={"Retry-After": "10"},
             )
         return Response(AnalysisSerializer(result).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Interest expressed: my own, or (brokers) the interest sent to me", tags=["matching"]),
+    create=extend_schema(
+        summary="Express interest: an institution in a public need, an enterprise in an achievement",
+        tags=["matching"],
+        request=NewInterestSerializer,
+        responses={201: InterestSerializer},
+    ),
+)
+class InterestViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = InterestSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Interest.objects.none()
+        return selectors.interests_visible_to(self.request.user).order_by("-created_at", "-id")
+
+    def create(self, request):
+        serializer = NewInterestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        made = express_interest(
+            actor=request.user,
+            need_id=data.get("need"),
+            achievement_id=data.get("achievement"),
+            message=data.get("message", ""),
+        )
+        return Response(InterestSerializer(made).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Mark interest sent to me as followed up", tags=["matching"], request=None, responses=InterestSerializer
+    )
+    @action(detail=True, methods=["post"], url_path="followed-up")
+    def followed_up(self, request, pk=None):
+        done = interest_followed_up(actor=request.user, interest=self.get_object())
+        return Response(InterestSerializer(done).data)

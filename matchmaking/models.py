@@ -43,6 +43,10 @@ class Stage(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# a match someone still works on
+OPEN_STAGES = (Stage.SUGGESTED, Stage.SHORTLISTED, Stage.INTRODUCED, Stage.MEETING, Stage.NEGOTIATING)
+
+
 class DeclineReason(models.TextChoices):
     FIELD_NOT_RELEVANT = "field_not_relevant", _("Field not relevant")
     MATURITY_TOO_LOW = "maturity_too_low", _("Maturity too low")
@@ -174,6 +178,7 @@ class NoteKind(models.TextChoices):
     NOTE = "note", _("Broker's note")
     INTRODUCTION_REQUEST = "introduction_request", _("Introduction requested")
     MEETING_REQUEST = "meeting_request", _("Meeting requested")
+    INTEREST = "interest", _("Interest expressed")
 
 
 class MatchNote(models.Model):
@@ -220,3 +225,50 @@ class NeedAnalysis(models.Model):
 
     def __str__(self) -> str:
         return f"analysis of need #{self.need_id}"
+
+
+class Interest(models.Model):
+    """An institution's interest in a public need, or an enterprise's in an achievement, with
+    what it offers in return if it names one (its own achievement or need): it reaches the
+    broker of the record, and becomes a match when it names a pair."""
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interests")
+    # the record the author is interested in: a need (an institution) or an achievement (an enterprise)
+    on_kind = models.CharField(
+        max_length=20,
+        choices=[(RecordKind.NEED, RecordKind.NEED.label), (RecordKind.ACHIEVEMENT, RecordKind.ACHIEVEMENT.label)],
+    )
+    need = models.ForeignKey(
+        "enterprises.TechnologyNeed", null=True, blank=True, on_delete=models.CASCADE, related_name="interests"
+    )
+    achievement = models.ForeignKey(
+        "achievements.Achievement", null=True, blank=True, on_delete=models.CASCADE, related_name="interests"
+    )
+    match = models.ForeignKey(Match, null=True, blank=True, on_delete=models.SET_NULL, related_name="interests")
+    broker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="interests_to_follow"
+    )
+    message = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "need"], condition=Q(on_kind="need"), name="interest_once_per_need"
+            ),
+            models.UniqueConstraint(
+                fields=["author", "achievement"],
+                condition=Q(on_kind="achievement"),
+                name="interest_once_per_achievement",
+            ),
+            models.CheckConstraint(
+                name="interest_names_its_record",
+                condition=(Q(on_kind="need", need__isnull=False) | Q(on_kind="achievement", achievement__isnull=False)),
+            ),
+        ]
+        indexes = [models.Index(fields=["broker", "followed_up_at"])]
+
+    def __str__(self) -> str:
+        return f"interest of {self.author_id} in {self.on_kind} {self.need_id or self.achievement_id}"

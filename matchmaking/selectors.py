@@ -6,7 +6,7 @@ from accounts.models import Role
 from achievements.selectors import achievements_visible_to
 from enterprises.selectors import needs_visible_to
 
-from .models import ExpertSuggestion, Match
+from .models import OPEN_STAGES, ExpertSuggestion, Interest, Match
 
 
 def matches_visible_to(user) -> QuerySet[Match]:
@@ -79,3 +79,67 @@ def broker_inbox(*, user, assigned: str) -> QuerySet[Match]:
     elif assigned == "unassigned":
         queryset = queryset.filter(broker__isnull=True)
     return queryset.filter(~Q(stage__in=["declined", "withdrawn"])) if assigned == "me" else queryset
+
+
+def interests_to_follow(user) -> QuerySet[Interest]:
+    """The interest a broker has not followed up yet (an admin: everyone's), oldest first."""
+    queryset = (
+        Interest.objects.filter(followed_up_at__isnull=True)
+        .select_related("author__institution", "author__enterprise", "need__enterprise", "achievement__institution")
+        .order_by("created_at", "id")
+    )
+    if user.is_platform_admin:
+        return queryset
+    return queryset.filter(broker=user) if user.role == Role.BROKER else queryset.none()
+
+
+def interests_visible_to(user) -> QuerySet[Interest]:
+    """Its author sees an interest, and the broker it went to; admins all."""
+    queryset = Interest.objects.select_related(
+        "author__institution", "author__enterprise", "need__enterprise", "achievement__institution"
+    )
+    if user.is_platform_admin:
+        return queryset
+    return queryset.filter(Q(author=user) | Q(broker=user))
+
+
+def interest_offer(user, *, need=None, achievement=None) -> dict | None:
+    """What an "express interest" form on this record offers this reader, or None where it has
+    none: an institution's member on a published public need, an enterprise's on a published
+    achievement. `existing` is their earlier interest, `offers` their own published records."""
+    from achievements.models import AchievementStatus
+    from enterprises.models import Confidentiality, NeedStatus
+
+    if need is not None and user.role == Role.INSTITUTION and user.institution_id:
+        if need.status != NeedStatus.PUBLISHED or need.confidentiality != Confidentiality.PUBLIC:
+            return None
+        existing = Interest.objects.filter(author=user, on_kind="need", need=need).first()
+        offers = user.institution.achievements.filter(status=AchievementStatus.PUBLISHED).order_by("-pk")
+    elif achievement is not None and user.role == Role.ENTERPRISE and user.enterprise_id:
+        if achievement.status != AchievementStatus.PUBLISHED:
+            return None
+        existing = Interest.objects.filter(author=user, on_kind="achievement", achievement=achievement).first()
+        offers = user.enterprise.needs.filter(status=NeedStatus.PUBLISHED).order_by("-pk")
+    else:
+        return None
+    return {"existing": existing, "offers": [] if existing else list(offers.only("pk", "title")[:100])}
+
+
+PARTY_NOTES = ("introduction_request", "meeting_request", "interest")
+
+
+def flag_requests(queryset: QuerySet[Match]) -> QuerySet[Match]:
+    """Each match annotated `flagged` (1 or 0): a party asked for an introduction or a meeting,
+    or expressed interest, while the match is still open."""
+    from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
+
+    from .models import MatchNote
+
+    asked = MatchNote.objects.filter(match=OuterRef("pk"), kind__in=PARTY_NOTES)
+    return queryset.annotate(
+        flagged=Case(
+            When(Exists(asked) & Q(stage__in=OPEN_STAGES), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )

@@ -129,3 +129,42 @@ class RankedNeedSerializer(serializers.Serializer):
 
     def get_explanation(self, row) -> ExplanationSerializer:
         return {**row["explanation"], "reasons": render_reasons(row["explanation"].get("reasons", []))}
+
+
+class InterestSerializer(serializers.ModelSerializer):
+    author_organisation = serializers.SerializerMethodField()
+    need_title = serializers.CharField(source="need.title", read_only=True, default=None)
+    achievement_title = serializers.CharField(source="achievement.title", read_only=True, default=None)
+
+    class Meta:
+        from .models import Interest
+
+        model = Interest
+        fields = [
+            "id",
+            "on_kind",
+            "need",
+            "need_title",
+            "achievement",
+            "achievement_title",
+            "match",
+            "author_organisation",
+            "message",
+            "created_at",
+            "followed_up_at",
+        ]
+        read_only_fields = fields
+
+    def get_author_organisation(self, interest) -> str:
+        author = interest.author
+        organisation = author.institution if author.institution_id else author.enterprise
+        return organisation.name if organisation else ""
+
+
+class NewInterestSerializer(serializers.Serializer):
+    """An institution names a public `need` (and may offer one of its achievements as
+    `achievement`); an enterprise names an `achievement` (and may offer one of its needs)."""
+
+    need = serializers.IntegerField(min_value=1, required=False)
+    achievement = serializers.IntegerField(min_value=1, required=False)
+    message = serializers.CharField(required=False, allow_blank=True, max_length=2000)

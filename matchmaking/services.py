@@ -22,7 +22,17 @@ from notifications.services import notify
 from .encoders import specialists
 from .index import get_index
 from .indexing import entry_query, need_queries
-from .models import DeclineReason, ExpertSuggestion, Match, MatchEvent, MatchNote, NoteKind, RecordKind, Stage
+from .models import (
+    OPEN_STAGES,
+    DeclineReason,
+    ExpertSuggestion,
+    Match,
+    MatchEvent,
+    MatchNote,
+    NoteKind,
+    RecordKind,
+    Stage,
+)
 from .retrieval import fusion_model, other_language, rank, score_entry_for_queries, shown_terms
 from .selectors import has_conflict
 from .structured import reasons
@@ -48,7 +58,6 @@ def published_achievements():
     return Achievement.objects.filter(status=AchievementStatus.PUBLISHED).order_by("pk")
 
 
-OPEN_STAGES = (Stage.SUGGESTED, Stage.SHORTLISTED, Stage.INTRODUCED, Stage.MEETING, Stage.NEGOTIATING)
 TRANSITIONS = {
     Stage.SUGGESTED: {Stage.SHORTLISTED, Stage.INTRODUCED, Stage.DECLINED, Stage.WITHDRAWN},
     Stage.SHORTLISTED: {Stage.INTRODUCED, Stage.DECLINED, Stage.WITHDRAWN},
@@ -274,6 +283,19 @@ def rank_needs_for_achievement(
     return results[:limit]
 
 
+def score_pair(need, achievement) -> tuple[float, dict, dict]:
+    """(score, components, explanation) of one pair by the same fusion as the matches; zeros
+    while the achievement is not in the index yet or the need is not published."""
+    index = get_index()
+    entry = index.entry(RecordKind.ACHIEVEMENT, achievement.pk)
+    needs = _needs_for_matching([need.pk])
+    if entry is None or not needs:
+        return 0.0, {}, {}
+    queries = need_queries(needs)
+    pair = score_entry_for_queries(RecordKind.ACHIEVEMENT, entry, queries, index=index)[0]
+    return min(max(pair.score, 0.0), 1.0), pair.components, explanation_for(queries[0], pair)
+
+
 def drop_unpublished_suggestions() -> int:
     deleted, _ = (
         Match.objects.filter(stage=Stage.SUGGESTED).exclude(achievement__status=AchievementStatus.PUBLISHED).delete()
@@ -400,6 +422,36 @@ def match_transition(
     elif to_stage in STAGE_NEWS:
         _tell_stage(locked, to_stage)
     return locked
+
+
+BULK_STAGES = (Stage.SHORTLISTED, Stage.DECLINED)
+BULK_LIMIT = 200
+
+
+@transaction.atomic
+def match_bulk_transition(*, actor, match_ids, to_stage: str, reason: str = "", note: str = "") -> int:
+    """Shortlist or decline many matches at once: every one moves, or none (the first refusal
+    says which match and why)."""
+    from .selectors import match_list, may_work_match
+
+    if to_stage not in BULK_STAGES:
+        raise ValidationError({"stage": _("Choose what to do with the ticked matches: shortlist or decline.")})
+    ids = sorted(set(match_ids))
+    if not ids:
+        raise ValidationError({"match": _("Tick at least one match.")})
+    if len(ids) > BULK_LIMIT:
+        raise ValidationError({"match": _("At most %(limit)d matches at once.") % {"limit": BULK_LIMIT}})
+    matches = list(match_list(user=actor).filter(pk__in=ids).select_related("achievement", "broker__agency"))
+    if len(matches) != len(ids) or not all(may_work_match(actor, m) for m in matches):
+        raise PermissionDenied(_("Only the broker this match is assigned to can work it."))
+    for match in matches:
+        try:
+            match_transition(match=match, actor=actor, to_stage=to_stage, reason=reason, note=note)
+        except ValidationError as error:
+            raise ValidationError(
+                _("Match #%(id)s: %(error)s Nothing was changed.") % {"id": match.pk, "error": " ".join(error.messages)}
+            ) from error
+    return len(matches)
 
 
 def _need_people(match: Match):

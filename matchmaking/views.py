@@ -4,9 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from achievements.models import MaturityStage
@@ -58,12 +59,16 @@ def broker_inbox(request):
                 | Q(need__enterprise__name__icontains=term)
                 | Q(achievement__institution__name__icontains=term)
             )
-    page = Paginator(queryset.order_by("-score", "id"), 25).get_page(request.GET.get("page"))
+    page, groups = _by_need(queryset, request.GET.get("page"))
     return render(
         request,
         "broker/inbox.html",
         {
             "page": page,
+            "groups": groups,
+            "matches_count": queryset.count(),
+            "interests": selectors.interests_to_follow(user)[:50],
+            "decline_reasons": DeclineReason.choices,
             "stages": Stage.choices,
             "fields": TechnicalField.objects.all(),
             "districts": District.objects.all(),
@@ -79,6 +84,75 @@ def broker_inbox(request):
             },
         },
     )
+
+
+NEEDS_PER_PAGE = 10
+MATCHES_PER_NEED = 5
+
+
+def _by_need(queryset, page_number):
+    """The inbox a need at a time: needs with a party's request or interest first, then by their
+    best match; under each, its flagged matches and its best ones."""
+    flagged = selectors.flag_requests(queryset)
+    needs = (
+        flagged.values("need_id")
+        .annotate(flags=Sum("flagged"), best=Max("score"), total=Count("id"))
+        .order_by("-flags", "-best", "need_id")
+    )
+    page = Paginator(needs, NEEDS_PER_PAGE).get_page(page_number)
+    rows = {row["need_id"]: row for row in page}
+    matches = (
+        flagged.filter(need_id__in=list(rows))
+        .select_related("need__enterprise", "achievement__institution")
+        .order_by("-flagged", "-score", "id")
+    )
+    grouped: dict[int, list] = {}
+    for match in matches:
+        shown = grouped.setdefault(match.need_id, [])
+        if match.flagged or len(shown) < MATCHES_PER_NEED:
+            shown.append(match)
+    groups = [
+        {"need": grouped[need_id][0].need, "matches": grouped[need_id], **rows[need_id]}
+        for need_id in rows
+        if need_id in grouped
+    ]
+    return page, groups
+
+
+@login_required
+@require_POST
+def inbox_bulk(request):
+    """Shortlist or decline the ticked matches, all or none."""
+    user = _broker(request)
+    ids = [int(v) for v in request.POST.getlist("match") if v.isdigit()]
+    action = request.POST.get("action", "")
+    try:
+        moved = services.match_bulk_transition(
+            actor=user,
+            match_ids=ids,
+            to_stage=action,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(count)d matches are now: %(stage)s.") % {"count": moved, "stage": Stage(action).label},
+        )
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/broker/inbox/") else "broker-inbox")
+
+
+# buttons say what they do, not the stage they lead to
+ACTIONS = {
+    Stage.SHORTLISTED: gettext_lazy("Shortlist"),
+    Stage.INTRODUCED: gettext_lazy("Introduce the parties"),
+    Stage.MEETING: gettext_lazy("Arrange a meeting"),
+    Stage.NEGOTIATING: gettext_lazy("Start negotiating"),
+    Stage.WITHDRAWN: gettext_lazy("Withdraw"),
+}
 
 
 @login_required
@@ -103,7 +177,7 @@ def match_detail(request, pk):
             "terms": explanation.get("shared_terms", []),
             "reasons": render_reasons(explanation.get("reasons", [])),
             "next_stages": [
-                (s, Stage(s).label)
+                (s, ACTIONS[s])
                 for s in Stage.values
                 if s in TRANSITIONS[match.stage] and s not in (Stage.DECLINED, Stage.CONTRACT_SIGNED)
             ],
@@ -126,6 +200,9 @@ def match_transition(request, pk):
         version = int(request.POST.get("version", ""))
     except ValueError:
         version = None
+    if request.POST.get("stage") == Stage.INTRODUCED and request.POST.get("confirm") != "yes":
+        messages.error(request, _("Confirm the introduction first: it e-mails both parties."))
+        return redirect("broker-match", pk=match.pk)
     try:
         services.match_transition(
             match=match,
@@ -239,3 +316,63 @@ def rematch_page(request):
     if request.method == "POST":
         return redirect("job-page", job_id=start_rematch_all(actor=request.user))
     return render(request, "rematch.html")
+
+
+def _express_interest(request, *, need_id=None, achievement_id=None, back):
+    from .interest import express_interest
+
+    offer = request.POST.get("offer", "").strip()
+    if offer and not offer.isdigit():
+        offer = ""
+    try:
+        if need_id is not None:
+            express_interest(
+                actor=request.user,
+                need_id=need_id,
+                achievement_id=offer or None,
+                message=request.POST.get("message", ""),
+            )
+        else:
+            express_interest(
+                actor=request.user,
+                achievement_id=achievement_id,
+                need_id=offer or None,
+                message=request.POST.get("message", ""),
+            )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Your interest has reached the broker, who will be in touch."))
+    return redirect(f"{back}#interest")
+
+
+@login_required
+@require_POST
+def need_interest(request, pk):
+    from django.urls import reverse
+
+    return _express_interest(request, need_id=pk, back=reverse("web-need", args=[pk]))
+
+
+@login_required
+@require_POST
+def achievement_interest(request, pk):
+    from django.urls import reverse
+
+    return _express_interest(request, achievement_id=pk, back=reverse("web-achievement", args=[pk]))
+
+
+@login_required
+@require_POST
+def interest_followed_up(request, pk):
+    from .interest import interest_followed_up as follow_up
+
+    user = _broker(request)
+    interest = get_object_or_404(selectors.interests_visible_to(user), pk=pk)
+    try:
+        follow_up(actor=user, interest=interest)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Marked as followed up."))
+    return redirect("broker-inbox")

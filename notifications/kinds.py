@@ -16,6 +16,7 @@ class Kind(models.TextChoices):
     EVENT_REMINDER = "event_reminder", _("Event reminders and surveys")
     CHALLENGE = "challenge", _("A 揭榜挂帅 challenge step")
     LICENCE = "licence", _("A 先使用后付费 licence needs attention")
+    ACCOUNT_REQUEST = "account_request", _("A visitor asks to join")
 
 
 # new with the in-app notifications: on the web only until the user asks for e-mail

@@ -10,14 +10,14 @@ from . import reports
 
 def indicator_names() -> dict:
     return {
-        "events_held": _("Matchmaking events held (场)"),
-        "achievements_collected": _("Achievements collected (项)"),
-        "achievements_matched": _("Achievements matched (项)"),
-        "brokers_active": _("Active technology brokers (人)"),
-        "introductions": _("Introductions made (次)"),
-        "meetings_held": _("1:1 meetings held (场)"),
-        "contracts": _("Technology contracts signed (项)"),
-        "contract_value": _("Technology contract value (万元)"),
+        "events_held": _("Matchmaking events held"),
+        "achievements_collected": _("Achievements collected"),
+        "achievements_matched": _("Achievements matched"),
+        "brokers_active": _("Active technology brokers"),
+        "introductions": _("Introductions made"),
+        "meetings_held": _("1:1 meetings held"),
+        "contracts": _("Technology contracts signed"),
+        "contract_value": _("Technology contract value (10k CNY)"),
     }
 
 
@@ -77,7 +77,7 @@ def annual_report_sheets(year: int) -> list[tuple[str, list[str], list[list]]]:
         sheets.append(
             (
                 title,
-                [title, _("Contracts"), _("Contract value (万元)"), _("Introductions"), _("Achievements collected")],
+                [title, _("Contracts"), _("Contract value (10k CNY)"), _("Introductions"), _("Achievements collected")],
                 [
                     [
                         r["label"] if r["label"] is not None else _("(not given)"),
@@ -100,7 +100,7 @@ def annual_report_sheets(year: int) -> list[tuple[str, list[str], list[list]]]:
                 _("Introductions"),
                 _("Meetings"),
                 _("Contracts"),
-                _("Contract value (万元)"),
+                _("Contract value (10k CNY)"),
                 _("Median days to introduction"),
             ],
             [

@@ -12,7 +12,7 @@ class ContractForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=300)
     amount = forms.DecimalField(label=_("amount (10k CNY)"), min_value=0, max_digits=14, decimal_places=2)
     signed_on = forms.DateField(label=_("signing date"), widget=DATE)
-    registration_number = forms.CharField(label=_("registration number (登记编号)"), max_length=40, required=False)
+    registration_number = forms.CharField(label=_("registration number"), max_length=40, required=False)
     free_use_until = forms.DateField(
         label=_("先使用后付费: free use until"),
         required=False,

@@ -25,13 +25,30 @@ class ChallengeStage(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+DEFAULT_CRITERIA = [
+    {"code": "technical", "name": "技术先进性 / technical merit", "weight": 40},
+    {"code": "feasibility", "name": "可行性 / feasibility", "weight": 30},
+    {"code": "team", "name": "团队能力 / team", "weight": 20},
+    {"code": "budget", "name": "经费合理性 / budget", "weight": 10},
+]
+# the default criteria as each reader reads them (a renamed criterion shows its own name)
+CRITERION_LABELS = {
+    "technical": _("Technical merit"),
+    "feasibility": _("Feasibility"),
+    "team": _("Team"),
+    "budget": _("Budget"),
+}
+
+
 def default_criteria() -> list[dict]:
-    return [
-        {"code": "technical", "name": "技术先进性 / technical merit", "weight": 40},
-        {"code": "feasibility", "name": "可行性 / feasibility", "weight": 30},
-        {"code": "team", "name": "团队能力 / team", "weight": 20},
-        {"code": "budget", "name": "经费合理性 / budget", "weight": 10},
-    ]
+    return [dict(criterion) for criterion in DEFAULT_CRITERIA]
+
+
+def criterion_label(criterion: dict) -> str:
+    default = next((c for c in DEFAULT_CRITERIA if c["code"] == criterion.get("code")), None)
+    if default is not None and criterion.get("name") == default["name"]:
+        return str(CRITERION_LABELS[default["code"]])
+    return criterion.get("name", "")
 
 
 class Challenge(models.Model):
@@ -159,11 +176,11 @@ class Review(models.Model):
 
 
 class ContractType(models.TextChoices):
-    DEVELOPMENT = "development", _("Technology development (技术开发)")
-    TRANSFER = "transfer", _("Technology transfer (技术转让)")
-    LICENCE = "licence", _("Technology licence (技术许可)")
-    CONSULTING = "consulting", _("Technology consulting (技术咨询)")
-    SERVICE = "service", _("Technology service (技术服务)")
+    DEVELOPMENT = "development", _("Technology development")
+    TRANSFER = "transfer", _("Technology transfer")
+    LICENCE = "licence", _("Technology licence")
+    CONSULTING = "consulting", _("Technology consulting")
+    SERVICE = "service", _("Technology service")
 
 
 class TechnologyContract(models.Model):
@@ -173,9 +190,7 @@ class TechnologyContract(models.Model):
     title = models.CharField(_("title"), max_length=300, validators=SINGLE_LINE)
     amount = models.DecimalField(_("amount (10k CNY)"), **AMOUNT)
     signed_on = models.DateField(_("signing date"), db_index=True, validators=DATE_RANGE)
-    registration_number = models.CharField(
-        _("registration number (登记编号)"), max_length=40, null=True, blank=True, unique=True
-    )
+    registration_number = models.CharField(_("registration number"), max_length=40, null=True, blank=True, unique=True)
     institution = models.ForeignKey(
         "achievements.Institution",
         verbose_name=_("seller / developer"),

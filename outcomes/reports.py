@@ -28,12 +28,11 @@ from django.utils import timezone
 from accounts.models import Role
 from achievements.models import Achievement, AchievementStatus
 from events.models import EventStatus, MatchmakingEvent, Meeting, MeetingStatus
-from matchmaking.models import Match, MatchEvent, Stage
+from matchmaking.models import OPEN_STAGES, Match, MatchEvent, Stage
 
 from .models import Bid, BidStatus, Challenge, ChallengeStage, ProgrammeTarget, TechnologyContract
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=14, decimal_places=2))
-OPEN_STAGES = (Stage.SUGGESTED, Stage.SHORTLISTED, Stage.INTRODUCED, Stage.MEETING, Stage.NEGOTIATING)
 DIMENSIONS = ("month", "field", "district", "institution", "agency")
 
 

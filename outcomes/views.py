@@ -74,7 +74,7 @@ def breakdown_download(request):
         _("Key"),
         _("Name"),
         _("Contracts"),
-        _("Contract value (万元)"),
+        _("Contract value (10k CNY)"),
         _("Introductions"),
         _("Achievements collected"),
     ]

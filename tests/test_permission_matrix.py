@@ -184,7 +184,11 @@ WEB_PAGES = [
     "/challenges/{challenges}/",
     "/notifications/",
     "/notifications/settings/",
+    "/organiser/events/new/",
+    "/join/",
+    "/join/thanks/",
 ]
+PUBLIC_PAGES = {"/", "/join/", "/join/thanks/"}  # a visitor's: what the platform is and how to join
 
 
 @pytest.mark.django_db
@@ -199,7 +203,9 @@ def test_every_web_page_as_every_role(world, private_rows, page):
             client.force_login(world.users[role])
         response = client.get(url)
         assert response.status_code < 500, f"{url} as {role}"
-        if role == "anonymous":
+        if role == "anonymous" and page in PUBLIC_PAGES:
+            assert response.status_code == 200 and SECRET not in response.content.decode()
+        elif role == "anonymous":
             assert response.status_code == 302 and "/accounts/login/" in response.url
         elif response.status_code in (403, 404):
             assert SECRET not in response.content.decode(errors="replace"), f"{url} as {role} leaks"
@@ -367,9 +373,23 @@ def planted(world, django_capture_on_commit_callbacks):
             need=brokers_need.title,
             count=1,
         )
+        from matchmaking.interest import express_interest
+
+        # enterprise A offers its brokers-only need for institution B's achievement: only the
+        # broker (and A) may read that
+        interests = [
+            express_interest(
+                actor=world.users["ent_a"],
+                achievement_id=published_b.pk,
+                need_id=brokers_need.pk,
+                message="ZQXBROKERSNEED",
+            ),
+            express_interest(actor=world.users["inst_b"], need_id=public_need_a.pk, achievement_id=published_b.pk),
+        ]
     from notifications.models import Notification
 
     return {
+        "interests": interests,
         "notifications": list(Notification.objects.order_by("pk")),
         "needs": [brokers_need, challenge_need, draft_need, public_need_a, public_need_b],
         "achievements": [draft_ach, archived_ach, published_a, published_b],
@@ -414,6 +434,7 @@ IDS_FOR = {
     "districts": _rows("core.District"),
     "transfer-modes": _rows("core.TransferMode"),
     "notifications": lambda p: p["notifications"],
+    "interests": lambda p: p["interests"],
 }
 WEB_IDS_FOR = {  # web paths by their first two segments
     "broker/matches": "matches",
@@ -430,6 +451,7 @@ WEB_IDS_FOR = {  # web paths by their first two segments
     "institutions": "institutions",
     "enterprises": "enterprises",
     "notifications": "notifications",
+    "broker/interests": "interests",
 }
 # web URL patterns the walk leaves out, and why
 WEB_SKIPPED = (

@@ -32,7 +32,7 @@ def _messages() -> dict:
         "too_short": _(
             "The description is short: say what the problem is, what you tried and what a solution must achieve."
         ),
-        "no_target": _("No measurable target: give the figures a solution must reach (for example 效率 ≥ 95%)."),
+        "no_target": _("No measurable target: give the figures a solution must reach (for example efficiency ≥ 95%)."),
         "no_budget": _("No budget: a range, even a wide one, tells teams whether to answer."),
         "no_timeline": _("No timeline: say by when you need a result."),
         "vague": _("Vague wording (%(words)s): describe the technical problem itself."),

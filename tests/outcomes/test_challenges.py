@@ -223,3 +223,16 @@ def test_a_reviewers_institution_cannot_bid(api, world, as_user):
     )
     refused = _bid(api, as_user, "inst_a", challenge)
     assert refused.status_code == 400 and not Bid.objects.exists()
+
+
+def test_default_criteria_read_in_the_readers_language_and_renamed_ones_as_named():
+    from django.utils import translation
+
+    from outcomes.models import criterion_label, default_criteria
+
+    technical = default_criteria()[0]
+    with translation.override("en"):
+        assert criterion_label(technical) == "Technical merit"
+    with translation.override("zh-hans"):
+        assert criterion_label(technical) == "技术先进性"
+    assert criterion_label({**technical, "name": "产业化前景"}) == "产业化前景"

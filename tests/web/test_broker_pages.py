@@ -72,11 +72,11 @@ def test_broker_journey_in_a_real_browser(live_server, page, world, matched):
     page.fill("#id_password", "secret-pass-123")
     page.click("button[type=submit]")
     page.wait_for_url("**/broker/inbox/")
-    assert "寻求固态电池技术" in page.inner_text("table")
+    assert "寻求固态电池技术" in page.inner_text("section.need-group h2")  # the inbox is by need
 
     page.fill("input[name=q]", "固态")  # a search typed in Chinese
     page.click("text=筛选")
-    page.click("text=寻求固态电池技术")
+    page.click("table >> text=固态锂电池电解质")
     assert page.locator("mark").count() > 0
 
     page.select_option("#decline-reason", "maturity_too_low")

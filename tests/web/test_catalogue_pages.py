@@ -27,7 +27,7 @@ def test_an_achievement_page_shows_what_the_api_shows(world, records):
     page = client_for(world, "ent_b").get(f"/achievements/{records['published'].pk}/").content.decode()
     assert "固态电池电解质" in page and "一种高离子电导率的固态电解质。" in page
     assert f'href="/institutions/{world.inst_a.pk}/"' in page
-    assert "From 50 万元" in page  # one end of the range given, said so
+    assert "From CNY 500,000" in page  # one end of the range given, said so, in yuan for English readers
     assert "/edit" not in page and "Edit" not in page  # not theirs
     own = client_for(world, "inst_a").get(f"/achievements/{records['draft'].pk}/")
     assert own.status_code == 200 and "Draft" in own.content.decode() and "Edit" in own.content.decode()

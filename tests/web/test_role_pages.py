@@ -219,7 +219,7 @@ def test_broker_pipeline_note_introduction_and_contract(world, matched, django_c
     url = f"/broker/matches/{matched.pk}/transition/"
     client.post(url, {"stage": "shortlisted", "version": 1})
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"stage": "introduced", "version": 2})
+        client.post(url, {"stage": "introduced", "version": 2, "confirm": "yes"})
     assert sorted(m.to[0] for m in mail.outbox) == ["ent@example.org", "inst@example.org"]
     assert "028" in mail.outbox[0].body or "联系" in mail.outbox[0].body
     client.post(url, {"stage": "negotiating", "version": 3})

@@ -1,0 +1,169 @@
+"""Expressing interest: an institution in a public need (offering one of its achievements, or
+not), an enterprise in an achievement (offering one of its needs, or not). It reaches the broker
+of the record; naming a pair makes it a match the broker works, flagged in the inbox."""
+
+from collections import Counter
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from accounts.models import Role, User
+from achievements.models import AchievementStatus
+from achievements.selectors import achievements_visible_to
+from enterprises.models import Confidentiality, NeedStatus
+from enterprises.selectors import needs_visible_to
+from notifications.kinds import Kind
+from notifications.services import notify
+
+from .models import OPEN_STAGES, Interest, Match, MatchNote, NoteKind, RecordKind
+from .retrieval import fusion_model
+from .services import algorithm_version, score_pair
+
+
+def _conflicted(broker, institution_id) -> bool:
+    agency = broker.agency
+    return bool(agency is not None and agency.institution_id and agency.institution_id == institution_id)
+
+
+def broker_for(*, need=None, achievement=None, institution_id=None):
+    """The broker who already works the record's matches (most of them), else the least-loaded
+    broker; never one whose agency is the institution's own transfer office."""
+    brokers = {
+        b.pk: b
+        for b in User.objects.filter(role=Role.BROKER, is_active=True).select_related("agency")
+        if not _conflicted(b, institution_id)
+    }
+    if not brokers:
+        return None
+    worked = Match.objects.filter(broker__in=list(brokers))
+    record = Q(need=need) if need is not None else Q(achievement=achievement)
+    usual = Counter(worked.filter(record).values_list("broker_id", flat=True)).most_common(1)
+    if usual:
+        return brokers[usual[0][0]]
+    load = Counter(worked.filter(stage__in=OPEN_STAGES).values_list("broker_id", flat=True))
+    return min(brokers.values(), key=lambda b: (load[b.pk], b.pk))
+
+
+def _pair_match(need, achievement, broker) -> Match:
+    """The pair's match, made now (scored by the fusion, unranked) if the engine had not
+    suggested it."""
+    match = Match.objects.filter(need=need, achievement=achievement).select_related("broker").first()
+    if match is not None:
+        return match
+    score, components, explanation = score_pair(need, achievement)
+    return Match.objects.create(
+        need=need,
+        achievement=achievement,
+        score=score,
+        components=components,
+        explanation=explanation,
+        algorithm_version=algorithm_version(fusion_model()),
+        broker=broker,
+    )
+
+
+def _targets(actor, need_id, achievement_id):
+    """(on_kind, need, achievement) the actor may name: the record of interest must be one it may
+    see and published; the record it offers must be its own and published."""
+    if actor.role == Role.INSTITUTION:
+        need = (
+            needs_visible_to(actor)
+            .filter(pk=need_id, status=NeedStatus.PUBLISHED, confidentiality=Confidentiality.PUBLIC)
+            .first()
+        )
+        if need is None:
+            raise ValidationError({"need": _("Choose a published public need.")})
+        achievement = None
+        if achievement_id:
+            achievement = actor.institution.achievements.filter(
+                pk=achievement_id, status=AchievementStatus.PUBLISHED
+            ).first()
+            if achievement is None:
+                raise ValidationError({"achievement": _("Offer one of your institution's published achievements.")})
+        return RecordKind.NEED, need, achievement
+    if actor.role == Role.ENTERPRISE:
+        achievement = (
+            achievements_visible_to(actor).filter(pk=achievement_id, status=AchievementStatus.PUBLISHED).first()
+        )
+        if achievement is None:
+            raise ValidationError({"achievement": _("Choose a published achievement.")})
+        need = None
+        if need_id:
+            need = actor.enterprise.needs.filter(pk=need_id, status=NeedStatus.PUBLISHED).first()
+            if need is None:
+                raise ValidationError({"need": _("Offer one of your enterprise's published needs.")})
+        return RecordKind.ACHIEVEMENT, need, achievement
+    raise PermissionDenied(_("Institutions express interest in needs, enterprises in achievements."))
+
+
+@transaction.atomic
+def express_interest(*, actor, need_id=None, achievement_id=None, message: str = "") -> Interest:
+    on_kind, need, achievement = _targets(actor, need_id, achievement_id)
+    message = (message or "").replace("\x00", "").strip()
+    if len(message) > 2000:
+        raise ValidationError({"message": _("A message may be at most 2,000 characters.")})
+    record = need if on_kind == RecordKind.NEED else achievement
+    if Interest.objects.filter(author=actor, on_kind=on_kind, **{on_kind: record}).exists():
+        raise ValidationError({on_kind: _("You have already expressed interest; the broker will be in touch.")})
+    institution_id = actor.institution_id if on_kind == RecordKind.NEED else achievement.institution_id
+    broker = broker_for(
+        need=need if on_kind == RecordKind.NEED else None, achievement=achievement, institution_id=institution_id
+    )
+    match = None
+    if need is not None and achievement is not None:
+        match = _pair_match(need, achievement, broker)
+        if match.broker_id and not _conflicted(match.broker, institution_id):
+            broker = match.broker
+        MatchNote.objects.create(match=match, author=actor, kind=NoteKind.INTEREST, text=message)
+    try:
+        with transaction.atomic():
+            interest = Interest.objects.create(
+                author=actor,
+                on_kind=on_kind,
+                need=need,
+                achievement=achievement,
+                match=match,
+                broker=broker,
+                message=message,
+            )
+    except IntegrityError:  # the same interest twice at once
+        raise ValidationError(
+            {on_kind: _("You have already expressed interest; the broker will be in touch.")}
+        ) from None
+    _tell_broker(interest, actor)
+    return interest
+
+
+def _tell_broker(interest: Interest, actor) -> None:
+    organisation = actor.institution if actor.role == Role.INSTITUTION else actor.enterprise
+    record = interest.need if interest.on_kind == RecordKind.NEED else interest.achievement
+    recipients = [interest.broker] if interest.broker_id else list(User.objects.filter(role=Role.ADMIN, is_active=True))
+    notify(
+        recipients,
+        kind=Kind.INTEREST,
+        subject=gettext_noop("%(organisation)s is interested in “%(record)s”"),
+        body=gettext_noop("Their message: %(message)s") if interest.message else "",
+        url=reverse("broker-match", args=[interest.match_id])
+        if interest.match_id
+        else f"{reverse('broker-inbox')}#interest-{interest.pk}",
+        organisation=organisation.name,
+        record=record.title,
+        message=interest.message,
+    )
+
+
+@transaction.atomic
+def interest_followed_up(*, actor, interest: Interest) -> Interest:
+    locked = Interest.objects.select_for_update().get(pk=interest.pk)
+    if not (actor.is_platform_admin or (actor.role == Role.BROKER and locked.broker_id == actor.pk)):
+        raise PermissionDenied(_("Only the broker this interest was sent to can follow it up."))
+    if locked.followed_up_at is not None:
+        raise ValidationError({"interest": _("This interest is already followed up.")})
+    locked.followed_up_at = timezone.now()
+    locked.save(update_fields=["followed_up_at"])
+    return locked
