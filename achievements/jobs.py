@@ -20,8 +20,9 @@ def _upload_dir() -> Path:
 
 def start_import(*, upload, institution: Institution, actor, on_duplicate: str) -> str:
     """Keep the upload where the worker can read it and queue the import."""
-    from core.tasks import import_achievements
     from matchmaking.queue import enqueue
+
+    from .tasks import import_achievements
 
     job_id = jobs.create(kind="import", owner=actor)
     suffix = Path(upload.name or "").suffix.lower()[:5]

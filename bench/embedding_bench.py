@@ -26,8 +26,8 @@ def main() -> None:
 
         settings.EMBEDDING_MODEL = args.model
         from achievements.models import Achievement, Institution
-        from core.demo.topics import TOPICS
         from core.models import TechnicalField
+        from demo.topics import TOPICS
         from matchmaking.embeddings import achievement_text, embed_records
         from matchmaking.encoders import get_encoder
 

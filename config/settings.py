@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "outcomes",
     "notifications",
     "onboarding",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -6,9 +6,8 @@ BATCH = 50
 
 
 def start_rematch_all(*, actor) -> str:
-    from core.tasks import rematch_all
-
     from .queue import enqueue
+    from .tasks import rematch_all
 
     job_id = jobs.create(kind="rematch", owner=actor)
     enqueue(rematch_all, job_id=job_id)

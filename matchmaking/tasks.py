@@ -168,3 +168,11 @@ def recentre_index(*, version: str, kind: str = RecordKind.ACHIEVEMENT.value, af
         for start in range(0, len(ids), REMATCH_BATCH):
             enqueue(rematch_needs, need_ids=ids[start : start + REMATCH_BATCH])
     return str(step)
+
+
+@shared_task(name="matchmaking.rematch_all", acks_late=True, soft_time_limit=3600, time_limit=3660)
+def rematch_all(*, job_id: str) -> dict:
+    """The admin's full re-match (matchmaking/jobs.py), with progress on the job's page."""
+    from .jobs import run_rematch_all
+
+    return run_rematch_all(job_id=job_id)

@@ -26,22 +26,6 @@ def percent(value):
         return 0
 
 
-@register.filter
-def component_label(name):
-    """A score component's name as a broker reads it, in their language."""
-    from matchmaking.fusion import COMPONENT_LABELS
-
-    return COMPONENT_LABELS.get(name, name)
-
-
-@register.filter
-def score_components(components):
-    """A match's score components as (name, value) pairs, without its flags (cross_language)."""
-    from matchmaking.fusion import COMPONENT_LABELS
-
-    return [(name, value) for name, value in (components or {}).items() if name in COMPONENT_LABELS]
-
-
 @register.simple_tag
 def money_range(low, high):
     """A price or budget range (stored in 万元) as a reader takes it: both ends, one end, or none

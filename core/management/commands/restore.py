@@ -8,11 +8,10 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-
-from accounts.models import User
 
 from .backup import row_counts
 
@@ -27,7 +26,7 @@ class Command(BaseCommand):
         archive_path = Path(options["archive"])
         if not archive_path.is_file():
             raise CommandError(f"No such backup: {archive_path}")
-        if User.objects.exists():
+        if get_user_model().objects.exists():
             raise CommandError("The database is not empty: restore into a fresh, migrated database.")
         with tempfile.TemporaryDirectory() as scratch, tarfile.open(archive_path, "r:gz") as archive:
             archive.extractall(scratch, filter="data")

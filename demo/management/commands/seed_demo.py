@@ -13,7 +13,10 @@ from django.utils import timezone
 from accounts.models import Agency, Role, User
 from achievements import services as achievement_services
 from achievements.models import Achievement, AchievementStatus, Institution
-from core.demo.topics import (
+from core.models import District, TechnicalField, TransferMode
+from core.outbox import wait_for_inprocess_tasks
+from core.validators import USCC_ALPHABET, uscc_check_char
+from demo.topics import (
     ADVANTAGES,
     AGENCIES,
     BRANDS,
@@ -27,9 +30,6 @@ from core.demo.topics import (
     TITLES,
     TOPICS,
 )
-from core.models import District, TechnicalField, TransferMode
-from core.outbox import wait_for_inprocess_tasks
-from core.validators import USCC_ALPHABET, uscc_check_char
 from enterprises import services as enterprise_services
 from enterprises.models import Confidentiality, EnterpriseSize, NeedStatus, TechnologyNeed
 
