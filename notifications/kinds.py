@@ -16,7 +16,7 @@ class Kind(models.TextChoices):
     EVENT_REMINDER = "event_reminder", _("Event reminders and surveys")
     CHALLENGE = "challenge", _("A 揭榜挂帅 challenge step")
     LICENCE = "licence", _("A 先使用后付费 licence needs attention")
-    ACCOUNT_REQUEST = "account_request", _("A visitor asks to join")
+    ACCOUNT_REQUEST = "account_request", _("Someone asks to join, or joined my organisation")
 
 
 # new with the in-app notifications: on the web only until the user asks for e-mail
@@ -25,6 +25,7 @@ NOT_EMAILED_BY_DEFAULT = frozenset({Kind.NEW_MATCHES, Kind.MATCH_STAGE})
 # the kinds each role can receive (its settings page offers only these)
 FOR_ROLE = {
     "institution": [
+        Kind.ACCOUNT_REQUEST,
         Kind.MATCH_STAGE,
         Kind.INTRODUCTION,
         Kind.MEETING_REQUEST,
@@ -34,6 +35,7 @@ FOR_ROLE = {
         Kind.LICENCE,
     ],
     "enterprise": [
+        Kind.ACCOUNT_REQUEST,
         Kind.NEW_MATCHES,
         Kind.MATCH_STAGE,
         Kind.INTRODUCTION,

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .models import AccountRequest
@@ -26,8 +27,24 @@ class AccountRequestAdmin(admin.ModelAdmin):
         "user",
         "created_at",
     ]
-    fields = [*readonly_fields, "decision_note"]
+    fields = [*readonly_fields, "existing_organisation", "decision_note"]
     actions = ["approve_selected", "reject_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "existing_organisation"]
+
+    @admin.display(description=_("already on the platform"))
+    def existing_organisation(self, obj):
+        """Approving joins the requester to this organisation: check they belong to it."""
+        found = services.existing_organisation(obj)
+        if found is None:
+            return _("No: approving registers it")
+        members = found.members.count()
+        return ngettext(
+            "Yes: %(name)s, %(members)d member. Check that the requester belongs to it.",
+            "Yes: %(name)s, %(members)d members. Check that the requester belongs to it.",
+            members,
+        ) % {"name": found.name, "members": members}
 
     def has_add_permission(self, request):
         return False  # visitors ask at /join/

@@ -81,6 +81,13 @@ def _mail(request: AccountRequest, subject: str, body: str, **params) -> None:
     transaction.on_commit(send)
 
 
+def existing_organisation(request: AccountRequest):
+    """The institution (by name) or enterprise (by credit code) the request would join, or None."""
+    if request.join_as == JoinAs.INSTITUTION:
+        return Institution.objects.filter(name=request.organisation).first()
+    return Enterprise.objects.filter(credit_code=(request.credit_code or "").upper()).first()
+
+
 def _organisation(request: AccountRequest) -> dict:
     if request.join_as == JoinAs.INSTITUTION:
         institution, _created = Institution.objects.get_or_create(name=request.organisation)
@@ -125,6 +132,16 @@ def approve(*, actor, request: AccountRequest) -> User:
     locked.status, locked.user = RequestStatus.APPROVED, user
     locked.decided_by, locked.decided_at = actor, timezone.now()
     locked.save(update_fields=["status", "user", "decided_by", "decided_at"])
+    colleagues = User.objects.filter(is_active=True, **{user.role: getattr(user, user.role)}).exclude(pk=user.pk)
+    notify(
+        colleagues,
+        kind=Kind.ACCOUNT_REQUEST,
+        subject=gettext_noop("%(name)s joined %(organisation)s on TechBridge"),
+        body=gettext_noop("An administrator approved their request (%(email)s). Tell us if they are not one of you."),
+        name=locked.contact_name,
+        organisation=locked.organisation,
+        email=locked.email,
+    )
     link = settings.SITE_URL.rstrip("/") + reverse(
         "password_reset_confirm",
         kwargs={

@@ -101,8 +101,26 @@ def test_an_enterprise_request_joins_its_registered_enterprise_by_credit_code(wo
         language="zh-hans",
         **{**INSTITUTION, "join_as": "enterprise", "organisation": "甲科技", "credit_code": code},
     )
+    assert services.existing_organisation(request) == world.ent_a  # shown to the admin before approving
     user = services.approve(actor=world.users["admin"], request=request)
     assert user.enterprise == world.ent_a and Enterprise.objects.count() == 2
+    # the enterprise's members hear that someone joined them, in case it is not one of them
+    told = Notification.objects.get(user=world.users["ent_a"])
+    assert told.kind == "account_request" and told.params["email"] == "wang@example.cn"
+
+
+def test_the_admin_sees_which_organisation_a_request_would_join(world):
+    request = services.request_account(
+        client="1.2.3.4",
+        language="zh-hans",
+        **{**INSTITUTION, "join_as": "enterprise", "organisation": "甲科技", "credit_code": world.ent_a.credit_code},
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    world.users["admin"].is_staff = world.users["admin"].is_superuser = True
+    world.users["admin"].save()
+    client.force_login(world.users["admin"])
+    page = client.get(f"/admin/onboarding/accountrequest/{request.pk}/change/").content.decode()
+    assert "Yes: 甲科技有限公司, 1 member." in page
 
 
 def test_a_new_enterprise_is_created_and_a_clashing_name_refused(world):
