@@ -43,11 +43,16 @@ class MatchFilter(StrictFilterSet):
     score_min = filters.NumberFilter(field_name="score", lookup_expr="gte")
     need = filters.NumberFilter(field_name="need_id")
     achievement = filters.NumberFilter(field_name="achievement_id")
-    district = filters.CharFilter(field_name="need__enterprise__district__code")
+    district = filters.CharFilter(
+        method="filter_district", help_text="the need's region or, where it names none, its enterprise's district"
+    )
 
     class Meta:
         model = Match
         fields = []
+
+    def filter_district(self, queryset, name, value):
+        return selectors.in_district(queryset, value)
 
 
 ASSIGNED = OpenApiParameter(

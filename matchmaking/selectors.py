@@ -143,3 +143,11 @@ def flag_requests(queryset: QuerySet[Match]) -> QuerySet[Match]:
             output_field=IntegerField(),
         )
     )
+
+
+def in_district(queryset: QuerySet[Match], code: str) -> QuerySet[Match]:
+    """Matches whose need is for this district: the need's own region, or its enterprise's district
+    where the need names no region (the web inbox and the API mean the same)."""
+    return queryset.filter(
+        Q(need__region__code=code) | Q(need__region__isnull=True, need__enterprise__district__code=code)
+    )

@@ -45,7 +45,7 @@ def broker_inbox(request):
         queryset = queryset.filter(need__field__code=field)
     district = request.GET.get("district", "")
     if district:
-        queryset = queryset.filter(Q(need__region__code=district) | Q(need__enterprise__district__code=district))
+        queryset = selectors.in_district(queryset, district)
     maturity = request.GET.get("maturity", "")
     if maturity in MaturityStage.values:
         queryset = queryset.filter(achievement__maturity_stage=maturity)

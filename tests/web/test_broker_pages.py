@@ -109,3 +109,20 @@ def test_inbox_filters_by_district_and_maturity(world, matched):
     assert (
         "寻求固态电池技术" not in client.get("/broker/inbox/", {"maturity": "lab", "assigned": "all"}).content.decode()
     )
+
+
+def test_the_district_filter_means_the_same_on_the_web_and_in_the_api(world, matched, as_user):
+    from core.models import District
+
+    region, home = District.objects.all()[:2]
+    world.ent_a.district = home
+    world.ent_a.save()
+    matched.region = region  # the need is for another district than the enterprise's own
+    matched.save(update_fields=["region"])
+    client = Client()
+    client.force_login(world.users["broker"])
+    api = as_user("broker")
+    for code, expected in ((region.code, True), (home.code, False)):
+        web = "寻求固态电池技术" in client.get("/broker/inbox/", {"district": code, "assigned": "all"}).content.decode()
+        listed = api.get("/api/v1/matches/", {"district": code}).json()["count"] > 0
+        assert web == listed == expected, code
