@@ -8,25 +8,15 @@ segmentation step at write time.
 """
 
 import re
-from functools import lru_cache
 
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Lower
 
+from .text import FUNCTION_WORDS, jieba
+
 MAX_TERMS = 12
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
-STOPWORDS = frozenset(
-    "的 了 和 与 及 或 在 对 等 中 为 是 把 被 将 一种 基于 用于 以及 the a an of for and or in on to with by".split()
-)
-
-
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(60)
-    jieba.initialize()
-    return jieba
+STOPWORDS = FUNCTION_WORDS
 
 
 def query_terms(query: str) -> list[str]:
@@ -35,7 +25,7 @@ def query_terms(query: str) -> list[str]:
     if not text:
         return []
     terms: list[str] = []
-    for token in _jieba().lcut(text):
+    for token in jieba().lcut(text):
         token = token.strip()
         if not token or _PUNCT.match(token) or token in STOPWORDS or token in terms:
             continue

@@ -1,7 +1,9 @@
-"""Small text normalisers shared by services and importers."""
+"""Text helpers shared by search, matching, analysis, services and importers: the one jieba
+loader, the one language detector, the function words every text feature leaves out."""
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 KEYWORD_SEPARATORS = re.compile(r"[,，;；、|\n]+")
@@ -34,8 +36,23 @@ def normalize_patent_number(number: str) -> str:
 PATENT_NUMBER = re.compile(r"^[A-Z]{0,4}\d{6,14}(\.[\dX])?[A-Z]?\d?$")
 
 
-_HAN_CHARACTER = re.compile(r"[\u3400-\u9fff]")
-_LATIN_LETTER = re.compile(r"[A-Za-z]")
+HAN_CHARACTER = re.compile(r"[\u3400-\u9fff]")
+LATIN_LETTER = re.compile(r"[A-Za-z]")
+# words that carry no topic in either language: search ignores them, ranking and analysis add their
+# own domain words on top (matchmaking/text.py)
+FUNCTION_WORDS = frozenset(
+    "的 了 和 与 及 或 在 对 等 中 为 是 把 被 将 一种 基于 用于 以及 the a an of for and or in on to with by".split()
+)
+
+
+@lru_cache(maxsize=1)
+def jieba():
+    """jieba, initialised once per process (its dictionary takes about a second to load)."""
+    import jieba as segmenter
+
+    segmenter.setLogLevel(60)
+    segmenter.initialize()
+    return segmenter
 
 
 def detect_language(text: str) -> str | None:
@@ -45,10 +62,10 @@ def detect_language(text: str) -> str | None:
     text with Chinese characters, None when it has neither. The one detector of the platform: a
     record's declared language is used only where the text does not say."""
     text = (text or "").strip()
-    han = len(_HAN_CHARACTER.findall(text))
+    han = len(HAN_CHARACTER.findall(text))
     if han and han * 4 >= len(text):
         return "zh-hans"
-    if _LATIN_LETTER.search(text):
+    if LATIN_LETTER.search(text):
         return "en"
     return "zh-hans" if han else None
 

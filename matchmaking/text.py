@@ -2,33 +2,28 @@
 their parts), lower-cased words for English with a light plural stemmer, stopwords removed."""
 
 import re
-from functools import lru_cache
+
+from core.text import FUNCTION_WORDS, HAN_CHARACTER, jieba
 
 _WORD = re.compile(r"[a-z][a-z0-9\-]*[a-z0-9]|[a-z]|\d+(?:\.\d+)?")
-_HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN = HAN_CHARACTER
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 BIGRAM_MARK = "#"
 _NOISE = re.compile(r"^[\W_]+$")
 
-ZH_STOPWORDS = frozenset(
+ZH_STOPWORDS = frozenset(w for w in FUNCTION_WORDS if HAN_CHARACTER.search(w)) | frozenset(
     """的 了 和 与 及 或 在 对 等 中 为 是 将 把 被 以 其 并 由 从 于 上 下 而 也 都 该 此 这 那 之 则 即 如 各
     一种 一个 进行 通过 采用 利用 基于 用于 以及 可以 能够 具有 我们 本文 研究 方法 结果 表明 分析 提出 我 公司 希望
     技术 问题 相关 主要 目前 实现 提高 一定 不同 方面 作用 影响 情况 条件 要求 重点 关注 引进 领域 应用""".split()
 )
-EN_STOPWORDS = frozenset(
+EN_STOPWORDS = frozenset(w for w in FUNCTION_WORDS if not HAN_CHARACTER.search(w)) | frozenset(
     """a an the of for and or in on to with by from at as is are was were be been this that these those it its we our
     based using use used into than then can which such via over under new study paper results method methods
     show""".split()
 )
 
 
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(60)
-    jieba.initialize()
-    return jieba
+_jieba = jieba  # the one loader (core/text.py)
 
 
 def _stem(word: str) -> str:

@@ -16,11 +16,13 @@ from functools import lru_cache
 
 import numpy as np
 
+from core.text import HAN_CHARACTER, LATIN_LETTER
+
 from ..text import EN_STOPWORDS, GENERIC_TERMS, ZH_STOPWORDS, _jieba
 
 _PUNCTUATION = re.compile(r"[，。；：、,.;:!?！？()（）\[\]【】{}<>《》\"“”'‘’/\\|\n\r\t…—–~·•]+")
-_LATIN = re.compile(r"[A-Za-z]")
-_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN = LATIN_LETTER
+_HAN = HAN_CHARACTER
 # Word classes (jieba tags) that end a phrase: particles, prepositions, conjunctions, pronouns,
 # interjections, onomatopoeia. Not adverbs: jieba tags many technical morphemes so (快速|测定,
 # 比较|分子力场, 同步|录音), and the function-word list holds the true adverbs that break.
