@@ -79,13 +79,15 @@ def test_two_registrations_for_the_last_place_make_one(world, monkeypatch):
         status=EventStatus.OPEN,
         organiser=world.users["organiser"],
     )
-    windows = event_services._windows
+    from events.services import participants
+
+    windows = participants._windows
 
     def slow_windows(*args, **kwargs):
         time.sleep(GAP)
         return windows(*args, **kwargs)
 
-    monkeypatch.setattr(event_services, "_windows", slow_windows)
+    monkeypatch.setattr(participants, "_windows", slow_windows)
 
     def register(name):
         def call():
@@ -163,13 +165,15 @@ def test_two_offers_of_freed_tables_at_once_book_nobody_twice(world, monkeypatch
     Meeting.objects.create(event=event, holder=a, enterprise=firm, slot=0, table=1, starts_at=event.starts_at)
     with at_the_door(event, minutes=0):  # the door is open once the event has begun
         event_services.record_no_show(registration=a)
-        build = event_services.build_problem
+        from events.services import door
+
+        build = door.build_problem
 
         def slow_build(*args, **kwargs):
             time.sleep(GAP)
             return build(*args, **kwargs)
 
-        monkeypatch.setattr(event_services, "build_problem", slow_build)
+        monkeypatch.setattr(door, "build_problem", slow_build)
 
         def offer():
             return len(event_services.fill_freed_slots(event=MatchmakingEvent.objects.get(pk=event.pk)))

@@ -1,0 +1,89 @@
+"""Creating one event by hand and changing it."""
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import (
+    EventStatus,
+    MatchmakingEvent,
+    RoomClosure,
+)
+from .timing import event_slots
+
+# What people who registered planned their day by: changed only by moving the event (or not at all)
+TIMING = ("starts_at", "ends_at", "room", "meeting_minutes", "breaks", "tables")
+
+
+MAX_EVENT_DAYS = 7
+
+
+def _check_event_times(event: MatchmakingEvent) -> None:
+    errors = {}
+    for name in ("starts_at", "ends_at", "registration_deadline"):
+        value = getattr(event, name)
+        if value is not None and not 2000 <= value.year <= 2100:
+            errors[name] = _("Give a date between 2000 and 2100.")
+    if not errors and event.starts_at and event.ends_at:
+        if event.ends_at <= event.starts_at:
+            errors["ends_at"] = _("The event must end after it starts.")
+        elif event.ends_at - event.starts_at > timedelta(days=MAX_EVENT_DAYS):
+            errors["ends_at"] = _("An event lasts at most %(days)d days.") % {"days": MAX_EVENT_DAYS}
+    if not errors and event.registration_deadline and event.registration_deadline > event.starts_at:
+        errors["registration_deadline"] = _("Registration must close before the event starts.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_event(*, organiser, fields=(), **values) -> MatchmakingEvent:
+    """One event outside the planner (the API's POST and the organiser's web form): its programme
+    must be the organiser's own, and its times give at least one meeting slot."""
+    from ..selectors import programmes_visible_to
+
+    if not (organiser.role == "organiser" or organiser.is_platform_admin):
+        raise PermissionDenied(_("Only organisers create events."))
+    programme = values.get("programme")
+    if programme is not None and not programmes_visible_to(organiser).filter(pk=programme.pk).exists():
+        raise ValidationError({"programme": _("Choose one of your own programmes.")})
+    event = MatchmakingEvent(organiser=organiser, **values)
+    _check_event_times(event)
+    event.full_clean()
+    if event.room_id and event.starts_at:
+        day = timezone.localtime(event.starts_at).date()
+        if RoomClosure.objects.filter(room_id=event.room_id, date=day).exists():
+            raise ValidationError({"room": _("The room is closed that day.")})
+        if event.capacity > event.room.capacity:
+            raise ValidationError(
+                {"capacity": _("The room holds %(capacity)d people.") % {"capacity": event.room.capacity}}
+            )
+    event_slots(event)  # bad breaks or a too-short event get a clear error now
+    event.save()
+    event.fields.set(fields)
+    return event
+
+
+@transaction.atomic
+def update_event(*, event: MatchmakingEvent, changes: dict) -> MatchmakingEvent:
+    """The organiser changes an event (the API's PATCH). Once people have registered, its day,
+    times, room and tables stay as they planned by: the web's Move has the checks for a draft."""
+    locked = MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
+    changed = [name for name in TIMING if name in changes and changes[name] != getattr(locked, name)]
+    if changed and locked.status != EventStatus.DRAFT and locked.registrations.exists():
+        raise ValidationError(
+            {name: _("People have registered: tell them before moving it, or cancel it.") for name in changed}
+        )
+    if "starts_at" in changed and changes["starts_at"] <= timezone.now():
+        raise ValidationError({"starts_at": _("Choose a day after today.")})
+    for name, value in changes.items():
+        if name != "fields":
+            setattr(locked, name, value)
+    locked.full_clean()
+    event_slots(locked)
+    locked.save()
+    if "fields" in changes:
+        locked.fields.set(changes["fields"])
+    return locked
