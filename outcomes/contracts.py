@@ -13,75 +13,14 @@ from core import audit
 from notifications.kinds import Kind
 from notifications.services import notify
 
-from .models import ChallengeStage, ContractType, LicenceStatus, TechnologyContract, UseFirstLicence
+from .contract_sources import NoSource, source_of
+from .models import ContractType, LicenceStatus, TechnologyContract, UseFirstLicence
 from .permissions import is_committee, is_contract_party
 
 REMIND_BEFORE = timedelta(days=30)
 
 
-def _source_parties(*, match, challenge, meeting) -> dict:
-    """Parties, field, district and broker as the source record knows them."""
-    if match is not None:
-        need, achievement = match.need, match.achievement
-        return {
-            "institution": achievement.institution,
-            "enterprise": need.enterprise,
-            "achievement": achievement,
-            "field": need.field,
-            "district": need.enterprise.district or need.region,
-            "broker": match.broker,
-        }
-    if challenge is not None:
-        winner = challenge.bids.filter(status="awarded").select_related("institution").first()
-        need = challenge.need
-        return {
-            "institution": winner.institution if winner else None,
-            "enterprise": need.enterprise,
-            "field": need.field,
-            "district": need.enterprise.district or need.region,
-        }
-    if meeting is not None:
-        holder, buyer = meeting.holder.user, meeting.enterprise.user
-        enterprise = buyer.enterprise
-        return {
-            "institution": holder.institution,
-            "enterprise": enterprise,
-            "district": enterprise.district if enterprise else None,
-            "field": enterprise.industry if enterprise else None,
-        }
-    return {}
-
-
 SOURCE_PARTIES = ("institution", "enterprise")
-
-
-def _check_may_record(actor, *, match, challenge, meeting, parties, direct_reason: str) -> None:
-    """Who may record a contract depends on its source: from a match, the broker who works it
-    (never with a conflict of interest) or the committee; from a challenge, the committee; from
-    a meeting, its two organisations or the committee. Without a source, only the committee,
-    and it must say why."""
-    from matchmaking.selectors import may_work_match
-
-    committee = is_committee(actor)
-    if match is not None:
-        allowed = committee or may_work_match(actor, match)
-    elif challenge is not None:
-        allowed = committee
-    elif meeting is not None:
-        probe = TechnologyContract(institution=parties.get("institution"), enterprise=parties.get("enterprise"))
-        allowed = committee or is_contract_party(actor, probe)
-    else:
-        if not committee:
-            raise PermissionDenied(
-                _("Only the committee records a contract without a match, challenge or meeting behind it.")
-            )
-        if not (direct_reason or "").strip():
-            raise ValidationError(
-                {"direct_reason": _("Say why this contract is recorded without a match, challenge or meeting.")}
-            )
-        return
-    if not allowed:
-        raise PermissionDenied(_("You cannot record a contract for this."))
 
 
 def _check_parties_not_overridden(parties: dict, fields: dict) -> None:
@@ -115,75 +54,13 @@ def contract_create(
     challenge or a meeting) and cannot be overridden; only the committee records one without a
     source, with a reason. From a match, the match moves to "contract signed"; from a challenge,
     the challenge to "contracted". Everything is checked before anything is written."""
-    from matchmaking.models import Match, Stage
-    from matchmaking.services import TRANSITIONS, match_transition
-
-    if sum(x is not None for x in (match, challenge, meeting)) > 1:
-        raise ValidationError({"match": _("A contract comes from one match, challenge or meeting, not several.")})
-    if match is not None:
-        match = (
-            Match.objects.select_for_update(of=("self",))
-            .select_related(
-                "need__enterprise__district",
-                "need__field",
-                "need__region",
-                "achievement__institution",
-                "broker__agency",
-            )
-            .get(pk=match.pk)
-        )
-    if challenge is not None:
-        from .models import Challenge
-
-        challenge = Challenge.objects.select_for_update().select_related("need__enterprise").get(pk=challenge.pk)
-    if meeting is not None:
-        from events.models import Meeting
-
-        meeting = (
-            Meeting.objects.select_for_update(of=("self",))
-            .select_related(
-                "holder__user__institution",
-                "enterprise__user__enterprise__district",
-                "enterprise__user__enterprise__industry",
-            )
-            .get(pk=meeting.pk)
-        )
-    parties = _source_parties(match=match, challenge=challenge, meeting=meeting)
-    has_source = any(x is not None for x in (match, challenge, meeting))
-    _check_may_record(
-        actor, match=match, challenge=challenge, meeting=meeting, parties=parties, direct_reason=direct_reason
-    )
-    if match is not None and TechnologyContract.objects.filter(match=match).exists():
-        raise ValidationError({"match": _("This match already has its contract.")})
-    if match is not None and Stage.CONTRACT_SIGNED not in TRANSITIONS[match.stage]:
-        raise ValidationError(
-            {"match": _("A match at stage %(stage)s cannot be signed yet.") % {"stage": Stage(match.stage).label}}
-        )
-    if meeting is not None:
-        from events.models import MeetingStatus
-
-        if meeting.status != MeetingStatus.HELD:
-            raise ValidationError({"meeting": _("A contract comes from a meeting that took place (marked as held).")})
-        # one party's rating marks a meeting held: for that party to credit the other, the other
-        # must have confirmed the meeting too (its own rating), or both were checked in at the door
-        confirmed = (meeting.holder_rating is not None and meeting.enterprise_rating is not None) or (
-            meeting.holder.checked_in and meeting.enterprise.checked_in
-        )
-        if not confirmed and not is_committee(actor):
-            raise ValidationError(
-                {
-                    "meeting": _(
-                        "Both sides must confirm the meeting (each rates it, or both were checked in) "
-                        "before one of them records a contract from it."
-                    )
-                }
-            )
-        # one party's word credits the other: once per meeting; further contracts from the same
-        # talks are the committee's to record (without a source, with a reason)
-        if TechnologyContract.objects.filter(meeting=meeting).exists():
-            raise ValidationError({"meeting": _("This meeting already has its contract.")})
-    if challenge is not None and challenge.stage != ChallengeStage.AWARDED:
-        raise ValidationError({"challenge": _("Only an awarded challenge leads to a contract.")})
+    source = source_of(match=match, challenge=challenge, meeting=meeting, direct_reason=direct_reason)
+    source.lock()
+    parties = source.parties()
+    has_source = not isinstance(source, NoSource)
+    if not source.may_record(actor, parties):
+        raise PermissionDenied(_("You cannot record a contract for this."))
+    source.check(actor)
     if has_source:
         _check_parties_not_overridden(parties, fields)
     values = {**parties, **{k: v for k, v in fields.items() if v not in (None, "") and k not in parties}}
@@ -198,10 +75,8 @@ def contract_create(
         title=(title or "").strip(),
         amount=amount,
         signed_on=signed_on,
-        match=match,
-        challenge=challenge,
-        meeting=meeting,
         created_by=actor,
+        **({source.field: source.row} if has_source else {}),
         direct_reason="" if has_source else direct_reason.strip(),
         **values,
     )
@@ -222,18 +97,7 @@ def contract_create(
     if licence is not None:
         licence.contract = contract
         licence.save()
-    if match is not None:
-        match_transition(
-            match=match,
-            actor=actor,
-            to_stage=Stage.CONTRACT_SIGNED,
-            note=f"contract {contract.pk}",
-            check_actor=False,  # decided above: its broker or the committee
-        )
-    if challenge is not None:
-        audit.record(actor, "challenge.contracted", challenge, contract=contract.pk, from_stage=challenge.stage)
-        challenge.stage = ChallengeStage.CONTRACTED
-        challenge.save(update_fields=["stage", "updated_at"])
+    source.after_save(contract, actor)
     audit.record(actor, "contract.created", contract, amount=str(contract.amount), source=contract_source(contract))
     return contract
 
