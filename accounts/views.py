@@ -5,9 +5,9 @@ and reset e-mails are limited per client address and per e-mail address."""
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminPasswordChangeForm
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -54,10 +54,19 @@ def admin_password_change(request):
     )(request)
 
 
+class ResetForm(PasswordResetForm):
+    def get_users(self, email):
+        """Also an approved account that has no password yet (its first link expired): Django's
+        form leaves out accounts without a usable password, which would lock them out for good."""
+        return get_user_model()._default_manager.filter(email__iexact=email, is_active=True).iterator()
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """Each request may send an e-mail: at most PASSWORD_RESET_PER_HOUR per client address and
     per e-mail address (counted whether or not an account has that address, so the answer tells
     nothing about which addresses exist)."""
+
+    form_class = ResetForm
 
     def form_valid(self, form):
         limit, hour = settings.PASSWORD_RESET_PER_HOUR, 3600

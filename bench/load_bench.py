@@ -43,6 +43,7 @@ def env(database_url: str) -> dict:
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "load-bench-" + "x" * 50,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": "http://127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": "",

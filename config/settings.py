@@ -325,7 +325,9 @@ CELERY_BEAT_SCHEDULE = {
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TechBridge <noreply@techbridge.local>")
 # the site's address as users reach it: e-mails link to the page they are about
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
+if not SITE_URL:
+    raise ImproperlyConfigured("SITE_URL (the address users reach the site at) must be set when DJANGO_DEBUG is off.")
 
 LOGGING = {
     "version": 1,

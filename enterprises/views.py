@@ -7,12 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from core.forms import apply_service_errors, listing_form_page
-from matchmaking.models import MatchNote, Stage
+from matchmaking.models import MatchNote, NoteKind, Stage
 from matchmaking.selectors import match_list
 from matchmaking.services import request_on_match
 
@@ -163,12 +164,19 @@ def need_suggestions(request, pk):
         .exclude(stage__in=[Stage.DECLINED, Stage.WITHDRAWN])
         .order_by("-score", "id")[:30]
     )
-    asked = set(MatchNote.objects.filter(match__need=need, author=request.user).values_list("match_id", "kind"))
-    return render(
-        request,
-        "enterprise/suggestions.html",
-        {"need": need, "matches": matches, "asked": asked, "form": RequestForm()},
-    )
+    matches = list(matches)
+    asked: dict[int, set] = {}
+    for match_id, kind in MatchNote.objects.filter(match__need=need, author=request.user).values_list(
+        "match_id", "kind"
+    ):
+        asked.setdefault(match_id, set()).add(kind)
+    for match in matches:  # what this reader already asked the broker, and what is left to ask
+        done = asked.get(match.pk, set())
+        match.asked = [
+            NoteKind(kind).label for kind in (NoteKind.INTRODUCTION_REQUEST, NoteKind.MEETING_REQUEST) if kind in done
+        ]
+        match.may_ask = [(k, label) for k, label in RequestForm.base_fields["kind"].choices if k not in done]
+    return render(request, "enterprise/suggestions.html", {"need": need, "matches": matches, "form": RequestForm()})
 
 
 @login_required
@@ -186,7 +194,7 @@ def match_request(request, pk):
             messages.success(request, _("Your broker has been asked and will be in touch."))
     else:
         messages.error(request, _("Choose what to ask for."))
-    return redirect("enterprise-need-suggestions", pk=match.need_id)
+    return redirect(reverse("enterprise-need-suggestions", args=[match.need_id]) + f"#m{match.pk}")
 
 
 # The catalogue: what any signed-in user may see of a need and an enterprise ------------------------

@@ -2,11 +2,9 @@
 not), an enterprise in an achievement (offering one of its needs, or not). It reaches the broker
 of the record; naming a pair makes it a match the broker works, flagged in the inbox."""
 
-from collections import Counter
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,33 +18,32 @@ from enterprises.selectors import needs_visible_to
 from notifications.kinds import Kind
 from notifications.services import notify
 
-from .models import OPEN_STAGES, Interest, Match, MatchNote, NoteKind, RecordKind
+from .models import OPEN_STAGES, Interest, Match, MatchNote, NoteKind, RecordKind, Stage
 from .retrieval import fusion_model
+from .selectors import conflicted_with
 from .services import algorithm_version, score_pair
-
-
-def _conflicted(broker, institution_id) -> bool:
-    agency = broker.agency
-    return bool(agency is not None and agency.institution_id and agency.institution_id == institution_id)
 
 
 def broker_for(*, need=None, achievement=None, institution_id=None):
     """The broker who already works the record's matches (most of them), else the least-loaded
     broker; never one whose agency is the institution's own transfer office."""
-    brokers = {
-        b.pk: b
-        for b in User.objects.filter(role=Role.BROKER, is_active=True).select_related("agency")
-        if not _conflicted(b, institution_id)
-    }
+    brokers = [
+        b
+        for b in User.objects.filter(role=Role.BROKER, is_active=True)
+        .select_related("agency")
+        .annotate(
+            on_record=Count(
+                "matches", filter=Q(matches__need=need) if need is not None else Q(matches__achievement=achievement)
+            ),
+            open=Count("matches", filter=Q(matches__stage__in=OPEN_STAGES)),
+        )
+        .order_by("pk")
+        if not conflicted_with(b, institution_id)
+    ]
     if not brokers:
         return None
-    worked = Match.objects.filter(broker__in=list(brokers))
-    record = Q(need=need) if need is not None else Q(achievement=achievement)
-    usual = Counter(worked.filter(record).values_list("broker_id", flat=True)).most_common(1)
-    if usual:
-        return brokers[usual[0][0]]
-    load = Counter(worked.filter(stage__in=OPEN_STAGES).values_list("broker_id", flat=True))
-    return min(brokers.values(), key=lambda b: (load[b.pk], b.pk))
+    usual = max(brokers, key=lambda b: (b.on_record, -b.pk))
+    return usual if usual.on_record else min(brokers, key=lambda b: (b.open, b.pk))
 
 
 def _pair_match(need, achievement, broker) -> Match:
@@ -56,15 +53,19 @@ def _pair_match(need, achievement, broker) -> Match:
     if match is not None:
         return match
     score, components, explanation = score_pair(need, achievement)
-    return Match.objects.create(
-        need=need,
-        achievement=achievement,
-        score=score,
-        components=components,
-        explanation=explanation,
-        algorithm_version=algorithm_version(fusion_model()),
-        broker=broker,
-    )
+    try:
+        with transaction.atomic():
+            return Match.objects.create(
+                need=need,
+                achievement=achievement,
+                score=score,
+                components=components,
+                explanation=explanation,
+                algorithm_version=algorithm_version(fusion_model()),
+                broker=broker,
+            )
+    except IntegrityError:  # the engine stored the pair meanwhile
+        return Match.objects.select_related("broker").get(need=need, achievement=achievement)
 
 
 def _targets(actor, need_id, achievement_id):
@@ -117,9 +118,16 @@ def express_interest(*, actor, need_id=None, achievement_id=None, message: str =
     match = None
     if need is not None and achievement is not None:
         match = _pair_match(need, achievement, broker)
-        if match.broker_id and not _conflicted(match.broker, institution_id):
+        if match.stage in (Stage.DECLINED, Stage.WITHDRAWN, Stage.CONTRACT_SIGNED):
+            raise ValidationError({on_kind: _("This pair was already worked to its end; ask the broker directly.")})
+        if match.broker_id and not conflicted_with(match.broker, institution_id):
             broker = match.broker
-        MatchNote.objects.create(match=match, author=actor, kind=NoteKind.INTEREST, text=message)
+        elif broker is not None:  # the broker told must be able to work the match
+            Match.objects.filter(pk=match.pk).update(broker=broker)
+            match.broker = broker
+        note = MatchNote(match=match, author=actor, kind=NoteKind.INTEREST, text=message)
+        note.full_clean(exclude=["text"])  # an interest may come without a message
+        note.save()
     try:
         with transaction.atomic():
             interest = Interest.objects.create(

@@ -6,7 +6,7 @@ from accounts.models import Role
 from achievements.selectors import achievements_visible_to
 from enterprises.selectors import needs_visible_to
 
-from .models import OPEN_STAGES, ExpertSuggestion, Interest, Match
+from .models import ExpertSuggestion, Interest, Match
 
 
 def matches_visible_to(user) -> QuerySet[Match]:
@@ -55,8 +55,13 @@ def can_work_match(user) -> bool:
 
 def has_conflict(broker, achievement) -> bool:
     """A broker whose agency is the achievement's own institution's transfer office."""
+    return conflicted_with(broker, achievement.institution_id)
+
+
+def conflicted_with(broker, institution_id) -> bool:
+    """The one rule of conflict of interest: the broker's agency is this institution's own office."""
     agency = getattr(broker, "agency", None)
-    return bool(agency is not None and agency.institution_id and agency.institution_id == achievement.institution_id)
+    return bool(agency is not None and agency.institution_id and agency.institution_id == institution_id)
 
 
 def may_work_match(user, match: Match) -> bool:
@@ -90,17 +95,26 @@ def interests_to_follow(user) -> QuerySet[Interest]:
     )
     if user.is_platform_admin:
         return queryset
-    return queryset.filter(broker=user) if user.role == Role.BROKER else queryset.none()
+    return _naming_visible(queryset.filter(broker=user), user) if user.role == Role.BROKER else queryset.none()
 
 
 def interests_visible_to(user) -> QuerySet[Interest]:
-    """Its author sees an interest, and the broker it went to; admins all."""
+    """Its author sees an interest, and the broker it went to; admins all. An interest names a need
+    and an achievement: once the reader may no longer see one of them (made confidential, taken
+    back to draft, archived), the interest is gone for them too, as a hidden record is."""
     queryset = Interest.objects.select_related(
         "author__institution", "author__enterprise", "need__enterprise", "achievement__institution"
     )
     if user.is_platform_admin:
         return queryset
-    return queryset.filter(Q(author=user) | Q(broker=user))
+    return _naming_visible(queryset.filter(Q(author=user) | Q(broker=user)), user)
+
+
+def _naming_visible(queryset: QuerySet[Interest], user) -> QuerySet[Interest]:
+    return queryset.filter(
+        Q(need__isnull=True) | Q(need__in=needs_visible_to(user).values("pk")),
+        Q(achievement__isnull=True) | Q(achievement__in=achievements_visible_to(user).values("pk")),
+    )
 
 
 def interest_offer(user, *, need=None, achievement=None) -> dict | None:
@@ -130,7 +144,7 @@ PARTY_NOTES = ("introduction_request", "meeting_request", "interest")
 
 def flag_requests(queryset: QuerySet[Match]) -> QuerySet[Match]:
     """Each match annotated `flagged` (1 or 0): a party asked for an introduction or a meeting,
-    or expressed interest, while the match is still open."""
+    or expressed interest, and the broker has not introduced them yet."""
     from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 
     from .models import MatchNote
@@ -138,7 +152,7 @@ def flag_requests(queryset: QuerySet[Match]) -> QuerySet[Match]:
     asked = MatchNote.objects.filter(match=OuterRef("pk"), kind__in=PARTY_NOTES)
     return queryset.annotate(
         flagged=Case(
-            When(Exists(asked) & Q(stage__in=OPEN_STAGES), then=Value(1)),
+            When(Exists(asked) & Q(stage__in=("suggested", "shortlisted")), then=Value(1)),
             default=Value(0),
             output_field=IntegerField(),
         )
@@ -151,3 +165,40 @@ def in_district(queryset: QuerySet[Match], code: str) -> QuerySet[Match]:
     return queryset.filter(
         Q(need__region__code=code) | Q(need__region__isnull=True, need__enterprise__district__code=code)
     )
+
+
+NEEDS_PER_PAGE = 10
+MATCHES_PER_NEED = 5
+
+
+def inbox_by_need(queryset: QuerySet[Match], page_number, *, per_need: int | None = MATCHES_PER_NEED):
+    """The inbox a need at a time: needs with a party's request or interest first, then by their
+    best match; under each, its flagged matches and its best `per_need` (None: all). Four queries
+    whatever the page holds."""
+    from django.core.paginator import Paginator
+    from django.db.models import Count, Max, Sum
+
+    flagged = flag_requests(queryset)
+    needs = (
+        flagged.values("need_id")
+        .annotate(flags=Sum("flagged"), best=Max("score"), total=Count("id"))
+        .order_by("-flags", "-best", "need_id")
+    )
+    page = Paginator(needs, NEEDS_PER_PAGE).get_page(page_number)
+    rows = {row["need_id"]: row for row in page}
+    matches = (
+        flagged.filter(need_id__in=list(rows))
+        .select_related("need__enterprise", "achievement__institution")
+        .order_by("-flagged", "-score", "id")
+    )
+    grouped: dict[int, list] = {}
+    for match in matches:
+        shown = grouped.setdefault(match.need_id, [])
+        if match.flagged or per_need is None or len(shown) < per_need:
+            shown.append(match)
+    groups = [
+        {"need": grouped[need_id][0].need, "matches": grouped[need_id], **rows[need_id]}
+        for need_id in rows
+        if need_id in grouped
+    ]
+    return page, groups

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from achievements.serializers import ExpertSerializer, InstitutionRefSerializer
+from core.ids import MAX_ID
 from core.serializers import ReferenceSerializer
 from enterprises.serializers import EnterpriseRefSerializer
 
@@ -165,6 +166,6 @@ class NewInterestSerializer(serializers.Serializer):
     """An institution names a public `need` (and may offer one of its achievements as
     `achievement`); an enterprise names an `achievement` (and may offer one of its needs)."""
 
-    need = serializers.IntegerField(min_value=1, required=False)
-    achievement = serializers.IntegerField(min_value=1, required=False)
+    need = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    achievement = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import Role, User
 from achievements.models import Achievement, AchievementStatus
 from core.api.errors import Conflict
-from enterprises.models import NeedStatus, TechnologyNeed
+from enterprises.models import Confidentiality, NeedStatus, TechnologyNeed
 from notifications.kinds import Kind
 from notifications.services import notify
 
@@ -34,7 +34,7 @@ from .models import (
     Stage,
 )
 from .retrieval import fusion_model, other_language, rank, score_entry_for_queries, shown_terms
-from .selectors import has_conflict
+from .selectors import PARTY_NOTES, has_conflict
 from .structured import reasons
 
 
@@ -176,9 +176,13 @@ def _store_need_matches(need, query, pairs, current, version, achievements, pool
         changed, ["rank", "score", "components", "explanation", "algorithm_version", "updated_at"]
     )
     stale = [m.pk for a, m in current.items() if a not in kept]
-    # Suggestions that dropped out of the top K go; worked matches stay, without a rank.
-    Match.objects.filter(pk__in=stale, stage=Stage.SUGGESTED).delete()
-    Match.objects.filter(pk__in=stale).exclude(stage=Stage.SUGGESTED).update(rank=None)
+    # Suggestions that dropped out of the top K go; worked matches stay, without a rank, and so do
+    # suggestions a party asked about or expressed interest in (the broker has yet to answer).
+    asked = Match.objects.filter(pk__in=stale).filter(Q(notes__kind__in=PARTY_NOTES) | Q(interests__isnull=False))
+    Match.objects.filter(pk__in=stale, stage=Stage.SUGGESTED).exclude(
+        pk__in=list(asked.values_list("pk", flat=True))
+    ).delete()
+    Match.objects.filter(pk__in=stale).update(rank=None)  # what is left of them: worked or asked about
 
 
 def _tell_new_suggestions(need, count: int) -> None:
@@ -387,6 +391,8 @@ def match_transition(
         )
     if to_stage not in Stage.values:
         raise ValidationError({"stage": _("Unknown stage: %(stage)s.") % {"stage": to_stage}})
+    if len(note or "") > NOTE_LIMIT:
+        raise ValidationError({"note": _("A note may be at most 2,000 characters.")})
     if to_stage not in TRANSITIONS[locked.stage]:
         raise ValidationError(
             {
@@ -425,6 +431,7 @@ def match_transition(
 
 
 BULK_STAGES = (Stage.SHORTLISTED, Stage.DECLINED)
+NOTE_LIMIT = 2000  # a stage change's note, as the API's serializer allows
 BULK_LIMIT = 200
 
 
@@ -442,6 +449,7 @@ def match_bulk_transition(*, actor, match_ids, to_stage: str, reason: str = "", 
     if len(ids) > BULK_LIMIT:
         raise ValidationError({"match": _("At most %(limit)d matches at once.") % {"limit": BULK_LIMIT}})
     matches = list(match_list(user=actor).filter(pk__in=ids).select_related("achievement", "broker__agency"))
+    matches.sort(key=lambda m: ids.index(m.pk))
     if len(matches) != len(ids) or not all(may_work_match(actor, m) for m in matches):
         raise PermissionDenied(_("Only the broker this match is assigned to can work it."))
     for match in matches:
@@ -449,7 +457,8 @@ def match_bulk_transition(*, actor, match_ids, to_stage: str, reason: str = "", 
             match_transition(match=match, actor=actor, to_stage=to_stage, reason=reason, note=note)
         except ValidationError as error:
             raise ValidationError(
-                _("Match #%(id)s: %(error)s Nothing was changed.") % {"id": match.pk, "error": " ".join(error.messages)}
+                _("“%(achievement)s” for “%(need)s”: %(error)s Nothing was changed.")
+                % {"achievement": match.achievement.title, "need": match.need.title, "error": " ".join(error.messages)}
             ) from error
     return len(matches)
 
@@ -510,18 +519,26 @@ def _tell_introduction(match: Match) -> None:
         need=need.title,
         contact=institution_contact or "—",
     )
+    confidential = need.confidentiality != Confidentiality.PUBLIC
     notify(
         _achievement_people(match),
         kind=Kind.INTRODUCTION,
         subject=gettext_noop("Introduction: %(enterprise)s"),
+        # a brokers-only need's title stays with brokers: the broker tells the institution what it
+        # needs to know, the stored notification and the e-mail do not
         body=gettext_noop(
+            "Your broker introduces you to %(enterprise)s, whose confidential need your achievement "
+            "“%(achievement)s” may answer; your broker tells you more. Contact: %(contact)s"
+        )
+        if confidential
+        else gettext_noop(
             "Your broker introduces you to %(enterprise)s, whose need “%(need)s” your achievement "
             "“%(achievement)s” may answer. Contact: %(contact)s"
         ),
         url=reverse("web-enterprise", args=[need.enterprise_id]),
         achievement=achievement.title,
         enterprise=need.enterprise.name,
-        need=need.title,
+        need="" if confidential else need.title,
         contact=enterprise_contacts,
     )
 

@@ -176,3 +176,9 @@ def rematch_all(*, job_id: str) -> dict:
     from .jobs import run_rematch_all
 
     return run_rematch_all(job_id=job_id)
+
+
+@shared_task(name="core.rematch_all", acks_late=True, soft_time_limit=3600, time_limit=3660)
+def rematch_all_queued_under_the_old_name(**kwargs) -> dict:
+    """Re-matches queued before the task moved here (outbox rows keep the name they were queued by)."""
+    return rematch_all(**kwargs)

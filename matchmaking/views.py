@@ -3,15 +3,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from achievements.models import MaturityStage
 from core.api.errors import Conflict
+from core.ids import parse_id
 from core.models import District, TechnicalField
 from outcomes.forms import ContractForm
 
@@ -59,7 +59,12 @@ def broker_inbox(request):
                 | Q(need__enterprise__name__icontains=term)
                 | Q(achievement__institution__name__icontains=term)
             )
-    page, groups = _by_need(queryset, request.GET.get("page"))
+    one_need = parse_id(request.GET.get("need", ""))
+    if one_need is not None:
+        queryset = queryset.filter(need_id=one_need)
+    page, groups = selectors.inbox_by_need(
+        queryset, request.GET.get("page"), per_need=None if one_need else selectors.MATCHES_PER_NEED
+    )
     return render(
         request,
         "broker/inbox.html",
@@ -81,42 +86,10 @@ def broker_inbox(request):
                 "district": district,
                 "maturity": maturity,
                 "assigned": assigned,
+                "need": one_need,
             },
         },
     )
-
-
-NEEDS_PER_PAGE = 10
-MATCHES_PER_NEED = 5
-
-
-def _by_need(queryset, page_number):
-    """The inbox a need at a time: needs with a party's request or interest first, then by their
-    best match; under each, its flagged matches and its best ones."""
-    flagged = selectors.flag_requests(queryset)
-    needs = (
-        flagged.values("need_id")
-        .annotate(flags=Sum("flagged"), best=Max("score"), total=Count("id"))
-        .order_by("-flags", "-best", "need_id")
-    )
-    page = Paginator(needs, NEEDS_PER_PAGE).get_page(page_number)
-    rows = {row["need_id"]: row for row in page}
-    matches = (
-        flagged.filter(need_id__in=list(rows))
-        .select_related("need__enterprise", "achievement__institution")
-        .order_by("-flagged", "-score", "id")
-    )
-    grouped: dict[int, list] = {}
-    for match in matches:
-        shown = grouped.setdefault(match.need_id, [])
-        if match.flagged or len(shown) < MATCHES_PER_NEED:
-            shown.append(match)
-    groups = [
-        {"need": grouped[need_id][0].need, "matches": grouped[need_id], **rows[need_id]}
-        for need_id in rows
-        if need_id in grouped
-    ]
-    return page, groups
 
 
 @login_required
@@ -124,7 +97,7 @@ def _by_need(queryset, page_number):
 def inbox_bulk(request):
     """Shortlist or decline the ticked matches, all or none."""
     user = _broker(request)
-    ids = [int(v) for v in request.POST.getlist("match") if v.isdigit()]
+    ids = [i for i in (parse_id(v) for v in request.POST.getlist("match")) if i is not None]
     action = request.POST.get("action", "")
     try:
         moved = services.match_bulk_transition(
@@ -139,7 +112,8 @@ def inbox_bulk(request):
     else:
         messages.success(
             request,
-            _("%(count)d matches are now: %(stage)s.") % {"count": moved, "stage": Stage(action).label},
+            ngettext("%(count)d match is now: %(stage)s.", "%(count)d matches are now: %(stage)s.", moved)
+            % {"count": moved, "stage": Stage(action).label},
         )
     back = request.POST.get("next", "")
     return redirect(back if back.startswith("/broker/inbox/") else "broker-inbox")
@@ -321,9 +295,7 @@ def rematch_page(request):
 def _express_interest(request, *, need_id=None, achievement_id=None, back):
     from .interest import express_interest
 
-    offer = request.POST.get("offer", "").strip()
-    if offer and not offer.isdigit():
-        offer = ""
+    offer = parse_id(request.POST.get("offer", "").strip()) or ""
     try:
         if need_id is not None:
             express_interest(

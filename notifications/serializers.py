@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from core.ids import MAX_ID
+
 from .kinds import Kind
 from .models import Notification
 
@@ -16,7 +18,9 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class ReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=1000)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=1000
+    )
 
 
 class ReadResultSerializer(serializers.Serializer):

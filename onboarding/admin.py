@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -28,7 +28,7 @@ class AccountRequestAdmin(admin.ModelAdmin):
         "created_at",
     ]
     fields = [*readonly_fields, "existing_organisation", "decision_note"]
-    actions = ["approve_selected", "reject_selected"]
+    actions = ["approve_selected", "approve_joining_existing", "reject_selected"]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "existing_organisation"]
@@ -54,16 +54,25 @@ class AccountRequestAdmin(admin.ModelAdmin):
         for account_request in queryset:
             try:
                 decide(account_request)
-            except ValidationError as error:
-                self.message_user(request, f"{account_request}: {' '.join(error.messages)}", messages.ERROR)
+            except (ValidationError, PermissionDenied) as error:
+                text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+                self.message_user(request, f"{account_request}: {text}", messages.ERROR)
             else:
                 done += 1
         if done:
-            self.message_user(request, _("%(count)d requests decided.") % {"count": done}, messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(count)d request decided.", "%(count)d requests decided.", done) % {"count": done},
+                messages.SUCCESS,
+            )
 
     @admin.action(description=_("Approve: create the account and e-mail a password link"))
     def approve_selected(self, request, queryset):
         self._decide(request, queryset, lambda r: services.approve(actor=request.user, request=r))
+
+    @admin.action(description=_("Approve, joining the organisation already on the platform (checked)"))
+    def approve_joining_existing(self, request, queryset):
+        self._decide(request, queryset, lambda r: services.approve(actor=request.user, request=r, join_existing=True))
 
     @admin.action(description=_("Reject, with the reason written in each request"))
     def reject_selected(self, request, queryset):

@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import AccountRequest
+from .models import AccountRequest, JoinAs
 
 
 class AccountRequestForm(forms.ModelForm):
@@ -8,3 +8,7 @@ class AccountRequestForm(forms.ModelForm):
         model = AccountRequest
         fields = ["join_as", "organisation", "credit_code", "contact_name", "email", "phone", "message"]
         widgets = {"join_as": forms.RadioSelect, "message": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["join_as"].choices = JoinAs.choices  # no empty "---------" choice among the two

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 REQUESTS_PER_HOUR = 5
 
 
+@transaction.atomic
 def request_account(*, client: str, language: str, **fields) -> AccountRequest | None:
     """Stores the request and tells the admins. Whether the e-mail already has an account or a
     pending request is not revealed to the visitor (None: nothing new was stored)."""
@@ -114,8 +115,19 @@ def _locked_pending(actor, request: AccountRequest) -> AccountRequest:
 
 
 @transaction.atomic
-def approve(*, actor, request: AccountRequest) -> User:
+def approve(*, actor, request: AccountRequest, join_existing: bool = False) -> User:
+    """`join_existing`: the admin checked that the requester belongs to the organisation already on
+    the platform (anyone can type a registered name or a public credit code)."""
     locked = _locked_pending(actor, request)
+    existing = existing_organisation(locked)
+    if existing is not None and not join_existing:
+        raise ValidationError(
+            _(
+                "%(name)s is already on the platform: check that the requester belongs to it, then approve "
+                "joining the existing organisation."
+            )
+            % {"name": existing.name}
+        )
     if User.objects.filter(email__iexact=locked.email).exists():
         raise ValidationError({"email": _("An account with this e-mail exists already.")})
     user = User(

@@ -21,6 +21,7 @@ PRODUCTION = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "k3y-" + "x9Qz" * 16,
     "DJANGO_ALLOWED_HOSTS": "techbridge.example.cn",
+    "SITE_URL": "https://techbridge.example.cn",
 }
 
 
@@ -79,3 +80,8 @@ with connection.cursor() as cursor:
         [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
     )
     assert "ERRORS [] 2" in result.stdout, result.stdout + result.stderr
+
+
+def test_production_without_the_sites_address_fails_at_start_up():
+    result = run_manage("check", **{**PRODUCTION, "SITE_URL": ""})
+    assert result.returncode != 0 and "SITE_URL" in result.stderr

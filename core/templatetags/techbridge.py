@@ -29,28 +29,38 @@ def percent(value):
 @register.simple_tag
 def money_range(low, high):
     """A price or budget range (stored in 万元) as a reader takes it: both ends, one end, or none
-    given; in 万元 for Chinese readers, in yuan for the others (10,000 yuan to the 万元)."""
+    given. Chinese readers read 万元, the others yuan (10,000 to the 万元); the unit and the scale
+    are chosen together here, so a missing translation cannot show 万元 amounts as yuan."""
     from decimal import Decimal
 
     from django.utils.formats import number_format
     from django.utils.translation import get_language
     from django.utils.translation import gettext as _
 
-    in_wan = (get_language() or "").startswith("zh")
-
-    def amount(value):
-        value = Decimal(value) if in_wan else Decimal(value) * 10_000
-        return number_format(value.normalize() if value != value.to_integral() else int(value), force_grouping=True)
-
     if low is None and high is None:
         return _("Not stated (to be agreed)")
+    if (get_language() or "").startswith("zh"):
+
+        def wan(value):
+            value = Decimal(value)
+            return number_format(value.normalize() if value != value.to_integral() else int(value), force_grouping=True)
+
+        if high is None:
+            return f"{wan(low)} 万元起"
+        if low is None:
+            return f"最高 {wan(high)} 万元"
+        return f"{wan(low)} 万元" if low == high else f"{wan(low)}–{wan(high)} 万元"
+
+    def yuan(value):
+        return number_format(int(Decimal(value) * 10_000), force_grouping=True)
+
     if high is None:
-        return _("From CNY %(low)s") % {"low": amount(low)}
+        return _("From CNY %(low)s") % {"low": yuan(low)}
     if low is None:
-        return _("Up to CNY %(high)s") % {"high": amount(high)}
+        return _("Up to CNY %(high)s") % {"high": yuan(high)}
     if low == high:
-        return _("CNY %(amount)s") % {"amount": amount(low)}
-    return _("CNY %(low)s–%(high)s") % {"low": amount(low), "high": amount(high)}
+        return _("CNY %(amount)s") % {"amount": yuan(low)}
+    return _("CNY %(low)s–%(high)s") % {"low": yuan(low), "high": yuan(high)}
 
 
 @register.filter

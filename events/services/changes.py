@@ -38,6 +38,46 @@ def _check_event_times(event: MatchmakingEvent) -> None:
         raise ValidationError(errors)
 
 
+def _check_place(event: MatchmakingEvent, *, errors: dict) -> None:
+    """The room (locked, so two bookings of it at once are checked in turn): open on every day the
+    event spans, large enough, with enough tables, and not booked by another event then."""
+    from ..models import Room
+
+    if not event.room_id:  # the API may make one before its room is booked (the web form asks for one)
+        return
+    room = Room.objects.select_for_update().get(pk=event.room_id)
+    first, last = timezone.localtime(event.starts_at).date(), timezone.localtime(event.ends_at).date()
+    if RoomClosure.objects.filter(room=room, date__range=(first, last)).exists():
+        errors["room"] = _("The room is closed that day.")
+    if event.capacity > room.capacity:
+        errors["capacity"] = _("The room holds %(capacity)d people.") % {"capacity": room.capacity}
+    if event.tables > room.tables:
+        errors["tables"] = _("The room has %(tables)d meeting tables.") % {"tables": room.tables}
+    clash = (
+        MatchmakingEvent.objects.filter(room=room, starts_at__lt=event.ends_at, ends_at__gt=event.starts_at)
+        .exclude(status=EventStatus.CANCELLED)
+        .exclude(pk=event.pk)
+        .first()
+    )
+    if clash is not None and "room" not in errors:
+        errors["room"] = _("The room is booked then: %(title)s.") % {"title": clash.title}
+
+
+def _check_event(event: MatchmakingEvent, *, new_time: bool) -> None:
+    """Every check of an event made or changed by hand, all errors at once."""
+    try:
+        _check_event_times(event)
+        errors = {}
+    except ValidationError as error:
+        errors = dict(error.message_dict)
+    if new_time and event.starts_at and event.starts_at <= timezone.now() and "starts_at" not in errors:
+        errors["starts_at"] = _("Choose a day after today.")
+    if event.starts_at and event.ends_at and not errors.get("ends_at"):
+        _check_place(event, errors=errors)
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def create_event(*, organiser, fields=(), **values) -> MatchmakingEvent:
     """One event outside the planner (the API's POST and the organiser's web form): its programme
@@ -49,17 +89,11 @@ def create_event(*, organiser, fields=(), **values) -> MatchmakingEvent:
     programme = values.get("programme")
     if programme is not None and not programmes_visible_to(organiser).filter(pk=programme.pk).exists():
         raise ValidationError({"programme": _("Choose one of your own programmes.")})
+    if values.get("status", EventStatus.DRAFT) not in (EventStatus.DRAFT, EventStatus.OPEN):
+        raise ValidationError({"status": _("A new event is a draft or open for registration.")})
     event = MatchmakingEvent(organiser=organiser, **values)
-    _check_event_times(event)
     event.full_clean()
-    if event.room_id and event.starts_at:
-        day = timezone.localtime(event.starts_at).date()
-        if RoomClosure.objects.filter(room_id=event.room_id, date=day).exists():
-            raise ValidationError({"room": _("The room is closed that day.")})
-        if event.capacity > event.room.capacity:
-            raise ValidationError(
-                {"capacity": _("The room holds %(capacity)d people.") % {"capacity": event.room.capacity}}
-            )
+    _check_event(event, new_time=True)
     event_slots(event)  # bad breaks or a too-short event get a clear error now
     event.save()
     event.fields.set(fields)
@@ -76,12 +110,15 @@ def update_event(*, event: MatchmakingEvent, changes: dict) -> MatchmakingEvent:
         raise ValidationError(
             {name: _("People have registered: tell them before moving it, or cancel it.") for name in changed}
         )
-    if "starts_at" in changed and changes["starts_at"] <= timezone.now():
-        raise ValidationError({"starts_at": _("Choose a day after today.")})
+    if changes.get("status") == EventStatus.HELD and locked.ends_at > timezone.now():
+        raise ValidationError({"status": _("An event is held once it has ended.")})
     for name, value in changes.items():
         if name != "fields":
             setattr(locked, name, value)
     locked.full_clean()
+    placed = {"starts_at", "ends_at", "room", "capacity", "tables", "registration_deadline", "online"}
+    if placed & set(changes):
+        _check_event(locked, new_time="starts_at" in changed or "ends_at" in changed)
     event_slots(locked)
     locked.save()
     if "fields" in changes:

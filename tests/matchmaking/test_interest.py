@@ -171,3 +171,65 @@ def test_introducing_asks_for_confirmation_first(world, records):
     client.post(f"/broker/matches/{match.pk}/transition/", {"stage": "introduced", "version": 1, "confirm": "yes"})
     match.refresh_from_db()
     assert match.stage == "introduced"
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_interest_list_reads_a_fixed_number_of_queries(world, as_user, count):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for number in range(count):
+        express_interest(actor=world.users["inst_a"], need_id=make_need(world.ent_a, title=f"需求{number}").pk)
+    client = as_user("inst_a")
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/api/v1/interests/").json()["count"] == count
+    assert len(captured) == 2, "\n".join(q["sql"] for q in captured.captured_queries)  # count, page
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_inbox_by_need_reads_a_fixed_number_of_queries(world, records, count):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for number in range(count):
+        need = make_need(world.ent_b, title=f"需求{number}")
+        for achievement in (records["achievement"], records["other_ach"]):
+            Match.objects.create(need=need, achievement=achievement, score=0.5, broker=world.users["broker"])
+        express_interest(actor=world.users["inst_a"], need_id=need.pk)
+    client = client_for(world, "broker")
+    client.get("/broker/inbox/")
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/broker/inbox/").status_code == 200
+    assert len(captured) == 10, "\n".join(q["sql"] for q in captured.captured_queries)
+
+
+def test_show_all_lists_every_match_of_one_need_and_keeps_the_filters(world, records):
+    need = records["public_need"]
+    for number in range(7):
+        Match.objects.create(
+            need=need,
+            achievement=make_achievement(world.inst_b, title=f"成果{number}"),
+            score=0.5,
+            broker=world.users["broker"],
+        )
+    client = client_for(world, "broker")
+    page = client.get("/broker/inbox/", {"stage": "suggested"}).content.decode()
+    assert page.count('name="match"') == 5 and "stage=suggested&amp;need=" in page
+    every = client.get("/broker/inbox/", {"stage": "suggested", "need": need.pk}).content.decode()
+    assert every.count('name="match"') == 7
+
+
+def test_bulk_moves_roll_back_an_earlier_success_when_a_later_one_fails(world, records):
+    broker = world.users["broker"]
+    first = Match.objects.create(
+        need=records["public_need"], achievement=records["achievement"], score=0.5, broker=broker
+    )
+    worked = Match.objects.create(
+        need=records["public_need"], achievement=records["other_ach"], score=0.4, broker=broker, stage="introduced"
+    )
+    page = client_for(world, "broker").post(
+        "/broker/inbox/bulk/", {"match": [first.pk, worked.pk], "action": "shortlisted"}, follow=True
+    )
+    assert "“乙的成果” for “动力电池热管理”" in page.content.decode() and "Nothing was changed" in page.content.decode()
+    first.refresh_from_db()
+    assert first.stage == "suggested" and first.events.count() == 0  # its shortlisting was undone

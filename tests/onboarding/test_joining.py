@@ -102,7 +102,10 @@ def test_an_enterprise_request_joins_its_registered_enterprise_by_credit_code(wo
         **{**INSTITUTION, "join_as": "enterprise", "organisation": "甲科技", "credit_code": code},
     )
     assert services.existing_organisation(request) == world.ent_a  # shown to the admin before approving
-    user = services.approve(actor=world.users["admin"], request=request)
+    with pytest.raises(ValidationError):  # anyone can type a public credit code: not on their word alone
+        services.approve(actor=world.users["admin"], request=request)
+    assert User.objects.filter(email="wang@example.cn").count() == 0
+    user = services.approve(actor=world.users["admin"], request=request, join_existing=True)
     assert user.enterprise == world.ent_a and Enterprise.objects.count() == 2
     # the enterprise's members hear that someone joined them, in case it is not one of them
     told = Notification.objects.get(user=world.users["ent_a"])
@@ -130,6 +133,11 @@ def test_a_new_enterprise_is_created_and_a_clashing_name_refused(world):
         **{**INSTITUTION, "join_as": "enterprise", "organisation": "新公司", "credit_code": valid_uscc()},
     )
     assert services.approve(actor=world.users["admin"], request=fresh).enterprise.name == "新公司"
+    institution = services.request_account(
+        client="1.2.3.4", language="zh-hans", **{**INSTITUTION, "email": "c@example.cn", "organisation": "甲大学"}
+    )
+    with pytest.raises(ValidationError):  # a registered institution's name, typed by a visitor
+        services.approve(actor=world.users["admin"], request=institution)
     clash = services.request_account(
         client="1.2.3.4",
         language="zh-hans",
@@ -157,3 +165,32 @@ def test_only_admins_decide_and_a_rejection_says_why(world, django_capture_on_co
         services.reject(actor=world.users["admin"], request=request, note="Not a Chengdu institution")
     assert mail.outbox[0].body == "Your request for 成都新材料研究院 was not approved: Not a Chengdu institution"
     assert User.objects.filter(email="wang@example.cn").count() == 0
+
+
+def test_an_approved_user_whose_link_expired_asks_for_a_new_one(world, django_capture_on_commit_callbacks):
+    request = services.request_account(client="1.2.3.4", language="en", **INSTITUTION)
+    services.approve(actor=world.users["admin"], request=request)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    sign_in = client.get("/accounts/login/").content.decode()
+    assert 'href="/accounts/password_reset/"' in sign_in and 'href="/join/"' in sign_in
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password_reset/", {"email": "WANG@example.cn"})
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["wang@example.cn"]]  # no usable password yet: still a link
+    page = client.get("/accounts/password_reset/").content.decode()
+    assert "Django" not in page and 'class="skip-link"' in page  # the site's own page, not the admin's
+
+
+def test_money_reads_in_wan_for_chinese_and_in_yuan_for_english_readers():
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from core.templatetags.techbridge import money_range
+
+    with translation.override("zh-hans"):
+        assert money_range(Decimal("50"), None) == "50 万元起"
+        assert money_range(Decimal("12.5"), Decimal("30")) == "12.5–30 万元"
+    with translation.override("en"):
+        assert money_range(Decimal("50"), None) == "From CNY 500,000"
+        assert money_range(Decimal("12.5"), Decimal("30")) == "CNY 125,000–300,000"

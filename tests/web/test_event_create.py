@@ -53,17 +53,44 @@ def test_every_error_shows_at_once_and_nothing_is_saved(world, room):
 
 
 @pytest.mark.parametrize(
-    "changes, field, message",
+    "changes, message",
     [
-        ({"capacity": 200}, "capacity", "The room holds 80 people."),
-        ({"registration_deadline": "2099-01-01"}, "registration_deadline", "Registration must close before"),
-        ({"ends": "09:10"}, "ends", ""),  # too short for one 20-minute meeting
+        ({"capacity": 200}, "The room holds 80 people."),
+        ({"tables": 30}, "The room has 10 meeting tables."),
+        ({"registration_deadline": "2099-01-01"}, "Registration must close before the event starts."),
+        ({"day": "2025-01-10", "registration_deadline": ""}, "Choose a day after today."),
+        ({"ends": "09:10"}, "No meeting fits in the event&#x27;s time."),
     ],
 )
-def test_the_services_checks_land_next_to_their_field(world, room, changes, field, message):
-    page = client_for(world, "organiser").post("/organiser/events/new/", form(room, **changes))
-    assert page.status_code == 200 and message in page.content.decode()
+def test_the_services_checks_land_next_to_their_field(world, room, changes, message):
+    page = client_for(world, "organiser").post("/organiser/events/new/", form(room, **changes)).content.decode()
+    field = page[page.index('<p class="error" role="alert">') - 900 : page.index('<p class="error" role="alert">')]
+    assert message in page and 'class="field invalid"' in field
     assert MatchmakingEvent.objects.count() == 0
+
+
+def test_a_room_is_not_booked_twice_at_once(world, room):
+    client = client_for(world, "organiser")
+    assert client.post("/organiser/events/new/", form(room)).status_code == 302
+    clash = client.post("/organiser/events/new/", form(room, title="另一场", starts="11:00", ends="13:00"))
+    assert "The room is booked then: 储能技术对接会." in clash.content.decode()
+    assert MatchmakingEvent.objects.count() == 1
+
+
+def test_the_apis_changes_pass_the_same_checks(world, room, as_user):
+    client_for(world, "organiser").post("/organiser/events/new/", form(room))
+    event = MatchmakingEvent.objects.get()
+    api = as_user("organiser")
+    for change, field in (
+        ({"capacity": 100_000}, "capacity"),
+        ({"tables": 1000}, "tables"),
+        ({"registration_deadline": "2099-01-01T00:00:00+08:00"}, "registration_deadline"),
+        ({"status": "held"}, "status"),
+    ):
+        refused = api.patch(f"/api/v1/events/{event.pk}/", change, format="json")
+        assert refused.status_code == 400 and field in refused.json()["error"]["fields"], change
+    event.refresh_from_db()
+    assert (event.capacity, event.tables, event.status) == (60, 10, "open")
 
 
 def test_a_closed_room_and_another_organisers_programme_are_refused(world, room):

@@ -196,8 +196,11 @@ def test_enterprise_sees_suggestions_and_asks_for_an_introduction(world, matched
         client.post(f"/enterprise/matches/{matched.pk}/request/", {"kind": "introduction_request", "message": "盼复"})
     assert MatchNote.objects.get(match=matched).kind == "introduction_request"
     assert mail.outbox[-1].to == ["broker@example.org"]
+    card = client.get(f"/enterprise/needs/{matched.need_id}/suggestions/").content.decode()
+    assert "您已向技术经理人提出" in card and 'value="introduction_request"' not in card  # the card says so
     again = client.post(f"/enterprise/matches/{matched.pk}/request/", {"kind": "introduction_request"}, follow=True)
     assert "已经提出过" in again.content.decode() and MatchNote.objects.count() == 1
+    assert again.redirect_chain[0][0].endswith(f"#m{matched.pk}")  # back at the card, not the top of the page
     assert (
         client_for(world.users["ent_b"])
         .post(f"/enterprise/matches/{matched.pk}/request/", {"kind": "introduction_request"})
