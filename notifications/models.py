@@ -27,6 +27,8 @@ class Notification(models.Model):
     url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # False: the user chose e-mail only for this kind; kept so that what was sent is on record
+    on_site = models.BooleanField(default=True)
 
     class Meta:
         verbose_name = _("notification")

@@ -3,12 +3,12 @@ from .models import Notification, NotificationSetting
 
 
 def unread_count(user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return Notification.objects.filter(user=user, read_at__isnull=True, on_site=True).count()
 
 
 def notifications_for(user, *, unread_only: bool = False):
     """A user's own notifications, newest first: nobody reads another's."""
-    rows = Notification.objects.filter(user=user)
+    rows = Notification.objects.filter(user=user, on_site=True)
     return rows.filter(read_at__isnull=True) if unread_only else rows
 
 

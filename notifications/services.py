@@ -1,8 +1,11 @@
 """Telling users: an in-app notification and, where the user wants it, an e-mail, both in the
 reader's language and both only once the transaction commits (a rolled-back action tells nobody)."""
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -10,6 +13,8 @@ from core.notify import email_users
 
 from .kinds import NOT_EMAILED_BY_DEFAULT, Kind, kinds_for
 from .models import Notification, NotificationSetting
+
+EMAIL_ONLY_REPEAT = timedelta(days=7)
 
 
 def _plain(value):
@@ -40,10 +45,14 @@ def notify(
         raise ValueError(f"unknown notification kind {kind!r}")
     recipients = list({u.pk: u for u in users if u is not None and u.is_active}.values())
     if once_unread and recipients:
+        # told already: it is unread on the site, or (e-mail only, never "read") sent this week
         told = set(
-            Notification.objects.filter(
-                user__in=[u.pk for u in recipients], kind=kind, url=url, read_at__isnull=True
-            ).values_list("user_id", flat=True)
+            Notification.objects.filter(user__in=[u.pk for u in recipients], kind=kind, url=url)
+            .filter(
+                Q(on_site=True, read_at__isnull=True)
+                | Q(on_site=False, created_at__gte=timezone.now() - EMAIL_ONLY_REPEAT)
+            )
+            .values_list("user_id", flat=True)
         )
         recipients = [u for u in recipients if u.pk not in told]
     if not recipients:
@@ -51,9 +60,9 @@ def notify(
     params = {key: _plain(value) for key, value in params.items()}
     choices = choices_for(recipients, kind)
     Notification.objects.bulk_create(
-        Notification(user=u, kind=kind, subject=subject, body=body, params=params, url=url)
+        Notification(user=u, kind=kind, subject=subject, body=body, params=params, url=url, on_site=choices[u.pk][0])
         for u in recipients
-        if choices[u.pk][0]
+        if any(choices[u.pk])
     )
     email_users([u for u in recipients if choices[u.pk][1]], subject, body, url=url, **params)
     return sum(1 for u in recipients if choices[u.pk][0])
@@ -62,7 +71,7 @@ def notify(
 def mark_read(*, user, notification_ids=None) -> int:
     """Marks the user's own notifications read (all unread ones without ids); another user's are
     never touched."""
-    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    unread = Notification.objects.filter(user=user, read_at__isnull=True, on_site=True)
     if notification_ids is not None:
         unread = unread.filter(pk__in=list(notification_ids))
     return unread.update(read_at=timezone.now())

@@ -43,7 +43,7 @@ def test_each_user_chooses_site_and_e_mail_per_kind(world, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         stored = notify([ent_a, ent_b], kind="new_matches", subject=SUBJECT, body=BODY, need="电池", count=1)
     assert stored == 1
-    assert list(Notification.objects.values_list("user__username", flat=True)) == ["ent_a"]
+    assert list(Notification.objects.filter(on_site=True).values_list("user__username", flat=True)) == ["ent_a"]
     # new suggestions are not e-mailed unless asked for; ent_b asked for e-mail only
     assert [m.to for m in mail.outbox] == [["ent_b@example.cn"]]
 
@@ -68,6 +68,20 @@ def test_unread_news_about_the_same_page_is_not_repeated(world):
     assert notify([ent_a], kind="new_matches", subject=SUBJECT, url="/x/", once_unread=True, need="a", count=3) == 0
     Notification.objects.update(read_at="2026-01-01T00:00:00Z")
     assert notify([ent_a], kind="new_matches", subject=SUBJECT, url="/x/", once_unread=True, need="a", count=1) == 1
+
+
+def test_e_mail_only_readers_are_not_e_mailed_again_for_the_same_page_within_a_week(
+    world, django_capture_on_commit_callbacks
+):
+    ent_a = world.users["ent_a"]
+    ent_a.email = "a@example.cn"
+    ent_a.save()
+    NotificationSetting.objects.create(user=ent_a, kind="new_matches", web=False, email=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        for count in (1, 2, 3):  # three re-rankings of the same need
+            notify([ent_a], kind="new_matches", subject=SUBJECT, url="/x/", once_unread=True, need="a", count=count)
+    assert len(mail.outbox) == 1
+    assert client_for(world, "ent_a").get("/notifications/").content.decode().count('class="card') == 1  # none shown
 
 
 def test_an_unknown_kind_is_a_programming_error(world):
