@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.exporting import EXPORT_FORMATS, export_response
@@ -24,6 +25,16 @@ def _year(request) -> int:
     year = parse_int(request.GET.get("year", ""), minimum=-(10**18), maximum=10**18)
     year = timezone.localdate().year if year is None else year
     return min(max(year, 2000), 2100)
+
+
+# the breakdowns as a reader names them (the file is still month.csv, field.csv...)
+DIMENSION_LABELS = {
+    "month": gettext_lazy("by month"),
+    "field": gettext_lazy("by field"),
+    "district": gettext_lazy("by district"),
+    "institution": gettext_lazy("by institution"),
+    "agency": gettext_lazy("by agency"),
+}
 
 
 @login_required
@@ -53,7 +64,7 @@ def dashboard(request):
                 [(r["label"] or _("(not given)"), r["contract_value"]) for r in districts]
             ),
             "funnel": reports.challenge_funnel(year),
-            "dimensions": reports.DIMENSIONS,
+            "dimensions": [(d, DIMENSION_LABELS[d]) for d in reports.DIMENSIONS],
         },
     )
 

@@ -15,9 +15,10 @@ ROLES = ["inst_a", "ent_a", "broker", "organiser", "admin"]
 # the platform's own names and terms of the programme, kept in Chinese in English pages
 CHINESE_PROPER_NOUNS = ["科创桥", "揭榜挂帅", "先使用后付费", "简体中文", "需求解构", "技术经理人", "科技成果"]
 # words kept in English (or Latin letters) in Chinese pages
-ENGLISH_PROPER_NOUNS = ["TechBridge", "English", "TRL", "API", "QR", "CSV", "PDF", "xlsx", "ics"]
+ENGLISH_PROPER_NOUNS = ["TechBridge", "English", "TRL", "API", "QR", "CSV", "PDF", "xlsx", "ics", "csv", "zip"]
 CJK = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3000-\u303f]+")
 ENGLISH_PHRASE = re.compile(r"[A-Za-z][a-z]+(?:[ \-'’][A-Za-z][a-z]+)+")
+ENGLISH_WORD = re.compile(r"\b[A-Za-z][a-z]{2,}\b")  # a lone UI word ("Apply", "Shortlist") counts too
 REFERENCE_MODELS = {"core.technicalfield", "core.district", "core.transfermode"}  # named in both languages
 
 
@@ -71,7 +72,7 @@ def _foreign(text: str, language: str, written: list[str]) -> list[str]:
         return [m for m in CJK.findall(text) if CJK.sub("", m) != m and not re.fullmatch(r"[（）()：:，,、。·\s]+", m)]
     for noun in ENGLISH_PROPER_NOUNS:
         text = text.replace(noun, " ")
-    return ENGLISH_PHRASE.findall(text)
+    return ENGLISH_PHRASE.findall(text) + ENGLISH_WORD.findall(ENGLISH_PHRASE.sub(" ", text))
 
 
 def _pages():
