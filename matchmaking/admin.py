@@ -1,4 +1,5 @@
 from django.contrib import admin
+
 from core.admin import PlatformAdminsOnly
 
 from .models import Interest, Match, MatchEvent, RankingModel
