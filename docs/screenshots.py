@@ -10,6 +10,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 PAGES = [
+    (None, "/", "visitor-start"),
     ("broker01", "/broker/inbox/", "broker-inbox"),
     ("broker01", "/broker/pipeline/", "broker-pipeline"),
     ("broker01", "FIRST_MATCH", "broker-match"),
@@ -31,11 +32,12 @@ def main() -> None:
         for username, path, name in PAGES:
             context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
             page = context.new_page()
-            page.goto(f"{args.url}/accounts/login/")
-            page.fill("#id_username", username)
-            page.fill("#id_password", "techbridge-demo")
-            page.click("button[type=submit]")
-            page.wait_for_load_state()
+            if username:
+                page.goto(f"{args.url}/accounts/login/")
+                page.fill("#id_username", username)
+                page.fill("#id_password", "techbridge-demo")
+                page.click("button[type=submit]")
+                page.wait_for_load_state()
             if path == "FIRST_MATCH":
                 page.goto(f"{args.url}/broker/inbox/")
                 page.click("table tbody a")
