@@ -99,6 +99,8 @@ class TaskFailure(models.Model):
     failed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("failed task")
+        verbose_name_plural = _("failed tasks")
         ordering = ["-failed_at", "-id"]
 
     def __str__(self) -> str:

@@ -41,6 +41,8 @@ class ProgrammeTheme(models.Model):
     expected_attendance = models.PositiveIntegerField(_("expected attendance"), default=60)
 
     class Meta:
+        verbose_name = _("programme theme")
+        verbose_name_plural = _("programme themes")
         constraints = [models.UniqueConstraint(fields=["programme", "field"], name="theme_unique_per_programme")]
 
     def __str__(self) -> str:
@@ -59,6 +61,8 @@ class PublicHoliday(models.Model):
     )
 
     class Meta:
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
         ordering = ["date"]
 
     def __str__(self) -> str:
@@ -69,6 +73,10 @@ class Venue(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True, validators=SINGLE_LINE)
     address = models.CharField(_("address"), max_length=300, blank=True, validators=SINGLE_LINE)
     district = models.ForeignKey("core.District", null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
 
     def __str__(self) -> str:
         return self.name
@@ -84,6 +92,8 @@ class Room(models.Model):
     )
 
     class Meta:
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
         constraints = [
             models.UniqueConstraint(fields=["venue", "name"], name="room_unique_per_venue"),
             models.CheckConstraint(name="room_has_capacity_and_tables", condition=Q(capacity__gte=1, tables__gte=1)),
@@ -99,6 +109,8 @@ class RoomClosure(models.Model):
     reason = models.CharField(_("reason"), max_length=200, blank=True, validators=SINGLE_LINE)
 
     class Meta:
+        verbose_name = _("room closure")
+        verbose_name_plural = _("room closures")
         constraints = [models.UniqueConstraint(fields=["room", "date"], name="closure_unique_per_day")]
 
     def __str__(self) -> str:
@@ -192,6 +204,8 @@ class Registration(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
         constraints = [models.UniqueConstraint(fields=["event", "user"], name="registration_unique_per_event")]
 
     def __str__(self) -> str:
@@ -221,6 +235,8 @@ class MeetingRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("meeting request")
+        verbose_name_plural = _("meeting requests")
         constraints = [
             models.UniqueConstraint(fields=["sender", "receiver"], name="request_unique_pair"),
             models.CheckConstraint(name="request_not_to_self", condition=~Q(sender=F("receiver"))),
@@ -258,6 +274,8 @@ class Meeting(models.Model):
     enterprise_outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.NONE)
 
     class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
         ordering = ["event_id", "slot", "table"]
         constraints = [
             models.UniqueConstraint(fields=["event", "holder", "enterprise"], name="meeting_pair_once"),
@@ -293,6 +311,8 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
         constraints = [models.UniqueConstraint(fields=["registration", "kind"], name="notification_once")]
 
     def __str__(self) -> str:
@@ -307,6 +327,10 @@ class FollowUpSurvey(models.Model):
     contract_signed = models.BooleanField(null=True)
     still_in_contact = models.BooleanField(null=True)
     comments = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up survey")
+        verbose_name_plural = _("follow-up surveys")
 
     def __str__(self) -> str:
         return f"survey {self.registration}"

@@ -79,6 +79,8 @@ class Match(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
         ordering = ["need_id", "rank", "-score"]
         constraints = [
             models.UniqueConstraint(fields=["need", "achievement"], name="match_unique_pair"),
@@ -102,6 +104,8 @@ class MatchEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["to_stage", "created_at"]), models.Index(fields=["created_at", "actor"])]
 
@@ -140,6 +144,8 @@ class RankingModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("ranking model")
+        verbose_name_plural = _("ranking models")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_ranking_model")
@@ -253,6 +259,8 @@ class Interest(models.Model):
     followed_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("interest expressed")
+        verbose_name_plural = _("interest expressed")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -31,3 +31,18 @@ def test_admins_see_matches_and_failed_tasks_institution_members_do_not(world):
     assert member.get("/admin/matchmaking/match/").status_code == 403
     assert member.get("/admin/core/taskfailure/").status_code == 403
     assert "机密需求甲" not in member.get("/admin/").content.decode()
+
+
+def test_the_chinese_admin_names_every_model_in_chinese(world):
+    import re
+
+    client = _admin_client(world, "admin")
+    page = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page.force_login(world.users["admin"])
+    index = page.get("/admin/").content.decode()
+    ours = {"core", "accounts", "achievements", "enterprises", "matchmaking", "events", "outcomes", "notifications"}
+    found = re.findall(r'<th scope="row"[^>]*>\s*<a href="/admin/([a-z_]+)/[^"]*">([^<]+)</a>', index)
+    names = [name for app, name in found if app in ours | {"onboarding"}]
+    english = [name for name in names if re.fullmatch(r"[A-Za-z][A-Za-z \-]+", name)]
+    assert names and english == [], english
+    assert client  # the staff flags are set by _admin_client
