@@ -501,7 +501,12 @@ def _tell_stage(match: Match, stage: str) -> None:
 def _tell_introduction(match: Match) -> None:
     """Introducing a pair tells both sides, each with the other's contact."""
     need, achievement = match.need, match.achievement
-    enterprise_contacts = ", ".join(u.email for u in _need_people(match) if u.email) or "—"
+    enterprise_contacts = (
+        "; ".join(
+            " ".join(filter(None, [u.get_full_name() or u.username, u.phone, u.email])) for u in _need_people(match)
+        )
+        or "—"
+    )  # as much as the institution's side gets: a name, a phone, an address
     institution_contact = " ".join(
         filter(None, [achievement.contact_name, achievement.contact_phone, achievement.contact_email])
     ) or ", ".join(u.email for u in _achievement_people(match) if u.email)

@@ -211,3 +211,16 @@ def test_new_suggestions_tell_the_enterprise_once_until_it_looks(world, django_c
     index_everything()
     matching.rematch_needs([need.pk])
     assert Notification.objects.filter(user=world.users["ent_a"]).count() == 1
+
+
+def test_an_introduction_gives_the_institution_a_name_and_phone_too(world):
+    ent_a = world.users["ent_a"]
+    ent_a.first_name, ent_a.phone, ent_a.email = "刚", "028-1234", "e@example.cn"
+    ent_a.save()
+    need = make_need(world.ent_a, title="公开需求")
+    match = Match.objects.create(
+        need=need, achievement=make_achievement(world.inst_a), score=0.5, broker=world.users["broker"]
+    )
+    matching.match_transition(match=match, actor=world.users["broker"], to_stage="introduced")
+    told = Notification.objects.get(user=world.users["inst_a"], kind="introduction")
+    assert told.params["contact"] == "刚 028-1234 e@example.cn"
