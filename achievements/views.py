@@ -42,10 +42,14 @@ def my_achievements(request):
         .select_related("field")
         .annotate(
             patent_count=Count("patents", distinct=True),
-            # the needs its enterprises page may show: a brokers-only need is not even counted
+            # the needs its enterprises page may show: a brokers-only need is not even counted, nor a
+            # weak match the page leaves out
             match_count=Count(
                 "matches",
-                filter=Q(matches__need__in=needs_visible_to(user).filter(confidentiality=Confidentiality.PUBLIC)),
+                filter=Q(
+                    matches__need__in=needs_visible_to(user).filter(confidentiality=Confidentiality.PUBLIC),
+                    matches__score__gte=WEAK_MATCH,
+                ),
                 distinct=True,
             ),
         )

@@ -113,8 +113,12 @@ def test_the_count_of_matching_enterprises_leaves_out_brokers_only_needs(world, 
     index_everything()
     services.rematch_needs([secret.pk])
     assert Match.objects.filter(achievement_id=matched.achievement_id).count() == 2
+    Match.objects.filter(achievement_id=matched.achievement_id).update(score=0.5)
     page = client_for(world.users["inst_a"]).get("/institution/achievements/").content.decode()
     assert re.findall(r"查看企业</a> \((\d+)\)", page) == ["1"]
+    Match.objects.filter(pk=matched.pk).update(score=0.1)  # a weak match the page leaves out is not counted
+    page = client_for(world.users["inst_a"]).get("/institution/achievements/").content.decode()
+    assert re.findall(r"查看企业</a> \((\d+)\)", page) == ["0"]
 
 
 def _workbook(rows) -> bytes:
