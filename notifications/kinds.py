@@ -22,38 +22,15 @@ class Kind(models.TextChoices):
 # new with the in-app notifications: on the web only until the user asks for e-mail
 NOT_EMAILED_BY_DEFAULT = frozenset({Kind.NEW_MATCHES, Kind.MATCH_STAGE})
 
+# what every participant at events and in the pipeline hears of
+_AT_EVENTS = [Kind.MEETING_REQUEST, Kind.MEETING_ANSWER, Kind.EVENT_REMINDER, Kind.CHALLENGE, Kind.LICENCE]
+_PARTY = [Kind.ACCOUNT_REQUEST, Kind.MATCH_STAGE, Kind.INTRODUCTION, *_AT_EVENTS]
+
 # the kinds each role can receive (its settings page offers only these)
 FOR_ROLE = {
-    "institution": [
-        Kind.ACCOUNT_REQUEST,
-        Kind.MATCH_STAGE,
-        Kind.INTRODUCTION,
-        Kind.MEETING_REQUEST,
-        Kind.MEETING_ANSWER,
-        Kind.EVENT_REMINDER,
-        Kind.CHALLENGE,
-        Kind.LICENCE,
-    ],
-    "enterprise": [
-        Kind.ACCOUNT_REQUEST,
-        Kind.NEW_MATCHES,
-        Kind.MATCH_STAGE,
-        Kind.INTRODUCTION,
-        Kind.MEETING_REQUEST,
-        Kind.MEETING_ANSWER,
-        Kind.EVENT_REMINDER,
-        Kind.CHALLENGE,
-        Kind.LICENCE,
-    ],
-    "broker": [
-        Kind.MATCH_REQUEST,
-        Kind.INTEREST,
-        Kind.MEETING_REQUEST,
-        Kind.MEETING_ANSWER,
-        Kind.EVENT_REMINDER,
-        Kind.CHALLENGE,
-        Kind.LICENCE,
-    ],
+    "institution": _PARTY,
+    "enterprise": [Kind.NEW_MATCHES, *_PARTY],
+    "broker": [Kind.MATCH_REQUEST, Kind.INTEREST, *_AT_EVENTS],
     "organiser": [Kind.CHALLENGE, Kind.EVENT_REMINDER],
     "admin": list(Kind),
 }
