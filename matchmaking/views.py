@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.models import Role
 from achievements.models import MaturityStage
 from core.api.errors import Conflict
 from core.ids import parse_id
@@ -256,12 +257,17 @@ def need_analysis_page(request, pk):
 
 @login_required
 def search_page(request):
-    """Free-text search over published achievements, Chinese or English."""
-    from .search import search_achievements
+    """Free-text search over published achievements or the needs the reader may see, Chinese or
+    English (institutions look for needs, enterprises for achievements: each side's default)."""
+    from .search import search_achievements, search_needs
 
     query = request.GET.get("q", "").replace("\x00", "").strip()[:500]
-    found = search_achievements(query, user=request.user, limit=30) if query else {"semantic": True, "results": []}
-    return render(request, "search.html", {"query": query, "results": found["results"], "semantic": found["semantic"]})
+    what = request.GET.get("what") or ("needs" if request.user.role == Role.INSTITUTION else "achievements")
+    what = what if what in ("achievements", "needs") else "achievements"
+    search = search_needs if what == "needs" else search_achievements
+    found = search(query, user=request.user, limit=30) if query else {"semantic": True, "results": []}
+    context = {"query": query, "what": what, "results": found["results"], "semantic": found["semantic"]}
+    return render(request, "search.html", context)
 
 
 @login_required

@@ -239,8 +239,8 @@ def test_the_english_specialist_is_searched_for_english_queries_only(language, s
 
 
 def test_a_pair_across_languages_is_flagged_and_its_flag_is_not_shown_as_a_score():
-    from matchmaking.templatetags.matching_tags import score_components
     from matchmaking.fusion import FEATURES, features_from_components
+    from matchmaking.templatetags.matching_tags import score_components
 
     index = ExactMatchingIndex()
     rng = np.random.default_rng(5)

@@ -68,6 +68,22 @@ def test_the_pages_are_linked_from_search_and_the_lists(world, records, settings
     assert TechnologyNeed.objects.filter(pk=records["public"].pk).exists()
 
 
+def test_institutions_search_needs_and_see_only_public_ones(world, records):
+    from ..factories import index_everything
+
+    other = make_need(world.ent_b, title="电池包热管理方案征集", description="需要电池热管理")
+    secret = make_need(world.ent_b, title="机密的电池热管理", description="电池热管理", confidentiality="brokers")
+    index_everything()
+    found = client_for(world, "inst_b").get("/search/", {"q": "热管理"}).content.decode()  # needs by default
+    assert "Search technology needs" in found
+    assert f'href="/needs/{records["public"].pk}/"' in found and f'href="/needs/{other.pk}/"' in found
+    assert f'href="/needs/{secret.pk}/"' not in found and "机密" not in found  # brokers only: not an institution's
+    broker = client_for(world, "broker").get("/search/", {"q": "热管理", "what": "needs"}).content.decode()
+    assert f'href="/needs/{secret.pk}/"' in broker
+    achievements = client_for(world, "inst_b").get("/search/", {"q": "固态电池", "what": "achievements"}).content
+    assert f'href="/achievements/{records["published"].pk}/"'.encode() in achievements
+
+
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_pages_read_in_each_language(world, records, language):
     page = client_for(world, "ent_b", language).get(f"/achievements/{records['published'].pk}/").content.decode()
