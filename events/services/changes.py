@@ -82,9 +82,9 @@ def _check_event(event: MatchmakingEvent, *, new_time: bool) -> None:
 def create_event(*, organiser, fields=(), **values) -> MatchmakingEvent:
     """One event outside the planner (the API's POST and the organiser's web form): its programme
     must be the organiser's own, and its times give at least one meeting slot."""
-    from ..selectors import programmes_visible_to
+    from ..selectors import is_organiser, programmes_visible_to
 
-    if not (organiser.role == "organiser" or organiser.is_platform_admin):
+    if not is_organiser(organiser):
         raise PermissionDenied(_("Only organisers create events."))
     programme = values.get("programme")
     if programme is not None and not programmes_visible_to(organiser).filter(pk=programme.pk).exists():
