@@ -11,16 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Role, User
-from achievements.models import AchievementStatus
-from achievements.selectors import achievements_visible_to
-from enterprises.models import Confidentiality, NeedStatus
-from enterprises.selectors import needs_visible_to
 from notifications.kinds import Kind
 from notifications.services import notify
 
 from .models import OPEN_STAGES, Interest, Match, MatchNote, NoteKind, RecordKind, Stage
 from .retrieval import fusion_model
-from .selectors import conflicted_with
+from .selectors import conflicted_with, interest_rules, organisation_interest
 from .services import algorithm_version, score_pair
 
 
@@ -69,37 +65,27 @@ def _pair_match(need, achievement, broker) -> Match:
 
 
 def _targets(actor, need_id, achievement_id):
-    """(on_kind, need, achievement) the actor may name: the record of interest must be one it may
-    see and published; the record it offers must be its own and published."""
-    if actor.role == Role.INSTITUTION:
-        need = (
-            needs_visible_to(actor)
-            .filter(pk=need_id, status=NeedStatus.PUBLISHED, confidentiality=Confidentiality.PUBLIC)
-            .first()
-        )
+    """(on_kind, need, achievement) the actor may name, by selectors.interest_rules: the record of
+    interest one it may see and published, the record it offers its own and published."""
+    rules = interest_rules(actor)
+    if rules is None:
+        raise PermissionDenied(_("Institutions express interest in needs, enterprises in achievements."))
+    on_kind, records, offers = rules
+    if on_kind == RecordKind.NEED:
+        need = records.filter(pk=need_id).first() if need_id else None
         if need is None:
             raise ValidationError({"need": _("Choose a published public need.")})
-        achievement = None
-        if achievement_id:
-            achievement = actor.institution.achievements.filter(
-                pk=achievement_id, status=AchievementStatus.PUBLISHED
-            ).first()
-            if achievement is None:
-                raise ValidationError({"achievement": _("Offer one of your institution's published achievements.")})
+        achievement = offers.filter(pk=achievement_id).first() if achievement_id else None
+        if achievement_id and achievement is None:
+            raise ValidationError({"achievement": _("Offer one of your institution's published achievements.")})
         return RecordKind.NEED, need, achievement
-    if actor.role == Role.ENTERPRISE:
-        achievement = (
-            achievements_visible_to(actor).filter(pk=achievement_id, status=AchievementStatus.PUBLISHED).first()
-        )
-        if achievement is None:
-            raise ValidationError({"achievement": _("Choose a published achievement.")})
-        need = None
-        if need_id:
-            need = actor.enterprise.needs.filter(pk=need_id, status=NeedStatus.PUBLISHED).first()
-            if need is None:
-                raise ValidationError({"need": _("Offer one of your enterprise's published needs.")})
-        return RecordKind.ACHIEVEMENT, need, achievement
-    raise PermissionDenied(_("Institutions express interest in needs, enterprises in achievements."))
+    achievement = records.filter(pk=achievement_id).first() if achievement_id else None
+    if achievement is None:
+        raise ValidationError({"achievement": _("Choose a published achievement.")})
+    need = offers.filter(pk=need_id).first() if need_id else None
+    if need_id and need is None:
+        raise ValidationError({"need": _("Offer one of your enterprise's published needs.")})
+    return RecordKind.ACHIEVEMENT, need, achievement
 
 
 @transaction.atomic
@@ -109,8 +95,9 @@ def express_interest(*, actor, need_id=None, achievement_id=None, message: str =
     if len(message) > 2000:
         raise ValidationError({"message": _("A message may be at most 2,000 characters.")})
     record = need if on_kind == RecordKind.NEED else achievement
-    if Interest.objects.filter(author=actor, on_kind=on_kind, **{on_kind: record}).exists():
-        raise ValidationError({on_kind: _("You have already expressed interest; the broker will be in touch.")})
+    earlier = organisation_interest(actor, on_kind, record)
+    if earlier is not None:
+        raise ValidationError({on_kind: _already(actor, earlier)})
     institution_id = actor.institution_id if on_kind == RecordKind.NEED else achievement.institution_id
     broker = broker_for(
         need=need if on_kind == RecordKind.NEED else None, achievement=achievement, institution_id=institution_id
@@ -132,6 +119,8 @@ def express_interest(*, actor, need_id=None, achievement_id=None, message: str =
         with transaction.atomic():
             interest = Interest.objects.create(
                 author=actor,
+                institution_id=actor.institution_id if on_kind == RecordKind.NEED else None,
+                enterprise_id=actor.enterprise_id if on_kind == RecordKind.ACHIEVEMENT else None,
                 on_kind=on_kind,
                 need=need,
                 achievement=achievement,
@@ -140,15 +129,21 @@ def express_interest(*, actor, need_id=None, achievement_id=None, message: str =
                 message=message,
             )
     except IntegrityError:  # the same interest twice at once
-        raise ValidationError(
-            {on_kind: _("You have already expressed interest; the broker will be in touch.")}
-        ) from None
+        raise ValidationError({on_kind: _already(actor, organisation_interest(actor, on_kind, record))}) from None
     _tell_broker(interest, actor)
     return interest
 
 
+def _already(actor, earlier: Interest | None) -> str:
+    if earlier is None or earlier.author_id == actor.pk:
+        return _("You have already expressed interest; the broker will be in touch.")
+    return _("%(colleague)s of your organisation already expressed interest; the broker will be in touch.") % {
+        "colleague": earlier.author.get_full_name() or earlier.author.username
+    }
+
+
 def _tell_broker(interest: Interest, actor) -> None:
-    organisation = actor.institution if actor.role == Role.INSTITUTION else actor.enterprise
+    organisation = interest.institution if interest.on_kind == RecordKind.NEED else interest.enterprise
     record = interest.need if interest.on_kind == RecordKind.NEED else interest.achievement
     recipients = [interest.broker] if interest.broker_id else list(User.objects.filter(role=Role.ADMIN, is_active=True))
     notify(

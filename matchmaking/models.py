@@ -239,6 +239,13 @@ class Interest(models.Model):
     broker of the record, and becomes a match when it names a pair."""
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interests")
+    # the organisation the author spoke for: interest is once per organisation, and its members see it
+    institution = models.ForeignKey(
+        "achievements.Institution", null=True, blank=True, on_delete=models.CASCADE, related_name="interests"
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", null=True, blank=True, on_delete=models.CASCADE, related_name="interests"
+    )
     # the record the author is interested in: a need (an institution) or an achievement (an enterprise)
     on_kind = models.CharField(
         max_length=20,
@@ -264,12 +271,19 @@ class Interest(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["author", "need"], condition=Q(on_kind="need"), name="interest_once_per_need"
+                fields=["institution", "need"], condition=Q(on_kind="need"), name="interest_once_per_institution"
             ),
             models.UniqueConstraint(
-                fields=["author", "achievement"],
+                fields=["enterprise", "achievement"],
                 condition=Q(on_kind="achievement"),
-                name="interest_once_per_achievement",
+                name="interest_once_per_enterprise",
+            ),
+            models.CheckConstraint(
+                name="interest_names_its_organisation",
+                condition=(
+                    Q(on_kind="need", institution__isnull=False, enterprise__isnull=True)
+                    | Q(on_kind="achievement", enterprise__isnull=False, institution__isnull=True)
+                ),
             ),
             models.CheckConstraint(
                 name="interest_names_its_record",

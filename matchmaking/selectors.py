@@ -90,7 +90,7 @@ def interests_to_follow(user) -> QuerySet[Interest]:
     """The interest a broker has not followed up yet (an admin: everyone's), oldest first."""
     queryset = (
         Interest.objects.filter(followed_up_at__isnull=True)
-        .select_related("author__institution", "author__enterprise", "need__enterprise", "achievement__institution")
+        .select_related("author", "institution", "enterprise", "need__enterprise", "achievement__institution")
         .order_by("created_at", "id")
     )
     if user.is_platform_admin:
@@ -99,15 +99,20 @@ def interests_to_follow(user) -> QuerySet[Interest]:
 
 
 def interests_visible_to(user) -> QuerySet[Interest]:
-    """Its author sees an interest, and the broker it went to; admins all. An interest names a need
+    """Its organisation's members see an interest, and the broker it went to; admins all. An interest names a need
     and an achievement: once the reader may no longer see one of them (made confidential, taken
     back to draft, archived), the interest is gone for them too, as a hidden record is."""
     queryset = Interest.objects.select_related(
-        "author__institution", "author__enterprise", "need__enterprise", "achievement__institution"
+        "author", "institution", "enterprise", "need__enterprise", "achievement__institution"
     )
     if user.is_platform_admin:
         return queryset
-    return _naming_visible(queryset.filter(Q(author=user) | Q(broker=user)), user)
+    mine = Q(author=user) | Q(broker=user)
+    if user.role == Role.INSTITUTION and user.institution_id:
+        mine |= Q(on_kind="need", institution_id=user.institution_id)
+    elif user.role == Role.ENTERPRISE and user.enterprise_id:
+        mine |= Q(on_kind="achievement", enterprise_id=user.enterprise_id)
+    return _naming_visible(queryset.filter(mine), user)
 
 
 def _naming_visible(queryset: QuerySet[Interest], user) -> QuerySet[Interest]:
@@ -117,26 +122,47 @@ def _naming_visible(queryset: QuerySet[Interest], user) -> QuerySet[Interest]:
     )
 
 
-def interest_offer(user, *, need=None, achievement=None) -> dict | None:
-    """What an "express interest" form on this record offers this reader, or None where it has
-    none: an institution's member on a published public need, an enterprise's on a published
-    achievement. `existing` is their earlier interest, `offers` their own published records."""
+def interest_rules(user) -> tuple[str, QuerySet, QuerySet] | None:
+    """What this reader may express interest in and what it may offer, as (on_kind, records of
+    interest, its own records to offer), or None: an institution's member takes interest in
+    published public needs and offers its institution's published achievements; an enterprise's
+    member the other way round. The one rule for the form, the service and the API."""
     from achievements.models import AchievementStatus
     from enterprises.models import Confidentiality, NeedStatus
 
-    if need is not None and user.role == Role.INSTITUTION and user.institution_id:
-        if need.status != NeedStatus.PUBLISHED or need.confidentiality != Confidentiality.PUBLIC:
-            return None
-        existing = Interest.objects.filter(author=user, on_kind="need", need=need).first()
-        offers = user.institution.achievements.filter(status=AchievementStatus.PUBLISHED).order_by("-pk")
-    elif achievement is not None and user.role == Role.ENTERPRISE and user.enterprise_id:
-        if achievement.status != AchievementStatus.PUBLISHED:
-            return None
-        existing = Interest.objects.filter(author=user, on_kind="achievement", achievement=achievement).first()
-        offers = user.enterprise.needs.filter(status=NeedStatus.PUBLISHED).order_by("-pk")
-    else:
+    if user.role == Role.INSTITUTION and user.institution_id:
+        return (
+            "need",
+            needs_visible_to(user).filter(status=NeedStatus.PUBLISHED, confidentiality=Confidentiality.PUBLIC),
+            user.institution.achievements.filter(status=AchievementStatus.PUBLISHED),
+        )
+    if user.role == Role.ENTERPRISE and user.enterprise_id:
+        return (
+            "achievement",
+            achievements_visible_to(user).filter(status=AchievementStatus.PUBLISHED),
+            user.enterprise.needs.filter(status=NeedStatus.PUBLISHED),
+        )
+    return None
+
+
+def organisation_interest(user, on_kind: str, record) -> Interest | None:
+    """The interest the reader's organisation (any member) already expressed in this record."""
+    speaks_for = {"institution_id": user.institution_id} if on_kind == "need" else {"enterprise_id": user.enterprise_id}
+    return Interest.objects.filter(on_kind=on_kind, **{on_kind: record}, **speaks_for).select_related("author").first()
+
+
+def interest_offer(user, *, need=None, achievement=None) -> dict | None:
+    """What an "express interest" form on this record offers this reader, or None where it has
+    none. `existing` is its organisation's earlier interest, `offers` its own published records."""
+    rules = interest_rules(user)
+    record = need if need is not None else achievement
+    if rules is None or record is None or rules[0] != ("need" if need is not None else "achievement"):
         return None
-    return {"existing": existing, "offers": [] if existing else list(offers.only("pk", "title")[:100])}
+    on_kind, records, offers = rules
+    if not records.filter(pk=record.pk).exists():
+        return None
+    existing = organisation_interest(user, on_kind, record)
+    return {"existing": existing, "offers": [] if existing else list(offers.order_by("-pk").only("pk", "title")[:100])}
 
 
 PARTY_NOTES = ("introduction_request", "meeting_request", "interest")

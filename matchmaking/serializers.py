@@ -157,8 +157,7 @@ class InterestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_author_organisation(self, interest) -> str:
-        author = interest.author
-        organisation = author.institution if author.institution_id else author.enterprise
+        organisation = interest.institution if interest.institution_id else interest.enterprise
         return organisation.name if organisation else ""
 
 

@@ -3,14 +3,13 @@ the evaluation (which runs `terms_and_fields`, the part it measures, exactly as 
 
 from core.text import detect_language
 
+from ..fit import verdict as coverage
 from ..text import tokenize, weighted_document
 from . import hints as quality
 from . import points as grouping
 from .learned import Learned, current
 from .terms import key_terms
 
-COVERAGE_STRONG = 0.5  # calibrated fusion score: the probability that the pair is relevant
-COVERAGE_SOME = 0.2
 TERMS_SHOWN = 8
 MIN_PREVIEW_SCORE = 0.01
 
@@ -24,12 +23,6 @@ def _without_markup(text: str) -> str:
     if "<" not in text and "&" not in text:
         return text
     return html.unescape(strip_tags(text)).replace("\xa0", " ")
-
-
-def coverage(score: float | None) -> str:
-    if score is None or score < COVERAGE_SOME:
-        return "none"
-    return "strong" if score >= COVERAGE_STRONG else "some"
 
 
 def terms_and_fields(

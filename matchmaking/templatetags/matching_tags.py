@@ -1,5 +1,6 @@
 from django import template
 
+from matchmaking import fit
 from matchmaking.fusion import COMPONENT_LABELS
 
 register = template.Library()
@@ -15,3 +16,10 @@ def component_label(name):
 def score_components(components):
     """A match's score components as (name, value) pairs, without its flags (cross_language)."""
     return [(name, value) for name, value in (components or {}).items() if name in COMPONENT_LABELS]
+
+
+@register.inclusion_tag("_fit.html")
+def fit_label(score):
+    """"Strong / possible / weak fit" beside a suggestion, from its calibrated score."""
+    verdict = fit.verdict(score)
+    return {"verdict": verdict, "label": fit.LABELS[verdict]}

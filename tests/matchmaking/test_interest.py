@@ -46,6 +46,22 @@ def test_interest_is_expressed_once_per_record(world, records):
     assert Interest.objects.count() == 1
 
 
+def test_interest_is_once_per_organisation_and_its_members_see_it(world, records):
+    colleague = UserFactory(
+        username="inst_a2", role="institution", institution=world.inst_a, first_name="", last_name="", email=""
+    )
+    express_interest(actor=world.users["inst_a"], need_id=records["public_need"].pk, message="第一位同事")
+    with pytest.raises(ValidationError) as refused:
+        express_interest(actor=colleague, need_id=records["public_need"].pk)
+    assert "inst_a" in str(refused.value)  # says which colleague already did
+    assert Interest.objects.get().institution == world.inst_a
+    world.users["inst_a2"] = colleague
+    page = client_for(world, "inst_a2").get(f"/needs/{records['public_need'].pk}/").content.decode()
+    assert "inst_a expressed interest for your organisation" in page and 'name="offer"' not in page
+    assert client_for(world, "inst_a2").get("/api/v1/interests/").json()["count"] == 1
+    assert express_interest(actor=world.users["inst_b"], need_id=records["public_need"].pk).institution == world.inst_b
+
+
 @pytest.mark.parametrize(
     "actor, need, achievement",
     [

@@ -189,6 +189,21 @@ def test_enterprise_posts_a_need_and_a_challenge(world, django_capture_on_commit
     assert client_for(world.users["ent_b"]).get(f"/enterprise/needs/{need.pk}/").status_code == 404
 
 
+@pytest.mark.parametrize(("score", "zh", "en"), [(0.81, "匹配度高", "Strong fit"), (0.3, "可能匹配", "Possible fit"), (0.05, "匹配度弱", "Weak fit")])
+def test_every_suggestion_says_in_words_how_well_it_fits(world, matched, score, zh, en):
+    Match.objects.filter(pk=matched.pk).update(score=score)
+    pages = {
+        "ent_a": f"/enterprise/needs/{matched.need_id}/suggestions/",
+        "broker": "/broker/inbox/",
+    }
+    for user, url in pages.items():
+        assert zh in text(client_for(world.users[user]).get(url)), user
+    assert zh in text(client_for(world.users["broker"]).get(f"/broker/matches/{matched.pk}/"))
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.force_login(world.users["ent_a"])
+    assert en in text(english.get(pages["ent_a"]))
+
+
 def test_enterprise_sees_suggestions_and_asks_for_an_introduction(world, matched, django_capture_on_commit_callbacks):
     world.users["broker"].email = "broker@example.org"
     world.users["broker"].save()
