@@ -321,7 +321,11 @@ CELERY_BEAT_SCHEDULE = {
     "refit-language-centres": {"task": "matchmaking.refit_language_centres", "schedule": 24 * 3600},
     "daily-outcomes": {"task": "outcomes.daily_outcomes", "schedule": 6 * 3600},
     "relay-outbox": {"task": "core.relay_outbox", "schedule": 15},
+    "purge-old-notifications": {"task": "notifications.purge_old", "schedule": 24 * 3600},
 }
+# how long notifications are kept: read ones, and any (unread, or e-mail only)
+NOTIFICATIONS_KEEP_READ_DAYS = env.int("NOTIFICATIONS_KEEP_READ_DAYS", default=90)
+NOTIFICATIONS_KEEP_DAYS = env.int("NOTIFICATIONS_KEEP_DAYS", default=365)
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TechBridge <noreply@techbridge.local>")
 # the site's address as users reach it: e-mails link to the page they are about

@@ -12,17 +12,35 @@ from django.utils import translation
 logger = logging.getLogger(__name__)
 
 
-def email_users(users, subject: str, body: str, *, url: str = "", **params) -> None:
-    """`subject` and `body` are untranslated sources with %(name)s placeholders; `url` is the
-    site path the message is about, sent as a full address (SITE_URL)."""
+def ngettext_noop(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a message with a plural form for translation (the makemessages command knows this
+    name), untranslated: it is translated when rendered, with the "count" parameter."""
+    return (singular, plural)
+
+
+def render(source, params: dict) -> str:
+    """A stored source (a msgid, or a (singular, plural) pair) in the current language."""
+    if isinstance(source, (list, tuple)):
+        singular, plural = source
+        text = translation.ngettext(singular, plural, int(params.get("count") or 0))
+    else:
+        singular = text = translation.gettext(source)
+    try:
+        return text % params
+    except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+        return singular % params
+
+
+def email_users(users, subject, body, *, url: str = "", **params) -> None:
+    """`subject` and `body` are untranslated sources with %(name)s placeholders (a body may be an
+    ngettext_noop pair); `url` is the site path the message is about, sent as a full address
+    (SITE_URL)."""
     messages = []
     link = f"{settings.SITE_URL.rstrip('/')}{url}" if url else ""
     for user in {u.pk: u for u in users if u is not None and u.email}.values():
         with translation.override(user.language or settings.LANGUAGE_CODE):
-            text = translation.gettext(body) % params if body else ""
-            messages.append(
-                (translation.gettext(subject) % params, "\n\n".join(filter(None, [text, link])), user.email)
-            )
+            text = render(body, params) if body else ""
+            messages.append((render(subject, params), "\n\n".join(filter(None, [text, link])), user.email))
 
     def send():
         for subject_text, body_text, address in messages:

@@ -15,7 +15,7 @@ LABELS = {
 
 
 def verdict(score: float | None) -> str:
-    """"strong", "some" or "none" for a calibrated score (None: not scored yet)."""
+    """The verdict ("strong", "some" or "none") for a calibrated score (None: not scored yet)."""
     if score is None or score < SOME:
         return "none"
     return "strong" if score >= STRONG else "some"

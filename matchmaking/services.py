@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import Role, User
 from achievements.models import Achievement, AchievementStatus
 from core.api.errors import Conflict
+from core.notify import ngettext_noop
 from enterprises.models import Confidentiality, NeedStatus, TechnologyNeed
 from notifications.kinds import Kind
 from notifications.services import notify
@@ -191,7 +192,10 @@ def _tell_new_suggestions(need, count: int) -> None:
         need.enterprise.members.filter(is_active=True),
         kind=Kind.NEW_MATCHES,
         subject=gettext_noop("New suggestions for your need “%(need)s”"),
-        body=gettext_noop("The matching found %(count)s new achievements that may answer it."),
+        body=ngettext_noop(
+            "The matching found %(count)s new achievement that may answer it.",
+            "The matching found %(count)s new achievements that may answer it.",
+        ),
         url=reverse("enterprise-need-suggestions", args=[need.pk]),
         once_unread=True,
         need=need.title,

@@ -131,7 +131,8 @@ ACTIONS = {
 
 
 @login_required
-def match_detail(request, pk):
+def match_detail(request, pk, *, contract_form=None, status=200):
+    """`contract_form`: a rejected contract form, shown with its errors and input."""
     _broker(request)
     match = get_object_or_404(
         selectors.match_list(user=request.user)
@@ -157,10 +158,11 @@ def match_detail(request, pk):
                 if s in TRANSITIONS[match.stage] and s not in (Stage.DECLINED, Stage.CONTRACT_SIGNED)
             ],
             "can_sign": Stage.CONTRACT_SIGNED in TRANSITIONS[match.stage],
-            "contract_form": ContractForm(initial={"title": match.achievement.title[:200]}),
+            "contract_form": contract_form or ContractForm(initial={"title": match.achievement.title[:200]}),
             "can_decline": Stage.DECLINED in TRANSITIONS[match.stage],
             "decline_reasons": DeclineReason.choices,
         },
+        status=status,
     )
 
 

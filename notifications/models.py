@@ -1,19 +1,10 @@
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.notify import render
+
 from .kinds import Kind
-
-
-def _render(msgid: str, params: dict) -> str:
-    """The text in the reader's language: stored as its untranslated source and parameters, so
-    a user who switches language reads old notifications in the new one."""
-    text = gettext(msgid)
-    try:
-        return text % params
-    except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
-        return msgid % params
 
 
 class Notification(models.Model):
@@ -23,6 +14,8 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     subject = models.CharField(max_length=300)
     body = models.TextField(blank=True)
+    # the body's plural source where it has one (ngettext_noop), chosen by params["count"]
+    body_plural = models.TextField(blank=True)
     params = models.JSONField(default=dict)
     url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -41,11 +34,15 @@ class Notification(models.Model):
 
     @property
     def title(self) -> str:
-        return _render(self.subject, self.params)
+        # stored as untranslated sources and parameters: a reader who switches language reads
+        # old notifications in the new one
+        return render(self.subject, self.params)
 
     @property
     def text(self) -> str:
-        return _render(self.body, self.params) if self.body else ""
+        if not self.body:
+            return ""
+        return render((self.body, self.body_plural) if self.body_plural else self.body, self.params)
 
 
 class NotificationSetting(models.Model):

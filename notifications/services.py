@@ -3,6 +3,7 @@ reader's language and both only once the transaction commits (a rolled-back acti
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -34,10 +35,9 @@ def choices_for(users, kind: str) -> dict[int, tuple[bool, bool]]:
     return {u.pk: chosen.get(u.pk, default) for u in users}
 
 
-def notify(
-    users, *, kind: str, subject: str, body: str = "", url: str = "", once_unread: bool = False, **params
-) -> int:
-    """`subject` and `body` are untranslated sources (gettext_noop) with %(name)s placeholders,
+def notify(users, *, kind: str, subject: str, body="", url: str = "", once_unread: bool = False, **params) -> int:
+    """`subject` and `body` are untranslated sources (gettext_noop; a body with a plural form:
+    core.notify.ngettext_noop, counted by the `count` parameter) with %(name)s placeholders,
     so each reader gets them in their own language. `once_unread`: a user who has not yet read
     the same kind of news about the same page is not told again (re-ranking a need every night
     must not pile up). Returns how many notifications were stored."""
@@ -59,12 +59,28 @@ def notify(
         return 0
     params = {key: _plain(value) for key, value in params.items()}
     choices = choices_for(recipients, kind)
+    body, body_plural = body if isinstance(body, (list, tuple)) else (body, "")
     Notification.objects.bulk_create(
-        Notification(user=u, kind=kind, subject=subject, body=body, params=params, url=url, on_site=choices[u.pk][0])
+        Notification(
+            user=u,
+            kind=kind,
+            subject=subject,
+            body=body,
+            body_plural=body_plural,
+            params=params,
+            url=url,
+            on_site=choices[u.pk][0],
+        )
         for u in recipients
         if any(choices[u.pk])
     )
-    email_users([u for u in recipients if choices[u.pk][1]], subject, body, url=url, **params)
+    email_users(
+        [u for u in recipients if choices[u.pk][1]],
+        subject,
+        (body, body_plural) if body_plural else body,
+        url=url,
+        **params,
+    )
     return sum(1 for u in recipients if choices[u.pk][0])
 
 
@@ -88,3 +104,16 @@ def save_settings(*, user, choices: dict[str, tuple[bool, bool]]) -> None:
         NotificationSetting.objects.update_or_create(
             user=user, kind=kind, defaults={"web": bool(web), "email": bool(email)}
         )
+
+
+def purge_old(*, now=None) -> int:
+    """Deletes read notifications older than NOTIFICATIONS_KEEP_READ_DAYS and any older than
+    NOTIFICATIONS_KEEP_DAYS (e-mail-only records, which are never read, included); returns how
+    many. The "once until read" rule looks back a week at most, so nothing it needs is lost."""
+    now = now or timezone.now()
+    read_before = now - timedelta(days=settings.NOTIFICATIONS_KEEP_READ_DAYS)
+    any_before = now - timedelta(days=settings.NOTIFICATIONS_KEEP_DAYS)
+    deleted, _rows = Notification.objects.filter(
+        Q(created_at__lt=any_before) | Q(read_at__isnull=False, read_at__lt=read_before)
+    ).delete()
+    return deleted

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -15,7 +16,7 @@ from notifications.services import notify
 
 from .contract_sources import NoSource, source_of
 from .models import ContractType, LicenceStatus, TechnologyContract, UseFirstLicence
-from .permissions import is_committee, is_contract_party
+from .permissions import may_act_on_licence
 
 REMIND_BEFORE = timedelta(days=30)
 
@@ -122,11 +123,6 @@ def _licence_people(licence: UseFirstLicence):
     return people
 
 
-def _may_act_on_licence(actor, licence: UseFirstLicence) -> bool:
-    contract = licence.contract
-    return is_committee(actor) or contract.broker_id == actor.pk or is_contract_party(actor, contract)
-
-
 @transaction.atomic
 def licence_evaluate(
     *, actor, licence: UseFirstLicence, keep: bool, evaluation: str, payment_amount=None, payment_due_on=None
@@ -134,7 +130,7 @@ def licence_evaluate(
     """After (or near the end of) the free use: the enterprise keeps the licence and a payment
     is agreed, or hands it back."""
     licence = UseFirstLicence.objects.select_for_update(of=("self",)).select_related("contract").get(pk=licence.pk)
-    if not _may_act_on_licence(actor, licence):
+    if not may_act_on_licence(actor, licence):
         raise PermissionDenied(_("Only the parties, their broker or the committee can record this."))
     if licence.status != LicenceStatus.FREE_USE:
         raise ValidationError({"status": _("The licence has already been evaluated.")})
@@ -156,7 +152,7 @@ def licence_evaluate(
 @transaction.atomic
 def licence_paid(*, actor, licence: UseFirstLicence, paid_on=None) -> UseFirstLicence:
     licence = UseFirstLicence.objects.select_for_update(of=("self",)).select_related("contract").get(pk=licence.pk)
-    if not _may_act_on_licence(actor, licence):
+    if not may_act_on_licence(actor, licence):
         raise PermissionDenied(_("Only the parties, their broker or the committee can record this."))
     if licence.status not in (LicenceStatus.EVALUATED, LicenceStatus.PAYMENT_DUE):
         raise ValidationError({"status": _("Only an agreed payment can be marked paid.")})
@@ -198,6 +194,7 @@ def licence_reminders(today=None) -> int:
                     "The free-use period of the 先使用后付费 licence “%(title)s” ends on %(date)s. "
                     "Please record the evaluation and whether the licence is kept and paid for."
                 ),
+                url=f"{reverse('web-contracts')}#licence-{licence.pk}",
                 title=licence.contract.title,
                 date=licence.free_use_until.isoformat(),
             )

@@ -28,3 +28,34 @@ class ContractForm(forms.Form):
         if not data.get("registration_number"):
             data.pop("registration_number", None)
         return data
+
+
+class LicenceEvaluateForm(forms.Form):
+    """After the free use of a 先使用后付费 licence: keep it (with the payment agreed) or hand it back."""
+
+    keep = forms.TypedChoiceField(
+        label=_("decision"),
+        choices=[("yes", _("Keep the licence and pay")), ("no", _("Hand the licence back"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    evaluation = forms.CharField(
+        label=_("how the technology did in use"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    payment_amount = forms.DecimalField(
+        label=_("payment (10k CNY)"), min_value=0, max_digits=14, decimal_places=2, required=False
+    )
+    payment_due_on = forms.DateField(label=_("payment due"), widget=DATE, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("keep"):
+            if not data.get("payment_amount"):
+                self.add_error("payment_amount", _("Keeping the licence needs the payment agreed."))
+            if not data.get("payment_due_on"):
+                self.add_error("payment_due_on", _("Keeping the licence needs the date the payment is due."))
+        return data
+
+
+class LicencePaidForm(forms.Form):
+    paid_on = forms.DateField(label=_("paid on"), widget=DATE, required=False, help_text=_("Empty: today."))

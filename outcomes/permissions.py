@@ -87,3 +87,9 @@ def is_contract_party(user, contract: TechnologyContract) -> bool:
     return (user.role == Role.INSTITUTION and user.institution_id == contract.institution_id) or (
         user.role == Role.ENTERPRISE and user.enterprise_id == contract.enterprise_id
     )
+
+
+def may_act_on_licence(user, licence: UseFirstLicence) -> bool:
+    """The parties, the contract's broker and the committee record a licence's evaluation and payment."""
+    contract = licence.contract
+    return is_committee(user) or contract.broker_id == user.pk or is_contract_party(user, contract)

@@ -1,10 +1,12 @@
-"""The programme dashboard (organisers, admins) and recording a contract from a match page
-(brokers). Thin: reports.py computes, contracts.py writes."""
+"""The programme dashboard (organisers, admins), recording a contract from a match page
+(brokers), the contracts and 先使用后付费 licences page (parties, brokers, the committee) and
+the 揭榜挂帅 pages. Thin: reports.py computes, contracts.py and challenges.py write."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,8 +19,8 @@ from . import reports
 from .charts import horizontal_bars, vertical_bars
 from .contracts import contract_create
 from .exporting import indicator_names, target_basis
-from .forms import ContractForm
-from .permissions import can_report
+from .forms import ContractForm, LicenceEvaluateForm, LicencePaidForm
+from .permissions import can_report, contracts_visible_to, licences_visible_to, may_act_on_licence
 
 
 def _year(request) -> int:
@@ -113,16 +115,92 @@ def record_contract(request, pk):
     if not may_work_match(request.user, match):
         raise PermissionDenied
     form = ContractForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items()))
-        return redirect("broker-match", pk=match.pk)
-    try:
-        contract_create(actor=request.user, match=match, **form.service_fields())
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    if form.is_valid():
+        try:
+            contract_create(actor=request.user, match=match, **form.service_fields())
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("Contract recorded; the match is now signed."))
+            return redirect("broker-match", pk=match.pk)
+    from matchmaking.views import match_detail
+
+    return match_detail(request, match.pk, contract_form=form, status=400)
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    """A service's errors beside the form's fields where it names one, above the form otherwise."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
     else:
-        messages.success(request, _("Contract recorded; the match is now signed."))
-    return redirect("broker-match", pk=match.pk)
+        form.add_error(None, error.messages)
+
+
+# -- contracts and 先使用后付费 licences ------------------------------------------------------------
+
+
+@login_required
+def contract_list(request, *, bound=None, status=200):
+    """The contracts the reader may see, newest first, each licence with the step it is at.
+    `bound`: (licence id, form name, form) of a rejected form, shown with its errors and input."""
+    from django.core.paginator import Paginator
+
+    contracts = contracts_visible_to(request.user).select_related("licence", "match").order_by("-signed_on", "-pk")
+    page = Paginator(contracts, 25).get_page(request.GET.get("page"))
+    for contract in page:
+        licence = getattr(contract, "licence", None)  # a contract without a licence has none to load
+        contract.use_first = licence
+        if licence is None or not may_act_on_licence(request.user, licence):
+            continue
+        licence.contract = contract
+        forms = {}
+        if licence.status == "free_use":
+            forms["evaluate"] = LicenceEvaluateForm(prefix=f"l{licence.pk}")
+        elif licence.status in ("evaluated", "payment_due"):
+            forms["paid"] = LicencePaidForm(prefix=f"l{licence.pk}")
+        if bound and bound[0] == licence.pk:
+            forms[bound[1]] = bound[2]
+        licence.forms = forms
+    return render(request, "contracts/list.html", {"page": page, "contracts": page.object_list}, status=status)
+
+
+def _licence_step(request, pk, name, form_class, service):
+    licence = get_object_or_404(licences_visible_to(request.user).select_related("contract"), pk=pk)
+    if not may_act_on_licence(request.user, licence):
+        raise PermissionDenied
+    form = form_class(request.POST, prefix=f"l{licence.pk}")
+    if form.is_valid():
+        try:
+            service(licence, form.cleaned_data)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(f"{reverse('web-contracts')}#licence-{licence.pk}")
+    return contract_list(request, bound=(licence.pk, name, form), status=400)
+
+
+@login_required
+@require_POST
+def licence_evaluate_step(request, pk):
+    from .contracts import licence_evaluate
+
+    def evaluate(licence, data):
+        licence_evaluate(actor=request.user, licence=licence, **data)
+
+    return _licence_step(request, pk, "evaluate", LicenceEvaluateForm, evaluate)
+
+
+@login_required
+@require_POST
+def licence_paid_step(request, pk):
+    from .contracts import licence_paid
+
+    def paid(licence, data):
+        licence_paid(actor=request.user, licence=licence, paid_on=data["paid_on"])
+
+    return _licence_step(request, pk, "paid", LicencePaidForm, paid)
 
 
 # -- 揭榜挂帅 challenges ----------------------------------------------------------------------------

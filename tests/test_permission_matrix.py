@@ -240,6 +240,13 @@ MARKERS = {  # marker -> the roles that may see it
     "ZQXDRAFTACH": {"inst_a", "admin"},  # a draft achievement of institution A
     "ZQXARCHIVEDACH": {"inst_a", "admin"},  # an archived achievement of institution A
     "ZQXOPENBID": {"inst_a", "organiser", "admin"},  # institution A's bid, while bidding is open
+    "ZQXCONTRACT": {
+        "inst_a",
+        "ent_a",
+        "broker",
+        "organiser",
+        "admin",
+    },  # A and A's contract: parties, broker, committee
 }
 
 
@@ -368,7 +375,10 @@ def planted(world, django_capture_on_commit_callbacks):
             [world.users["ent_a"]],
             kind="new_matches",
             subject="New suggestions for your need “%(need)s”",
-            body="The matching found %(count)s new achievements that may answer it.",
+            body=(
+                "The matching found %(count)s new achievement that may answer it.",
+                "The matching found %(count)s new achievements that may answer it.",
+            ),
             url=f"/enterprise/needs/{brokers_need.pk}/suggestions/",
             need=brokers_need.title,
             count=1,
@@ -387,8 +397,26 @@ def planted(world, django_capture_on_commit_callbacks):
             express_interest(actor=world.users["inst_b"], need_id=public_need_a.pk, achievement_id=published_b.pk),
         ]
     from notifications.models import Notification
+    from outcomes.models import TechnologyContract, UseFirstLicence
 
+    contract = TechnologyContract.objects.create(
+        contract_type="licence",
+        title="ZQXCONTRACT 先使用后付费许可",
+        amount=10,
+        signed_on=timezone.localdate(),
+        institution=world.inst_a,
+        enterprise=world.ent_a,
+        broker=world.users["broker"],
+    )
+    licence = UseFirstLicence.objects.create(
+        contract=contract,
+        free_use_from=timezone.localdate(),
+        free_use_until=timezone.localdate() + timedelta(days=60),
+        evaluation="ZQXCONTRACT 评价",
+    )
     return {
+        "contracts": [contract],
+        "licences": [licence],
         "interests": interests,
         "notifications": list(Notification.objects.order_by("pk")),
         "needs": [brokers_need, challenge_need, draft_need, public_need_a, public_need_b],
@@ -452,6 +480,7 @@ WEB_IDS_FOR = {  # web paths by their first two segments
     "enterprises": "enterprises",
     "notifications": "notifications",
     "broker/interests": "interests",
+    "contracts/licences": "licences",
 }
 # web URL patterns the walk leaves out, and why
 WEB_SKIPPED = (

@@ -20,6 +20,6 @@ def score_components(components):
 
 @register.inclusion_tag("_fit.html")
 def fit_label(score):
-    """"Strong / possible / weak fit" beside a suggestion, from its calibrated score."""
+    """The words beside a suggestion (strong / possible / weak fit), from its calibrated score."""
     verdict = fit.verdict(score)
     return {"verdict": verdict, "label": fit.LABELS[verdict]}

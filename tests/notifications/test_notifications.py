@@ -15,11 +15,14 @@ from ..factories import make_achievement, make_need
 from ..web.clients import client_for
 
 SUBJECT = "New suggestions for your need “%(need)s”"
-BODY = "The matching found %(count)s new achievements that may answer it."
+BODY = (
+    "The matching found %(count)s new achievement that may answer it.",
+    "The matching found %(count)s new achievements that may answer it.",
+)
 
 
-def tell(user, need="固态电池", url="/enterprise/needs/1/suggestions/", **extra):
-    return notify([user], kind="new_matches", subject=SUBJECT, body=BODY, url=url, need=need, count=2, **extra)
+def tell(user, need="固态电池", url="/enterprise/needs/1/suggestions/", count=2, **extra):
+    return notify([user], kind="new_matches", subject=SUBJECT, body=BODY, url=url, need=need, count=count, **extra)
 
 
 def test_a_notification_reads_in_the_readers_language_whenever_it_is_read(world):
@@ -32,6 +35,26 @@ def test_a_notification_reads_in_the_readers_language_whenever_it_is_read(world)
     with translation.override("en"):
         assert note.title == "New suggestions for your need “固态电池”"
         assert note.text == "The matching found 2 new achievements that may answer it."
+
+
+def test_a_counted_notification_takes_the_plural_its_count_needs_in_site_and_e_mail(
+    world, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    world.users["ent_a"].email, world.users["ent_a"].language = "a@example.cn", "en"
+    world.users["ent_a"].save()
+    NotificationSetting.objects.create(user=world.users["ent_a"], kind="new_matches", web=True, email=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        tell(world.users["ent_a"], count=1)
+        tell(world.users["ent_a"], url="/elsewhere/", count=3)
+    one, three = Notification.objects.order_by("pk")
+    with translation.override("en"):
+        assert one.text == "The matching found 1 new achievement that may answer it."
+        assert three.text == "The matching found 3 new achievements that may answer it."
+    with translation.override("zh-hans"):
+        assert three.text == "匹配引擎找到 3 项可能满足该需求的新成果。"
+    assert "1 new achievement that" in mail.outbox[0].body and "3 new achievements" in mail.outbox[1].body
 
 
 def test_each_user_chooses_site_and_e_mail_per_kind(world, django_capture_on_commit_callbacks):
@@ -224,3 +247,22 @@ def test_an_introduction_gives_the_institution_a_name_and_phone_too(world):
     matching.match_transition(match=match, actor=world.users["broker"], to_stage="introduced")
     told = Notification.objects.get(user=world.users["inst_a"], kind="introduction")
     assert told.params["contact"] == "刚 028-1234 e@example.cn"
+
+
+def test_old_notifications_are_purged_read_ones_sooner(world, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications.tasks import purge_old
+
+    settings.NOTIFICATIONS_KEEP_READ_DAYS, settings.NOTIFICATIONS_KEEP_DAYS = 90, 365
+    now = timezone.now()
+    for days, read in [(10, True), (100, False), (100, True), (400, False)]:
+        tell(world.users["ent_a"], url=f"/{days}/{read}/")
+        Notification.objects.filter(url=f"/{days}/{read}/").update(
+            created_at=now - timedelta(days=days), read_at=now - timedelta(days=days) if read else None
+        )
+    assert purge_old() == 2
+    assert sorted(Notification.objects.values_list("url", flat=True)) == ["/10/True/", "/100/False/"]
+    assert purge_old() == 0  # safe to run twice

@@ -189,7 +189,10 @@ def test_enterprise_posts_a_need_and_a_challenge(world, django_capture_on_commit
     assert client_for(world.users["ent_b"]).get(f"/enterprise/needs/{need.pk}/").status_code == 404
 
 
-@pytest.mark.parametrize(("score", "zh", "en"), [(0.81, "匹配度高", "Strong fit"), (0.3, "可能匹配", "Possible fit"), (0.05, "匹配度弱", "Weak fit")])
+@pytest.mark.parametrize(
+    ("score", "zh", "en"),
+    [(0.81, "匹配度高", "Strong fit"), (0.3, "可能匹配", "Possible fit"), (0.05, "匹配度弱", "Weak fit")],
+)
 def test_every_suggestion_says_in_words_how_well_it_fits(world, matched, score, zh, en):
     Match.objects.filter(pk=matched.pk).update(score=score)
     pages = {
@@ -245,6 +248,13 @@ def test_broker_pipeline_note_introduction_and_contract(world, matched, django_c
     assert sorted(m.to[0] for m in mail.outbox) == ["ent@example.org", "inst@example.org"]
     assert "028" in mail.outbox[0].body or "联系" in mail.outbox[0].body
     client.post(url, {"stage": "negotiating", "version": 3})
+    rejected = client.post(
+        f"/broker/matches/{matched.pk}/contract/",
+        {"contract_type": "transfer", "title": "固态电解质转让合同", "amount": "-5", "signed_on": "2026-13-40"},
+    )
+    html = rejected.content.decode()
+    assert rejected.status_code == 400 and html.count('class="error"') == 2  # both, each beside its field
+    assert 'value="固态电解质转让合同"' in html and not TechnologyContract.objects.exists()
     signed = client.post(
         f"/broker/matches/{matched.pk}/contract/",
         {
