@@ -35,12 +35,24 @@ def email_users(users, subject, body, *, url: str = "", **params) -> None:
     """`subject` and `body` are untranslated sources with %(name)s placeholders (a body may be an
     ngettext_noop pair); `url` is the site path the message is about, sent as a full address
     (SITE_URL)."""
+    email_addresses(
+        [(u.email, u.language or settings.LANGUAGE_CODE) for u in users if u is not None and u.email],
+        subject,
+        body,
+        url=url,
+        **params,
+    )
+
+
+def email_addresses(recipients, subject, body, *, url: str = "", **params) -> None:
+    """As email_users, to (address, language) pairs: people who are not users yet (an account
+    request's author) are written to through this."""
     messages = []
     link = f"{settings.SITE_URL.rstrip('/')}{url}" if url else ""
-    for user in {u.pk: u for u in users if u is not None and u.email}.values():
-        with translation.override(user.language or settings.LANGUAGE_CODE):
+    for address, language in dict(recipients).items():
+        with translation.override(language):
             text = render(body, params) if body else ""
-            messages.append((render(subject, params), "\n\n".join(filter(None, [text, link])), user.email))
+            messages.append((render(subject, params), "\n\n".join(filter(None, [text, link])), address))
 
     def send():
         for subject_text, body_text, address in messages:

@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from core.spreadsheets import XLSX_CONTENT_TYPE
@@ -128,14 +128,6 @@ class EventViewSet(
             raise PermissionDenied(_("Only the event's organiser can do this."))
         return event
 
-    def _check_programme(self, data):
-        programme = data.get("programme")
-        if (
-            programme is not None
-            and not selectors.programmes_visible_to(self.request.user).filter(pk=programme.pk).exists()
-        ):
-            raise ValidationError({"programme": [_("Choose one of your own programmes.")]})
-
     def perform_create(self, serializer):
         _organisers_only(self.request.user)
         data = dict(serializer.validated_data)
@@ -143,8 +135,9 @@ class EventViewSet(
 
     def perform_update(self, serializer):
         event = self._managed()
-        self._check_programme(serializer.validated_data)
-        serializer.instance = services.update_event(event=event, changes=serializer.validated_data)
+        serializer.instance = services.update_event(
+            actor=self.request.user, event=event, changes=serializer.validated_data
+        )
 
     @extend_schema(
         summary="Register yourself",

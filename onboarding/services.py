@@ -7,10 +7,9 @@ import re
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Role, User
 from achievements.models import Institution
+from core.notify import email_addresses
 from core.ratelimit import hit
 from enterprises.models import Enterprise
 from notifications.kinds import Kind
@@ -69,17 +69,8 @@ def _username_for(email: str) -> str:
 
 
 def _mail(request: AccountRequest, subject: str, body: str, **params) -> None:
-    with translation.override(request.language):
-        subject_text, body_text = _(subject) % params, _(body) % params
-    address = request.email
-
-    def send():
-        try:
-            send_mail(subject_text, body_text, None, [address])
-        except OSError:
-            logger.exception("could not e-mail %s", address)
-
-    transaction.on_commit(send)
+    """The request's author is not a user yet: written to at its address, in its language."""
+    email_addresses([(request.email, request.language)], subject, body, **params)
 
 
 def existing_organisation(request: AccountRequest):

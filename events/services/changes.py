@@ -78,17 +78,22 @@ def _check_event(event: MatchmakingEvent, *, new_time: bool) -> None:
         raise ValidationError(errors)
 
 
+def _check_programme(organiser, programme) -> None:
+    from ..selectors import programmes_visible_to
+
+    if programme is not None and not programmes_visible_to(organiser).filter(pk=programme.pk).exists():
+        raise ValidationError({"programme": _("Choose one of your own programmes.")})
+
+
 @transaction.atomic
 def create_event(*, organiser, fields=(), **values) -> MatchmakingEvent:
     """One event outside the planner (the API's POST and the organiser's web form): its programme
     must be the organiser's own, and its times give at least one meeting slot."""
-    from ..selectors import is_organiser, programmes_visible_to
+    from ..selectors import is_organiser
 
     if not is_organiser(organiser):
         raise PermissionDenied(_("Only organisers create events."))
-    programme = values.get("programme")
-    if programme is not None and not programmes_visible_to(organiser).filter(pk=programme.pk).exists():
-        raise ValidationError({"programme": _("Choose one of your own programmes.")})
+    _check_programme(organiser, values.get("programme"))
     if values.get("status", EventStatus.DRAFT) not in (EventStatus.DRAFT, EventStatus.OPEN):
         raise ValidationError({"status": _("A new event is a draft or open for registration.")})
     event = MatchmakingEvent(organiser=organiser, **values)
@@ -101,9 +106,11 @@ def create_event(*, organiser, fields=(), **values) -> MatchmakingEvent:
 
 
 @transaction.atomic
-def update_event(*, event: MatchmakingEvent, changes: dict) -> MatchmakingEvent:
+def update_event(*, actor, event: MatchmakingEvent, changes: dict) -> MatchmakingEvent:
     """The organiser changes an event (the API's PATCH). Once people have registered, its day,
     times, room and tables stay as they planned by: the web's Move has the checks for a draft."""
+    if "programme" in changes:
+        _check_programme(actor, changes["programme"])
     locked = MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
     changed = [name for name in TIMING if name in changes and changes[name] != getattr(locked, name)]
     if changed and locked.status != EventStatus.DRAFT and locked.registrations.exists():

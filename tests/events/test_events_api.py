@@ -354,3 +354,14 @@ def test_the_api_does_not_move_an_event_people_registered_for(api, world, open_e
     later = open_event.starts_at + timedelta(days=7)
     body = {"starts_at": later.isoformat(), "ends_at": (later + timedelta(hours=3)).isoformat()}
     assert api.patch(url, body, format="json").status_code == 200
+
+
+def test_an_event_is_not_moved_into_another_organisers_programme(as_user, world):
+    from ..factories import UserFactory
+
+    other = UserFactory(role="organiser")
+    theirs = Programme.objects.create(name="别人的计划", year=2027, organiser=other)
+    event = as_user("organiser").post("/api/v1/events/", event_payload(), format="json").json()
+    response = as_user("organiser").patch(f"/api/v1/events/{event['id']}/", {"programme": theirs.pk}, format="json")
+    assert response.status_code == 400 and "programme" in response.json()["error"]["fields"]
+    assert MatchmakingEvent.objects.get(pk=event["id"]).programme_id is None
