@@ -148,6 +148,7 @@ urlpatterns = [
     path("organiser/programmes/<id:pk>/accept/", events_views.programme_accept, name="organiser-programme-accept"),
     path("organiser/events/new/", events_views.event_create, name="organiser-event-create"),
     path("organiser/events/<id:pk>/move/", events_views.event_move, name="organiser-event-move"),
+    path("organiser/events/<id:pk>/edit/", events_views.event_edit, name="organiser-event-edit"),
     path("dashboard/", outcomes_views.dashboard, name="dashboard"),
     path("contracts/", outcomes_views.contract_list, name="web-contracts"),
     path("contracts/licences/<id:pk>/evaluate/", outcomes_views.licence_evaluate_step, name="web-licence-evaluate"),

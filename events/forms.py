@@ -307,6 +307,27 @@ class EventForm(forms.Form):
             self.add_error("ends", _("The event must end after it starts."))
         return data
 
+    @staticmethod
+    def initial_for(event) -> dict:
+        """An existing event as the form shows it (the edit page), in the site's time zone."""
+        starts, ends = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
+        deadline = event.registration_deadline
+        return {
+            "title": event.title,
+            "programme": event.programme_id,
+            "fields": list(event.fields.values_list("pk", flat=True)),
+            "room": event.room_id,
+            "online": event.online,
+            "day": starts.date(),
+            "starts": starts.time().replace(second=0, microsecond=0),
+            "ends": ends.time().replace(second=0, microsecond=0),
+            "meeting_minutes": event.meeting_minutes,
+            "capacity": event.capacity,
+            "tables": event.tables,
+            "registration_deadline": timezone.localtime(deadline).date() if deadline else None,
+            "open_now": event.status != "draft",
+        }
+
     def event_values(self) -> dict:
         """The service's arguments, in the site's time zone."""
         from datetime import datetime, time

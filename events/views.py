@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -532,6 +533,47 @@ def event_create(request):
             messages.success(request, _("Event created: %(title)s") % {"title": event.title})
             return redirect("organiser-event", pk=event.pk)
     return render(request, "organiser/event_form.html", {"form": form})
+
+
+@login_required
+def event_edit(request, pk):
+    """The organiser changes an event's title, programme, fields, places, tables, times or room:
+    the same form and checks as a new event (services.update_event); once people have
+    registered, the day and times stay (Move, or cancel)."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    from core.forms import apply_service_errors
+
+    from .forms import EventForm
+    from .models import EventStatus
+
+    event = _managed_event(request, pk)
+    if event.status not in (EventStatus.DRAFT, EventStatus.OPEN):
+        raise PermissionDenied(_("Only a draft or open event can be changed."))
+    form = EventForm(request.POST or None, organiser=request.user, initial=EventForm.initial_for(event))
+    if request.method == "POST" and form.is_valid():
+        values = form.event_values()
+        # ticking "open" opens a draft; an open event is not taken back to draft from here
+        if event.status == EventStatus.OPEN:
+            values.pop("status")
+        if _same_day(values["registration_deadline"], event.registration_deadline):
+            values.pop("registration_deadline")  # the form holds the day only: an untouched day keeps its hour
+        changes = {name: value for name, value in values.items() if name == "fields" or value != getattr(event, name)}
+        try:
+            services.update_event(actor=request.user, event=event, changes=changes)
+        except ValidationError as error:
+            apply_service_errors(form, _event_errors_on_form(error))
+        else:
+            messages.success(request, _("Saved: %(title)s") % {"title": values["title"]})
+            return redirect("organiser-event", pk=event.pk)
+    return render(request, "organiser/event_form.html", {"form": form, "event": event})
+
+
+def _same_day(one, other) -> bool:
+    if one is None or other is None:
+        return one is other
+    return timezone.localtime(one).date() == timezone.localtime(other).date()
 
 
 def _event_errors_on_form(error):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.exporting import EXPORT_FORMATS, export_response
+from core.forms import apply_service_errors
 from core.ids import parse_id, parse_int
 
 from . import reports
@@ -119,22 +120,13 @@ def record_contract(request, pk):
         try:
             contract_create(actor=request.user, match=match, **form.service_fields())
         except ValidationError as error:
-            _add_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Contract recorded; the match is now signed."))
             return redirect("broker-match", pk=match.pk)
     from matchmaking.views import match_detail
 
     return match_detail(request, match.pk, contract_form=form, status=400)
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    """A service's errors beside the form's fields where it names one, above the form otherwise."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 # -- contracts and 先使用后付费 licences ------------------------------------------------------------
@@ -174,7 +166,7 @@ def _licence_step(request, pk, name, form_class, service):
         try:
             service(licence, form.cleaned_data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect(f"{reverse('web-contracts')}#licence-{licence.pk}")

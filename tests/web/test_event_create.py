@@ -112,3 +112,47 @@ def test_only_organisers_create_events(world, room):
     for role in ("broker", "ent_a", "inst_a"):
         assert client_for(world, role).post("/organiser/events/new/", form(room)).status_code == 403
     assert MatchmakingEvent.objects.count() == 0
+
+
+def test_an_organiser_changes_an_events_title_places_and_tables_on_the_web(world, room):
+    client = client_for(world, "organiser")
+    client.post("/organiser/events/new/", form(room))
+    event = MatchmakingEvent.objects.get()
+    page = client.get(f"/organiser/events/{event.pk}/edit/").content.decode()
+    assert 'value="储能技术对接会"' in page and 'value="60"' in page  # the form shows the event as it is
+    response = client.post(
+        f"/organiser/events/{event.pk}/edit/", form(room, title="储能与氢能对接会", capacity=70, tables=8)
+    )
+    assert response.status_code == 302 and response["Location"] == f"/organiser/events/{event.pk}/"
+    event.refresh_from_db()
+    assert (event.title, event.capacity, event.tables, event.status) == ("储能与氢能对接会", 70, 8, EventStatus.OPEN)
+    assert timezone.localtime(event.registration_deadline).hour == 23
+
+
+def test_changing_an_event_keeps_the_checks_and_the_day_once_people_registered(world, room):
+    from events.models import Registration
+
+    client = client_for(world, "organiser")
+    client.post("/organiser/events/new/", form(room))
+    event = MatchmakingEvent.objects.get()
+    too_many = client.post(f"/organiser/events/{event.pk}/edit/", form(room, capacity=200))
+    assert too_many.status_code == 200 and "The room holds 80 people." in too_many.content.decode()
+    Registration.objects.create(event=event, user=world.users["ent_a"], side="enterprise")
+    later = (timezone.localdate() + timedelta(days=41)).isoformat()
+    moved = client.post(f"/organiser/events/{event.pk}/edit/", form(room, day=later, title="改名"))
+    assert moved.status_code == 200 and "People have registered" in moved.content.decode()
+    event.refresh_from_db()
+    assert event.title == "储能技术对接会" and event.capacity == 60  # nothing half-saved
+
+
+def test_only_the_events_organiser_changes_it(world, room):
+    from ..factories import UserFactory
+
+    client_for(world, "organiser").post("/organiser/events/new/", form(room))
+    event = MatchmakingEvent.objects.get()
+    world.users["other"] = UserFactory(role="organiser")
+    for name in ("other", "ent_a", "broker"):
+        response = client_for(world, name).post(f"/organiser/events/{event.pk}/edit/", form(room, title="被改"))
+        assert response.status_code in (403, 404), name
+    event.refresh_from_db()
+    assert event.title == "储能技术对接会"
