@@ -10,7 +10,7 @@ from achievements import views as achievements_views
 from achievements.api import AchievementViewSet, ExpertViewSet, InstitutionViewSet
 from core import views_jobs as core_job_views
 from core.api.routers import IdRouter  # also registers the `id` path converter used below
-from core.api.views import DistrictViewSet, TechnicalFieldViewSet, TransferModeViewSet
+from core.api.views import DistrictViewSet, JobView, TechnicalFieldViewSet, TransferModeViewSet
 from enterprises import views as enterprises_views
 from enterprises.api import EnterpriseViewSet, NeedViewSet
 from events import participant_views
@@ -70,6 +70,7 @@ api_v1 = [
     path("achievements/<id:pk>/needs/", AchievementNeedsView.as_view(), name="achievement-needs"),
     # API names start with "api-": `{% url 'search' %}` must be the web page, not the API
     path("search/", SearchView.as_view(), name="api-search"),
+    path("jobs/<str:job_id>/", JobView.as_view(), name="api-job"),
     path("reports/kpi/", outcomes_api.KpiView.as_view(), name="report-kpi"),
     path("reports/breakdown/", outcomes_api.BreakdownView.as_view(), name="report-breakdown"),
     path("reports/brokers/", outcomes_api.BrokerReportView.as_view(), name="report-brokers"),

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from core.api.views import JobSerializer, job_answer
 from core.spreadsheets import XLSX_CONTENT_TYPE
 
 from . import closed_days, participation, programmes, selectors, services
@@ -32,7 +33,6 @@ from .serializers import (
     MeetingRequestSerializer,
     MeetingSerializer,
     NewRequestSerializer,
-    PlanSummarySerializer,
     ProgrammeSerializer,
     RatingSerializer,
     RegisterSerializer,
@@ -86,18 +86,30 @@ class ProgrammeViewSet(
         serializer.instance = selectors.programmes_visible_to(self.request.user).get(pk=programme.pk)
 
     @extend_schema(
-        summary="Place the programme's events on the calendar",
+        summary="Place the programme's events on the calendar, in the background: follow the job it answers with",
         tags=["events"],
         request=None,
-        responses=PlanSummarySerializer,
+        responses={202: JobSerializer},
     )
     @action(detail=True, methods=["post"])
     def plan(self, request, pk=None):
+        from django.urls import reverse
+        from django.utils.translation import get_language
+
+        from core import jobs as core_jobs
+
+        from .jobs import start_plan
+
         programme = self.get_object()
         if not (request.user.is_platform_admin or programme.organiser_id == request.user.pk):
             raise PermissionDenied(_("Only the programme's organiser can plan it."))
-        summary = services.plan_programme(programme=programme, actor=request.user)
-        return Response(PlanSummarySerializer(summary).data)
+        services.check_plan_inputs(programme)
+        job_id = start_plan(programme, actor=request.user, language=get_language())
+        return Response(
+            job_answer(core_jobs.get(job_id, user=request.user)),
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": reverse("api-job", args=[job_id])},
+        )
 
 
 @extend_schema_view(

@@ -474,7 +474,15 @@ def programme_reopen_day(request, pk, holiday_pk):
 def programme_plan(request, pk):
     from django.utils.translation import get_language
 
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
     programme = _managed_programme(request, pk)
+    try:
+        services.check_plan_inputs(programme)  # said at once, not after a queued job fails
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("organiser-programme", pk=programme.pk)
     job_id = jobs.start_plan(programme, actor=request.user, language=get_language())
     return redirect("job-page", job_id=job_id)
 

@@ -240,6 +240,7 @@ MARKERS = {  # marker -> the roles that may see it
     "ZQXDRAFTACH": {"inst_a", "admin"},  # a draft achievement of institution A
     "ZQXARCHIVEDACH": {"inst_a", "admin"},  # an archived achievement of institution A
     "ZQXOPENBID": {"inst_a", "organiser", "admin"},  # institution A's bid, while bidding is open
+    "ZQXJOBADVICE": {"organiser", "admin"},  # a planning job's result: its owner's (and admins')
     "ZQXCONTRACT": {
         "inst_a",
         "ent_a",
@@ -414,7 +415,15 @@ def planted(world, django_capture_on_commit_callbacks):
         free_use_until=timezone.localdate() + timedelta(days=60),
         evaluation="ZQXCONTRACT 评价",
     )
+    from types import SimpleNamespace
+
+    from core import jobs
+
+    # a finished planning job of the organiser's: its state is the organiser's alone
+    job_id = jobs.create(kind="plan", owner=world.users["organiser"])
+    jobs.update(job_id, state="done", advice=["ZQXJOBADVICE"])
     return {
+        "jobs": [SimpleNamespace(pk=job_id)],
         "contracts": [contract],
         "licences": [licence],
         "interests": interests,
@@ -441,6 +450,7 @@ def _rows(model_label):
 # which planted rows fill in `{id}` (API) or `<pk>` (web) for a resource; a resource missing here
 # fails the walk, so a new endpoint cannot go unchecked
 IDS_FOR = {
+    "jobs": lambda p: p["jobs"],
     "needs": lambda p: p["needs"],
     "achievements": lambda p: p["achievements"],
     "matches": lambda p: p["matches"],
@@ -523,7 +533,7 @@ def _web_urls(planted, route):
     if route.startswith("admin/"):
         app_label, model_name = route.split("/")[1:3]
         rows = apps.get_model(app_label, model_name).objects.order_by("pk")
-        ids = [obj.pk for key in planted for obj in planted[key] if obj._meta.model is rows.model] or list(
+        ids = [obj.pk for key in planted for obj in planted[key] if getattr(obj, "_meta", None) and obj._meta.model is rows.model] or list(
             rows.values_list("pk", flat=True)[:2]
         )
         return ["/" + route.replace("{object_id}", str(pk)).replace("{id}", str(pk)) for pk in ids]
@@ -547,7 +557,7 @@ def _api_urls(planted, path):
     assert resource in IDS_FOR, f"the rendering walk does not know which rows fill in {path}: add it to IDS_FOR"
     urls = []
     for obj in IDS_FOR[resource](planted) or [None]:
-        url = path.replace("{id}", str(getattr(obj, "pk", 999999)))
+        url = path.replace("{id}", str(getattr(obj, "pk", 999999))).replace("{job_id}", str(getattr(obj, "pk", "")))
         url = url.replace("{meeting_id}", str(planted["meetings"][0].pk)).replace("{attachment_id}", "1")
         urls.append(url)
     return urls

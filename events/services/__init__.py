@@ -14,7 +14,7 @@ from .participants import (
 from .requests import answer_request, recommend_pair, request_meeting
 from .schedule import NO_SHOW_FACTOR, REQUEST_WEIGHTS, ScheduleSummary, build_problem, schedule_event
 from .timing import event_slots
-from .year import DAY_START, SESSION_HOURS, PlanSummary, accept_drafts, move_event, plan_programme
+from .year import DAY_START, SESSION_HOURS, PlanSummary, accept_drafts, check_plan_inputs, move_event, plan_programme
 
 __all__ = [
     "DAY_START",
@@ -41,6 +41,7 @@ __all__ = [
     "invite_suggestions",
     "meetings_outside_windows",
     "move_event",
+    "check_plan_inputs",
     "plan_programme",
     "rate_meeting",
     "recommend_pair",

@@ -29,20 +29,26 @@ class PlanSummary:
     advice: list
 
 
+def check_plan_inputs(programme: Programme) -> None:
+    """What planning needs before it starts (checked before a job is queued, so the organiser
+    hears at once): a room to hold events in, and a theme with events wanted."""
+    if not Room.objects.exists():
+        raise ValidationError(_("Add a venue with at least one room first."))
+    if not programme.themes.exists():
+        raise ValidationError(_("Give the programme at least one theme with a wanted number of events."))
+
+
 def plan_programme(
     *, programme: Programme, actor=None, time_limit: float = 25.0, day_start: int = 9, session_hours: int = 3
 ) -> PlanSummary:
     """Place the programme's wanted events on the calendar as draft events (replacing earlier
     drafts of this programme); the advice says what to relax when not everything fits."""
+    check_plan_inputs(programme)
     rooms = list(Room.objects.all())
-    if not rooms:
-        raise ValidationError(_("Add a venue with at least one room first."))
     closures = defaultdict(set)
     for closure in RoomClosure.objects.all():
         closures[closure.room_id].add(closure.date)
     themes = list(programme.themes.select_related("field"))
-    if not themes:
-        raise ValidationError(_("Give the programme at least one theme with a wanted number of events."))
     taken, fixed, confirmed = _calendar_so_far(programme, day_start, session_hours)
     kinds = [
         planning.EventKind(

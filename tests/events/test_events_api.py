@@ -216,7 +216,7 @@ def test_printable_agenda_names_partner_and_what_they_bring_and_rating(api, worl
     assert meeting.holder_rating is None and meeting.enterprise_outcome == "follow_up"
 
 
-def test_venues_rooms_and_holidays_then_plan_a_programme(as_user, world):
+def test_venues_rooms_and_holidays_then_plan_a_programme(as_user, world, django_capture_on_commit_callbacks):
     organiser = as_user("organiser")
     venue = organiser.post("/api/v1/venues/", {"name": "科创岛", "address": "天府大道"}, format="json")
     assert venue.status_code == 201
@@ -268,8 +268,13 @@ def test_venues_rooms_and_holidays_then_plan_a_programme(as_user, world):
         )
         .json()
     )
-    summary = as_user("organiser").post(f"/api/v1/programmes/{programme['id']}/plan/").json()
-    assert summary == {"created": 16, "wanted": 16, "advice": []}
+    with django_capture_on_commit_callbacks(execute=True):  # the job is queued once the request commits
+        queued = as_user("organiser").post(f"/api/v1/programmes/{programme['id']}/plan/")
+    assert queued.status_code == 202 and queued["Location"] == f"/api/v1/jobs/{queued.json()['id']}/"
+    job = as_user("organiser").get(queued["Location"]).json()  # tasks run in-process here: already done
+    assert job["state"] == "done" and job["kind"] == "plan"
+    assert {k: job["result"][k] for k in ("created", "wanted", "advice")} == {"created": 16, "wanted": 16, "advice": []}
+    assert stranger.get(queued["Location"]).status_code == 404  # nobody else's job
     days = set(MatchmakingEvent.objects.values_list("starts_at__date", flat=True))
     assert not days & {datetime(2027, 3, 1).date(), datetime(2027, 5, 3).date(), datetime(2027, 5, 6).date()}
 

@@ -400,3 +400,12 @@ def test_an_unknown_holiday_country_fails_the_start_up_check(settings):
     assert [e.id for e in run_checks() if e.id.startswith("events.")] == ["events.E001"]
     settings.EVENTS_HOLIDAY_COUNTRY = "CN"
     assert not [e for e in run_checks() if e.id.startswith("events.")]
+
+
+def test_planning_without_a_room_says_so_at_once_and_queues_nothing(world):
+    empty = Programme.objects.create(name="无场地", year=2027, organiser=world.users["organiser"])
+    ProgrammeTheme.objects.create(programme=empty, field=technical_field("new-energy"), wanted_events=3)
+    response = organiser(world).post(f"/organiser/programmes/{empty.pk}/plan/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/organiser/programmes/{empty.pk}/"
+    assert "Add a venue with at least one room first." in response.content.decode()
+    assert not MatchmakingEvent.objects.exists()
