@@ -472,10 +472,9 @@ def programme_reopen_day(request, pk, holiday_pk):
 @login_required
 @require_POST
 def programme_plan(request, pk):
-    from django.utils.translation import get_language
-
     from django.contrib import messages
     from django.core.exceptions import ValidationError
+    from django.utils.translation import get_language
 
     programme = _managed_programme(request, pk)
     try:

@@ -533,7 +533,8 @@ def _web_urls(planted, route):
     if route.startswith("admin/"):
         app_label, model_name = route.split("/")[1:3]
         rows = apps.get_model(app_label, model_name).objects.order_by("pk")
-        ids = [obj.pk for key in planted for obj in planted[key] if getattr(obj, "_meta", None) and obj._meta.model is rows.model] or list(
+        planted_rows = [obj for key in planted for obj in planted[key] if hasattr(obj, "_meta")]  # a job is no row
+        ids = [obj.pk for obj in planted_rows if obj._meta.model is rows.model] or list(
             rows.values_list("pk", flat=True)[:2]
         )
         return ["/" + route.replace("{object_id}", str(pk)).replace("{id}", str(pk)) for pk in ids]
