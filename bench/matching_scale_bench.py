@@ -7,8 +7,9 @@ need searches the multilingual model's vectors only (retrieval.searched); the sa
 English ones search both (query_en_*; the corpus stays Chinese, so the specialist's cosines are
 computed but score no pair):
 
-- index_build_s: every achievement upserted into the index in batches of 1,000 (what
-  `embed_all` / the embedding task do after encoding);
+- index_build_s: every achievement upserted into the index in batches of 1,000 inside the
+  index's `bulk_load` (what `embed_all` does after encoding: the postgres backend builds its
+  HNSW graphs once, after the last batch);
 - update_one_ms: one edited achievement, as the embedding task handles it after encoding:
   `indexing.index_records`, `services.drop_unpublished_suggestions` and the task it queues,
   `tasks.refresh_for_achievements` (the needs it can enter or leave, found through the index, each
@@ -144,23 +145,24 @@ def run(backend: str, n: int, needs: int, queries: int, edits: int, seed: int = 
     index = get_index()
     achievements = Achievement.objects.order_by("pk").select_related("field", "institution__district")
     started = time.perf_counter()
-    for start in range(0, n, 1000):
-        batch = list(achievements.filter(pk__in=ids[start : start + 1000]).prefetch_related("transfer_modes"))
-        index.upsert(
-            [
-                IndexEntry(
-                    RecordKind.ACHIEVEMENT,
-                    a.pk,
-                    weighted_document(a.title, a.keywords, a.abstract),
-                    {model: all_vectors[model][start + i] for model in MODELS},
-                    a.language,
-                    a.institution_id,
-                    "public",
-                    achievement_attrs(a),
-                )
-                for i, a in enumerate(batch)
-            ]
-        )
+    with index.bulk_load(RecordKind.ACHIEVEMENT, n):  # as embed_all writes a whole corpus
+        for start in range(0, n, 1000):
+            batch = list(achievements.filter(pk__in=ids[start : start + 1000]).prefetch_related("transfer_modes"))
+            index.upsert(
+                [
+                    IndexEntry(
+                        RecordKind.ACHIEVEMENT,
+                        a.pk,
+                        weighted_document(a.title, a.keywords, a.abstract),
+                        {model: all_vectors[model][start + i] for model in MODELS},
+                        a.language,
+                        a.institution_id,
+                        "public",
+                        achievement_attrs(a),
+                    )
+                    for i, a in enumerate(batch)
+                ]
+            )
     index_build_s = time.perf_counter() - started
     index_records(kind=RecordKind.NEED, ids=[need.pk for need in need_list])
     print(f"[{backend}] index built in {index_build_s:.1f} s; matching {needs} needs ...", flush=True)

@@ -9,6 +9,7 @@ attributes, and the flags that pre-filter candidates (only published records are
 Backends must give the same answers for the same entries: both compute BM25 with
 `bm25_scores` from the same `LexicalStats`, and cosine from the stored unit vectors."""
 
+import contextlib
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -121,6 +122,13 @@ class MatchingIndex:
     def delete(self, kind: str, ids: Iterable[int]) -> None:
         """Remove these records; unknown ids are ignored."""
         raise NotImplementedError
+
+    @contextlib.contextmanager
+    def bulk_load(self, kind: str, count: int):
+        """About `count` records of one kind are about to be upserted in batches (embed_all): a
+        backend may prepare for it (the postgres one builds its graphs once, after the last
+        batch). Reads stay right meanwhile."""
+        yield
 
     def candidates(
         self,

@@ -48,6 +48,7 @@ Every value is a bound parameter; the few identifiers and literals that must be 
 (index names, dimensions, the kind and model of a partial index's predicate) are composed with
 `psycopg.sql`, which quotes them."""
 
+import contextlib
 import hashlib
 import os
 import struct
@@ -212,6 +213,7 @@ class PostgresMatchingIndex(MatchingIndex):
         self._connections_lock = threading.Lock()
         self._schema_ready = False
         self._dims: dict[tuple[str, str], int] = {}
+        self._bulk_kinds: set[str] = set()  # kinds in a bulk load: their graphs are built at its end
 
     @classmethod
     def from_settings(cls) -> "PostgresMatchingIndex":
@@ -377,12 +379,40 @@ class PostgresMatchingIndex(MatchingIndex):
                     entry = entries[object_id]
                     for model in sorted(entry.vectors):
                         copy.write_row((kind, object_id, model, entry.audience, np.asarray(entry.vectors[model])))
-        for model, dim in new_models + rebuild:
-            self._create_vector_index(conn, kind, model, dim)
+        if kind not in self._bulk_kinds:
+            for model, dim in new_models + rebuild:
+                self._create_vector_index(conn, kind, model, dim)
         self._apply_stats(conn, kind, documents, total_length, delta)
-        if len(ids) >= BULK_REBUILD_MIN:
+        if len(ids) >= BULK_REBUILD_MIN and kind not in self._bulk_kinds:
             # fresh planner statistics after a bulk load (autovacuum would be minutes late): with
             # them the planner scans small tables exactly and uses the HNSW index on large ones
+            conn.execute("ANALYZE matching_index_entry, matching_index_posting, matching_index_vector")
+
+    @contextlib.contextmanager
+    def bulk_load(self, kind: str, count: int):
+        """When the records about to be written at least double what is stored (a first load, a
+        re-centring pass over everything), the kind's HNSW graphs are dropped first and built
+        once after the last batch: inserting 100,000 vectors one by one into a graph takes about
+        an hour here, building it a few minutes. Dense reads of the kind scan exactly meanwhile
+        (slower, still right); a few records are written as usual."""
+        conn = self._connection()
+        stored = conn.execute("SELECT count(*) FROM matching_index_entry WHERE kind = %s", (kind,)).fetchone()[0]
+        if count < BULK_REBUILD_MIN or count < stored or kind in self._bulk_kinds:
+            yield
+            return
+        with conn.transaction():
+            self._lock_kind(conn, kind)
+            for model, _dim in self._models_of(conn, kind):
+                conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(_index_name(kind, model))))
+        self._bulk_kinds.add(kind)
+        try:
+            yield
+        finally:
+            self._bulk_kinds.discard(kind)
+            with conn.transaction():
+                self._lock_kind(conn, kind)
+                for model, dim in self._models_of(conn, kind):
+                    self._create_vector_index(conn, kind, model, dim)
             conn.execute("ANALYZE matching_index_entry, matching_index_posting, matching_index_vector")
 
     def _indexes_to_rebuild(self, conn, kind: str, entries, new_models) -> list[tuple[str, int]]:
@@ -420,6 +450,12 @@ class PostgresMatchingIndex(MatchingIndex):
                 (terms, owners, kind),
             )
         return [(tf, length) for _, tf, length in old]
+
+    @staticmethod
+    def _models_of(conn: psycopg.Connection, kind: str) -> list[tuple[str, int]]:
+        return conn.execute(
+            "SELECT model, dim FROM matching_index_model WHERE kind = %s ORDER BY model", (kind,)
+        ).fetchall()
 
     def _ensure_models(self, conn: psycopg.Connection, kind: str, entries: Iterable[IndexEntry]) -> list:
         """Check each vector against its model's dimension. A model seen for the first time for

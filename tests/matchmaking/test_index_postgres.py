@@ -262,6 +262,53 @@ def test_dense_candidates_recall_against_exact_numpy(index):
     assert name in plan
 
 
+def _has_graph(index, model="mini") -> bool:
+    with psycopg.connect(index.dsn) as conn:
+        name = conn.execute(
+            "SELECT index_name FROM matching_index_model WHERE kind = %s AND model = %s", (KIND, model)
+        ).fetchone()[0]
+        return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()[0]
+
+
+def test_a_bulk_load_builds_the_graph_once_after_its_batches_and_reads_stay_right(index):
+    rng = np.random.default_rng(9)
+    dim, n = 32, 2400
+    matrix = rng.normal(size=(n, dim)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    index.upsert([entry(i, ["x"], {"mini": matrix[i]}) for i in range(200)])
+    assert _has_graph(index)
+    target = matrix[1500]
+    with index.bulk_load(KIND, n):
+        assert not _has_graph(index)  # dropped: built once at the end, not vector by vector
+        for start in range(200, n, 300):
+            index.upsert([entry(i, ["x"], {"mini": matrix[i]}) for i in range(start, min(start + 300, n))])
+        assert not _has_graph(index)
+        during = index.candidates(KIND, Query(tokens=[], vectors={"mini": target}), dense_k=5, lexical_k=0)
+        assert max(during, key=lambda c: c.dense["mini"]).id == 1500  # an exact scan meanwhile
+    assert _has_graph(index) and index.count(KIND) == n
+    after = index.candidates(KIND, Query(tokens=[], vectors={"mini": target}), dense_k=5, lexical_k=0)
+    assert max(after, key=lambda c: c.dense["mini"]).id == 1500
+
+
+def test_a_few_records_are_not_a_bulk_load(index):
+    rng = np.random.default_rng(10)
+    index.upsert([entry(i, ["x"], {"mini": unit(rng, 16)}) for i in range(1500)])
+    with index.bulk_load(KIND, 1200):  # fewer than stored: the graph stays and takes them in
+        assert _has_graph(index)
+        index.upsert([entry(i, ["x"], {"mini": unit(rng, 16)}) for i in range(1500, 1600)])
+    assert _has_graph(index) and index.count(KIND) == 1600
+
+
+def test_a_failed_bulk_load_still_leaves_the_graph_built(index):
+    rng = np.random.default_rng(11)
+    index.upsert([entry(i, ["x"], {"mini": unit(rng, 16)}) for i in range(10)])
+    with pytest.raises(RuntimeError):
+        with index.bulk_load(KIND, 5000):
+            index.upsert([entry(i, ["x"], {"mini": unit(rng, 16)}) for i in range(10, 1100)])
+            raise RuntimeError("the encoder died")
+    assert _has_graph(index) and index.count(KIND) == 1100
+
+
 INJECTIONS = [
     "'; DROP TABLE matching_index_entry; --",
     "a:b",

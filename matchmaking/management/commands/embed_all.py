@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from matchmaking.embeddings import SOURCES, embed_records
 from matchmaking.encoders import get_encoders
+from matchmaking.index import get_index
 from matchmaking.indexing import index_records, pending_recentring, recentre_all, refit_centres
 
 
@@ -40,7 +41,10 @@ class Command(BaseCommand):
             model, _ = SOURCES[kind]
             ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
             written = 0
-            with tqdm(total=len(ids), desc=f"index {kind}", unit="rec", disable=options["verbosity"] == 0) as bar:
+            with (
+                tqdm(total=len(ids), desc=f"index {kind}", unit="rec", disable=options["verbosity"] == 0) as bar,
+                get_index().bulk_load(kind, len(ids)),
+            ):
                 for start in range(0, len(ids), options["batch_size"]):
                     chunk = ids[start : start + options["batch_size"]]
                     written += index_records(kind=kind, ids=chunk)
