@@ -58,6 +58,7 @@ def event_page(request, pk):
             "slot_lists": slot_lists(slots, scheduled, party),
             "view": "slots" if request.GET.get("view") == "slots" else "grid",
             "day": on_the_day_text(selectors.on_the_day(event)),
+            "absence_closed": services.door_closed_reason(event, absence=True),
             "job": _with_percent(jobs.job_state(event.pk)),
             "outside_windows": [
                 (meeting, party(registration))
@@ -94,12 +95,17 @@ def on_the_day(request, pk):
 @require_POST
 def offer_freed_tables(request, pk):
     from django.contrib import messages
-    from django.utils import timezone
+    from django.core.exceptions import ValidationError
 
     from .participation import party
 
     event = _managed_event(request, pk)
-    created = services.fill_freed_slots(event=event)
+    back = redirect("organiser-check-in" if request.POST.get("next") == "check-in" else "organiser-event", pk=event.pk)
+    try:
+        created = services.fill_freed_slots(event=event)
+    except ValidationError as error:  # before the event has begun no table is freed yet
+        messages.error(request, " ".join(error.messages))
+        return back
     for meeting in created:
         messages.info(
             request,
@@ -125,7 +131,7 @@ def offer_freed_tables(request, pk):
         messages.info(
             request, _("No waiting pair whose two people have checked in fits a freed table in the slots still ahead.")
         )
-    return redirect("organiser-check-in" if request.POST.get("next") == "check-in" else "organiser-event", pk=event.pk)
+    return back
 
 
 @login_required

@@ -84,8 +84,9 @@ def record_no_show(*, registration: Registration) -> int:
 @transaction.atomic
 def fill_freed_slots(*, event: MatchmakingEvent) -> list[Meeting]:
     """Offer free tables to waiting pairs: the most valuable candidate pair whose two people
-    are both present and free in that slot gets it. Two offers at once wait for each other."""
-    MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
+    are both present and free in that slot gets it. Two offers at once wait for each other.
+    Tables are freed by absences, so this opens when they do: once the event has begun."""
+    _door_open(event.pk, absence=True)
     problem, slots = build_problem(event)
     # at the door, "present" means checked in: a table is offered only to two people who are there
     present = {r.pk for r in event.registrations.filter(checked_in=True, no_show=False)}

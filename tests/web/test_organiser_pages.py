@@ -94,7 +94,12 @@ def test_the_days_figures_are_live_and_freed_tables_go_to_waiting_pairs(world, e
     ).content.decode()
     assert "The door opens on the day of the event" in refused
     assert Meeting.objects.get(event=event).status == "scheduled"
+    # weeks ahead no table is freed yet: no button, and a posted offer is refused with the reason
+    assert 'id="offer-freed"' not in page and 'id="offer-freed-closed"' in page
+    ahead = client.post(f"/organiser/events/{event.pk}/offer-freed/", follow=True).content.decode()
+    assert ahead.count("The door opens on the day of the event") >= 2  # the refusal, and where the button was
     with at_the_door(event, minutes=0):
+        assert 'id="offer-freed"' in client.get(f"/organiser/events/{event.pk}/").content.decode()
         client.post(f"/organiser/events/{event.pk}/check-in/", {"registration": firm.pk})
         client.post(f"/organiser/events/{event.pk}/check-in/", {"registration": holder_a.pk, "action": "no-show"})
         live = client.get(f"/organiser/events/{event.pk}/on-the-day/").json()  # before inst_b arrives
