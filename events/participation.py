@@ -25,9 +25,9 @@ def label(registration: Registration) -> str:
 
 
 def party(registration: Registration) -> str:
-    """The short name in grids and lists: the organisation, else the user."""
+    """The short name in grids and lists: the organisation, else the person."""
     organisation = organisation_of(registration)
-    return str(organisation) if organisation else registration.user.username
+    return str(organisation) if organisation else registration.user.get_full_name() or registration.user.username
 
 
 def registration_of(user, event: MatchmakingEvent) -> Registration | None:

@@ -296,7 +296,8 @@ def test_only_the_organiser_changes_an_event(api, world, open_event, role):
         api.post(url + "fill-freed-slots/"),
     ]
     expected = {"anon": 401, "admin": 200}.get(role, 403)
-    assert [r.status_code for r in responses] == [expected] * 4
+    # the admin may, but freed tables are offered only once the event has begun (it is days ahead)
+    assert [r.status_code for r in responses] == [expected] * 3 + [400 if expected == 200 else expected]
     if expected != 200:
         assert MatchmakingEvent.objects.values().get(pk=open_event.pk) == before
 
