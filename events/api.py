@@ -435,13 +435,25 @@ class _OrganiserWrites(viewsets.ModelViewSet):
             _organisers_only(request.user)
 
 
-@extend_schema_view(list=extend_schema(summary="Venues and their rooms", tags=["events"]))
+@extend_schema_view(
+    list=extend_schema(summary="Venues and their rooms", tags=["events"]),
+    retrieve=extend_schema(summary="A venue and its rooms", tags=["events"]),
+    create=extend_schema(summary="Add a venue (organisers)", tags=["events"]),
+    partial_update=extend_schema(summary="Rename or re-address a venue (organisers)", tags=["events"]),
+    destroy=extend_schema(summary="Remove a venue with no events (organisers)", tags=["events"]),
+)
 class VenueViewSet(_OrganiserWrites):
     serializer_class = VenueSerializer
     queryset = Venue.objects.prefetch_related("rooms").order_by("name")
 
 
-@extend_schema_view(list=extend_schema(summary="Rooms (with closed days on write)", tags=["events"]))
+@extend_schema_view(
+    list=extend_schema(summary="Rooms (with closed days on write)", tags=["events"]),
+    retrieve=extend_schema(summary="A room: places, tables, closed days", tags=["events"]),
+    create=extend_schema(summary="Add a room to a venue (organisers)", tags=["events"]),
+    partial_update=extend_schema(summary="Change a room's places, tables or closed days (organisers)", tags=["events"]),
+    destroy=extend_schema(summary="Remove a room with no events (organisers)", tags=["events"]),
+)
 class RoomViewSet(_OrganiserWrites):
     serializer_class = RoomSerializer
     queryset = Room.objects.select_related("venue").order_by("venue__name", "name")
@@ -465,7 +477,10 @@ class RoomViewSet(_OrganiserWrites):
     list=extend_schema(
         summary="Days organisers close (the official public holidays of EVENTS_HOLIDAY_COUNTRY are closed anyway)",
         tags=["events"],
-    )
+    ),
+    retrieve=extend_schema(summary="A day organisers closed", tags=["events"]),
+    create=extend_schema(summary="Close a day for planning (organisers)", tags=["events"]),
+    destroy=extend_schema(summary="Open a day again (the organiser who closed it, or an admin)", tags=["events"]),
 )
 class HolidayViewSet(_OrganiserWrites):
     """Written through events/closed_days.py: an official holiday is closed already, a day is
