@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import long_text
+
 
 class RecordKind(models.TextChoices):
     ACHIEVEMENT = "achievement", _("Achievement")
@@ -261,7 +263,7 @@ class Interest(models.Model):
     broker = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="interests_to_follow"
     )
-    message = models.TextField(blank=True, max_length=2000)
+    message = models.TextField(blank=True, max_length=2000, validators=long_text(2000))
     created_at = models.DateTimeField(auto_now_add=True)
     followed_up_at = models.DateTimeField(null=True, blank=True)
 

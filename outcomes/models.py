@@ -286,7 +286,9 @@ class UseFirstLicence(models.Model):
         ordering = ["free_use_until", "id"]
         constraints = [
             models.CheckConstraint(
-                name="licence_period_ordered", condition=Q(free_use_until__gte=models.F("free_use_from"))
+                name="licence_period_ordered",
+                condition=Q(free_use_until__gte=models.F("free_use_from")),
+                violation_error_message=_("The free use must end on or after the day it starts."),
             )
         ]
 

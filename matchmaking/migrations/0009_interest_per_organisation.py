@@ -6,31 +6,44 @@ from django.db import migrations, models
 
 
 def organisation_of_the_author(apps, schema_editor):
-    """Each interest names the author's organisation; where two members of one organisation
-    expressed interest in the same record, the earliest is kept and the later messages are
-    added to it, so nothing said is lost."""
+    """Each interest names its author's organisation (the one the author belongs to now: the
+    interest did not record it before). Where members of one organisation expressed interest in
+    the same record, the earliest is kept and takes in the others: their messages (each after
+    its author's name), a pair one of them named, and "not followed up" if any was not (so the
+    broker sees what is new). An interest whose author belongs to no organisation any more has
+    nobody to speak for it and is removed."""
     Interest = apps.get_model("matchmaking", "Interest")
     kept = {}
     for interest in Interest.objects.select_related("author").order_by("created_at", "pk"):
         author = interest.author
         if interest.on_kind == "need":
-            interest.institution_id, interest.enterprise_id = author.institution_id, None
+            organisation = {"institution_id": author.institution_id, "enterprise_id": None}
             key = ("need", author.institution_id, interest.need_id)
         else:
-            interest.institution_id, interest.enterprise_id = None, author.enterprise_id
+            organisation = {"institution_id": None, "enterprise_id": author.enterprise_id}
             key = ("achievement", author.enterprise_id, interest.achievement_id)
-        if key[1] is None:  # the author left its organisation: nobody may speak for this interest
+        if key[1] is None:
             interest.delete()
             continue
         first = kept.get(key)
         if first is None:
+            for name, value in organisation.items():
+                setattr(interest, name, value)
             kept[key] = interest
-            interest.save(update_fields=["institution", "enterprise"])
-        else:
-            if interest.message:
-                first.message = "\n\n".join(m for m in (first.message, interest.message) if m)[:2000]
-                first.save(update_fields=["message"])
-            interest.delete()
+            continue
+        if interest.message:
+            name = f"{author.first_name} {author.last_name}".strip() or author.username  # historical: no methods
+            signed = f"{name}: {interest.message}"
+            first.message = "\n\n".join(m for m in (first.message, signed) if m)
+        if first.match_id is None and interest.match_id is not None:
+            first.match_id, first.need_id, first.achievement_id = interest.match_id, interest.need_id, interest.achievement_id
+        if interest.followed_up_at is None:
+            first.followed_up_at = None
+        if first.broker_id is None:
+            first.broker_id = interest.broker_id
+        interest.delete()
+    for interest in kept.values():  # each row written once (PostgreSQL: no pending trigger events twice)
+        interest.save()
 
 
 class Migration(migrations.Migration):
@@ -62,16 +75,4 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='interests', to='achievements.institution'),
         ),
         migrations.RunPython(organisation_of_the_author, migrations.RunPython.noop),
-        migrations.AddConstraint(
-            model_name='interest',
-            constraint=models.UniqueConstraint(condition=models.Q(('on_kind', 'need')), fields=('institution', 'need'), name='interest_once_per_institution'),
-        ),
-        migrations.AddConstraint(
-            model_name='interest',
-            constraint=models.UniqueConstraint(condition=models.Q(('on_kind', 'achievement')), fields=('enterprise', 'achievement'), name='interest_once_per_enterprise'),
-        ),
-        migrations.AddConstraint(
-            model_name='interest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('enterprise__isnull', True), ('institution__isnull', False), ('on_kind', 'need')), models.Q(('enterprise__isnull', False), ('institution__isnull', True), ('on_kind', 'achievement')), _connector='OR'), name='interest_names_its_organisation'),
-        ),
     ]
