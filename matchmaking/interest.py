@@ -91,9 +91,14 @@ def _targets(actor, need_id, achievement_id):
 @transaction.atomic
 def express_interest(*, actor, need_id=None, achievement_id=None, message: str = "") -> Interest:
     on_kind, need, achievement = _targets(actor, need_id, achievement_id)
-    message = (message or "").replace("\x00", "").strip()
+    message = (message or "").strip()
     if len(message) > 2000:
         raise ValidationError({"message": _("A message may be at most 2,000 characters.")})
+    try:
+        for validate in Interest._meta.get_field("message").validators:  # no control or bidi characters
+            validate(message)
+    except ValidationError as error:
+        raise ValidationError({"message": error.messages}) from None
     record = need if on_kind == RecordKind.NEED else achievement
     earlier = organisation_interest(actor, on_kind, record)
     if earlier is not None:

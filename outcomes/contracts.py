@@ -93,6 +93,8 @@ def contract_create(
         if contract_type != ContractType.LICENCE:
             raise ValidationError({"use_first": _("先使用后付费 applies to licence contracts.")})
         licence = UseFirstLicence(**use_first)
+        if licence.free_use_until and licence.free_use_from and licence.free_use_until < licence.free_use_from:
+            raise ValidationError({"free_use_until": _("The free use must end on or after the day it starts.")})
         licence.full_clean(exclude=["contract"])
     contract.save()
     if licence is not None:
@@ -130,8 +132,8 @@ def licence_evaluate(
     """After (or near the end of) the free use: the enterprise keeps the licence and a payment
     is agreed, or hands it back."""
     licence = UseFirstLicence.objects.select_for_update(of=("self",)).select_related("contract").get(pk=licence.pk)
-    if not may_act_on_licence(actor, licence):
-        raise PermissionDenied(_("Only the parties, their broker or the committee can record this."))
+    if not may_act_on_licence(actor, licence, "evaluate"):
+        raise PermissionDenied(_("The enterprise that uses the technology, its broker or the committee records this."))
     if licence.status != LicenceStatus.FREE_USE:
         raise ValidationError({"status": _("The licence has already been evaluated.")})
     if not (evaluation or "").strip():
@@ -140,28 +142,64 @@ def licence_evaluate(
     if keep:
         if payment_amount is None or payment_amount <= 0 or payment_due_on is None:
             raise ValidationError({"payment_amount": _("Keeping the licence needs a payment amount and due date.")})
+        if payment_due_on < licence.free_use_from:
+            raise ValidationError({"payment_due_on": _("The payment cannot fall due before the free use began.")})
         licence.payment_amount, licence.payment_due_on = payment_amount, payment_due_on
         licence.status = LicenceStatus.EVALUATED
     else:
         licence.status = LicenceStatus.TERMINATED
+    licence.full_clean(exclude=["contract"])  # the amount's and dates' limits, the text's characters
     licence.save()
     audit.record(actor, f"licence.{licence.status}", licence, keep=keep)
+    _tell_licence_step(
+        licence,
+        actor,
+        gettext_noop("Kept after the free use, with a payment due on %(date)s. %(actor)s recorded it.")
+        if keep
+        else gettext_noop("Handed back after the free use. %(actor)s recorded it."),
+        date=licence.payment_due_on.isoformat() if keep else "",
+    )
     return licence
+
+
+def _tell_licence_step(licence: UseFirstLicence, actor, body: str, **params) -> None:
+    """The other side, the broker and the committee's record: everyone on the licence but the actor."""
+    notify(
+        [person for person in _licence_people(licence) if person.pk != actor.pk],
+        kind=Kind.LICENCE,
+        subject=gettext_noop("先使用后付费 licence “%(title)s”"),
+        body=body,
+        url=licence_url(licence),
+        title=licence.contract.title,
+        actor=actor.get_full_name() or actor.username,
+        **params,
+    )
+
+
+def licence_url(licence: UseFirstLicence) -> str:
+    """The licence on the contracts page (its contract alone, whatever page it falls on)."""
+    return f"{reverse('web-contracts')}?contract={licence.contract_id}#licence-{licence.pk}"
 
 
 @transaction.atomic
 def licence_paid(*, actor, licence: UseFirstLicence, paid_on=None) -> UseFirstLicence:
     licence = UseFirstLicence.objects.select_for_update(of=("self",)).select_related("contract").get(pk=licence.pk)
-    if not may_act_on_licence(actor, licence):
-        raise PermissionDenied(_("Only the parties, their broker or the committee can record this."))
+    if not may_act_on_licence(actor, licence, "paid"):
+        raise PermissionDenied(_("The institution that is paid, its broker or the committee records this."))
     if licence.status not in (LicenceStatus.EVALUATED, LicenceStatus.PAYMENT_DUE):
         raise ValidationError({"status": _("Only an agreed payment can be marked paid.")})
     licence.paid_on = paid_on or timezone.localdate()
     if licence.paid_on > timezone.localdate():
         raise ValidationError({"paid_on": _("The payment date is in the future.")})
+    if licence.paid_on < licence.free_use_from:
+        raise ValidationError({"paid_on": _("The payment cannot be made before the free use began.")})
     licence.status = LicenceStatus.PAID
+    licence.full_clean(exclude=["contract"])
     licence.save()
     audit.record(actor, "licence.paid", licence, paid_on=licence.paid_on.isoformat())
+    _tell_licence_step(
+        licence, actor, gettext_noop("Paid on %(date)s. %(actor)s recorded it."), date=licence.paid_on.isoformat()
+    )
     return licence
 
 
@@ -194,7 +232,7 @@ def licence_reminders(today=None) -> int:
                     "The free-use period of the 先使用后付费 licence “%(title)s” ends on %(date)s. "
                     "Please record the evaluation and whether the licence is kept and paid for."
                 ),
-                url=f"{reverse('web-contracts')}#licence-{licence.pk}",
+                url=licence_url(licence),
                 title=licence.contract.title,
                 date=licence.free_use_until.isoformat(),
             )

@@ -89,7 +89,14 @@ def is_contract_party(user, contract: TechnologyContract) -> bool:
     )
 
 
-def may_act_on_licence(user, licence: UseFirstLicence) -> bool:
-    """The parties, the contract's broker and the committee record a licence's evaluation and payment."""
+def may_act_on_licence(user, licence: UseFirstLicence, step: str) -> bool:
+    """Each party records its own step, the other is told: the enterprise, which uses the
+    technology, records the evaluation ("evaluate": keep and pay, or hand back); the institution,
+    which is paid, records the payment ("paid"). The contract's broker and the committee may
+    record either."""
     contract = licence.contract
-    return is_committee(user) or contract.broker_id == user.pk or is_contract_party(user, contract)
+    if is_committee(user) or contract.broker_id == user.pk:
+        return True
+    if step == "evaluate":
+        return user.role == Role.ENTERPRISE and bool(user.enterprise_id) and user.enterprise_id == contract.enterprise_id
+    return user.role == Role.INSTITUTION and bool(user.institution_id) and user.institution_id == contract.institution_id

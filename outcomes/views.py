@@ -134,32 +134,46 @@ def record_contract(request, pk):
 
 @login_required
 def contract_list(request, *, bound=None, status=200):
-    """The contracts the reader may see, newest first, each licence with the step it is at.
-    `bound`: (licence id, form name, form) of a rejected form, shown with its errors and input."""
+    """The contracts the reader may see, newest first, each licence with the step it is at;
+    `?contract=ID` shows that one alone (where a notification or a rejected form points).
+    `bound`: (licence id, step, form) of a rejected form, shown with its errors and input."""
     from django.core.paginator import Paginator
 
+    from .models import LicenceStatus
+
     contracts = contracts_visible_to(request.user).select_related("licence", "match").order_by("-signed_on", "-pk")
+    only = parse_id(request.GET.get("contract", ""))
+    if only is not None:
+        contracts = contracts.filter(pk=only)
     page = Paginator(contracts, 25).get_page(request.GET.get("page"))
+    steps = {
+        LicenceStatus.FREE_USE: ("evaluate", LicenceEvaluateForm),
+        LicenceStatus.EVALUATED: ("paid", LicencePaidForm),
+        LicenceStatus.PAYMENT_DUE: ("paid", LicencePaidForm),
+    }
     for contract in page:
         licence = getattr(contract, "licence", None)  # a contract without a licence has none to load
         contract.use_first = licence
-        if licence is None or not may_act_on_licence(request.user, licence):
+        if licence is None:
             continue
         licence.contract = contract
-        forms = {}
-        if licence.status == "free_use":
-            forms["evaluate"] = LicenceEvaluateForm(prefix=f"l{licence.pk}")
-        elif licence.status in ("evaluated", "payment_due"):
-            forms["paid"] = LicencePaidForm(prefix=f"l{licence.pk}")
+        licence.forms = {}
+        step = steps.get(licence.status)
+        if step and may_act_on_licence(request.user, licence, step[0]):
+            licence.forms[step[0]] = step[1](prefix=f"l{licence.pk}")
         if bound and bound[0] == licence.pk:
-            forms[bound[1]] = bound[2]
-        licence.forms = forms
-    return render(request, "contracts/list.html", {"page": page, "contracts": page.object_list}, status=status)
+            licence.forms[bound[1]] = bound[2]
+    return render(
+        request,
+        "contracts/list.html",
+        {"page": page, "contracts": page.object_list, "only": only},
+        status=status,
+    )
 
 
-def _licence_step(request, pk, name, form_class, service):
+def _licence_step(request, pk, step, form_class, service):
     licence = get_object_or_404(licences_visible_to(request.user).select_related("contract"), pk=pk)
-    if not may_act_on_licence(request.user, licence):
+    if not may_act_on_licence(request.user, licence, step):
         raise PermissionDenied
     form = form_class(request.POST, prefix=f"l{licence.pk}")
     if form.is_valid():
@@ -169,8 +183,12 @@ def _licence_step(request, pk, name, form_class, service):
             apply_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
-            return redirect(f"{reverse('web-contracts')}#licence-{licence.pk}")
-    return contract_list(request, bound=(licence.pk, name, form), status=400)
+            return redirect(f"{reverse('web-contracts')}?contract={licence.contract_id}#licence-{licence.pk}")
+    # the licence's contract alone, so that its form and errors are on the page whatever page it was on
+    request.GET = request.GET.copy()
+    request.GET["contract"] = str(licence.contract_id)
+    request.GET.pop("page", None)
+    return contract_list(request, bound=(licence.pk, step, form), status=400)
 
 
 @login_required

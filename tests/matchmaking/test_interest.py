@@ -249,3 +249,10 @@ def test_bulk_moves_roll_back_an_earlier_success_when_a_later_one_fails(world, r
     assert "“乙的成果” for “动力电池热管理”" in page.content.decode() and "Nothing was changed" in page.content.decode()
     first.refresh_from_db()
     assert first.stage == "suggested" and first.events.count() == 0  # its shortlisting was undone
+
+
+@pytest.mark.parametrize("message", ["看这里\u202e反转", "响铃\x07", "空\x00字"])
+def test_an_interest_message_with_control_characters_is_refused(world, records, message):
+    with pytest.raises(ValidationError) as refused:
+        express_interest(actor=world.users["inst_a"], need_id=records["public_need"].pk, message=message)
+    assert "message" in refused.value.message_dict and not Interest.objects.exists()

@@ -2,6 +2,7 @@
 parties record a 先使用后付费 licence's evaluation and payment in the web, with errors next to
 their fields; nobody else sees or touches them."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -73,7 +74,7 @@ def test_a_party_keeps_the_licence_and_then_records_the_payment(world):
             f"l{licence.pk}-payment_due_on": due,
         },
     )
-    assert done.status_code == 302 and done["Location"] == f"/contracts/#licence-{licence.pk}"
+    assert done.status_code == 302 and done["Location"] == f"/contracts/?contract={licence.contract_id}#licence-{licence.pk}"
     licence.refresh_from_db()
     assert (licence.status, licence.payment_amount, licence.payment_due_on.isoformat()) == (
         LicenceStatus.EVALUATED,
@@ -81,27 +82,60 @@ def test_a_party_keeps_the_licence_and_then_records_the_payment(world):
         due,
     )
     page = client.get("/contracts/").content.decode()
-    assert "Record the payment" in page and "Record the evaluation" not in page
+    assert "Record the payment" not in page and "Record the evaluation" not in page  # the institution's step now
+    assert "Record the payment" in client_for(world, "inst_a").get("/contracts/").content.decode()
+    assert client.post(f"/contracts/licences/{licence.pk}/paid/", {}).status_code == 403  # the payer does not
     client_for(world, "inst_a").post(f"/contracts/licences/{licence.pk}/paid/", {})
     licence.refresh_from_db()
     assert licence.status == LicenceStatus.PAID and licence.paid_on == timezone.localdate()
 
 
-@pytest.mark.parametrize("role", ["ent_b", "inst_b", "organiser"])
-def test_others_cannot_record_a_licence_step_and_nothing_changes(world, role):
+@pytest.mark.parametrize(("role", "status"), [("ent_b", 404), ("inst_b", 404), ("inst_a", 403)])
+def test_others_cannot_record_the_evaluation_and_nothing_changes(world, role, status):
+    """Outsiders do not find the licence; the institution sees it but the evaluation is the
+    enterprise's step (the institution records the payment)."""
     licence = _contract(world).licence
     response = client_for(world, role).post(
         f"/contracts/licences/{licence.pk}/evaluate/", {f"l{licence.pk}-keep": "no", f"l{licence.pk}-evaluation": "x"}
     )
-    # the committee (organisers) may act; everyone else does not find the licence
-    if role == "organiser":
-        assert response.status_code == 302
-        licence.refresh_from_db()
-        assert licence.status == LicenceStatus.TERMINATED
-        return
-    assert response.status_code == 404
+    assert response.status_code == status
     licence.refresh_from_db()
     assert licence.status == LicenceStatus.FREE_USE and licence.evaluation == ""
+
+
+def test_the_committee_may_record_a_step_and_the_parties_are_told(world):
+    from notifications.models import Notification
+
+    licence = _contract(world).licence
+    response = client_for(world, "organiser").post(
+        f"/contracts/licences/{licence.pk}/evaluate/", {f"l{licence.pk}-keep": "no", f"l{licence.pk}-evaluation": "不适用"}
+    )
+    assert response.status_code == 302
+    licence.refresh_from_db()
+    assert licence.status == LicenceStatus.TERMINATED
+    told = set(Notification.objects.filter(kind="licence").values_list("user__username", flat=True))
+    assert told == {"inst_a", "ent_a", "broker"}
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"payment_amount": "999999999999"}, "payment_amount"),
+        ({"payment_due_on": "2001-01-01"}, "payment_due_on"),
+        ({"evaluation": "好\u202e坏"}, "evaluation"),
+    ],
+)
+def test_implausible_licence_values_are_refused_beside_their_field(world, fields, error):
+    licence = _contract(world).licence
+    data = {"keep": "yes", "evaluation": "可用", "payment_amount": "30", "payment_due_on": "2027-06-01", **fields}
+    response = client_for(world, "ent_a").post(
+        f"/contracts/licences/{licence.pk}/evaluate/", {f"l{licence.pk}-{k}": v for k, v in data.items()}
+    )
+    assert response.status_code == 400
+    invalid = re.findall(r'<div class="field invalid">(.*?)</div>', response.content.decode(), flags=re.S)
+    assert [f'name="l{licence.pk}-{error}"' in field for field in invalid] == [True]  # beside that field only
+    licence.refresh_from_db()
+    assert licence.status == LicenceStatus.FREE_USE
 
 
 def test_the_licence_reminder_links_to_the_licence_on_the_contracts_page(world):
@@ -111,7 +145,7 @@ def test_the_licence_reminder_links_to_the_licence_on_the_contracts_page(world):
     licence = _contract(world).licence
     assert licence_reminders() == 1
     note = Notification.objects.filter(user=world.users["ent_a"]).get()
-    assert note.url == f"/contracts/#licence-{licence.pk}"
+    assert note.url == f"/contracts/?contract={licence.contract_id}#licence-{licence.pk}"
 
 
 @pytest.mark.parametrize("count", [1, 3])
