@@ -98,5 +98,9 @@ def may_act_on_licence(user, licence: UseFirstLicence, step: str) -> bool:
     if is_committee(user) or contract.broker_id == user.pk:
         return True
     if step == "evaluate":
-        return user.role == Role.ENTERPRISE and bool(user.enterprise_id) and user.enterprise_id == contract.enterprise_id
-    return user.role == Role.INSTITUTION and bool(user.institution_id) and user.institution_id == contract.institution_id
+        return (
+            user.role == Role.ENTERPRISE and bool(user.enterprise_id) and user.enterprise_id == contract.enterprise_id
+        )
+    return (
+        user.role == Role.INSTITUTION and bool(user.institution_id) and user.institution_id == contract.institution_id
+    )

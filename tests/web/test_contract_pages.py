@@ -74,7 +74,10 @@ def test_a_party_keeps_the_licence_and_then_records_the_payment(world):
             f"l{licence.pk}-payment_due_on": due,
         },
     )
-    assert done.status_code == 302 and done["Location"] == f"/contracts/?contract={licence.contract_id}#licence-{licence.pk}"
+    assert (
+        done.status_code == 302
+        and done["Location"] == f"/contracts/?contract={licence.contract_id}#licence-{licence.pk}"
+    )
     licence.refresh_from_db()
     assert (licence.status, licence.payment_amount, licence.payment_due_on.isoformat()) == (
         LicenceStatus.EVALUATED,
@@ -108,7 +111,8 @@ def test_the_committee_may_record_a_step_and_the_parties_are_told(world):
 
     licence = _contract(world).licence
     response = client_for(world, "organiser").post(
-        f"/contracts/licences/{licence.pk}/evaluate/", {f"l{licence.pk}-keep": "no", f"l{licence.pk}-evaluation": "不适用"}
+        f"/contracts/licences/{licence.pk}/evaluate/",
+        {f"l{licence.pk}-keep": "no", f"l{licence.pk}-evaluation": "不适用"},
     )
     assert response.status_code == 302
     licence.refresh_from_db()
