@@ -288,13 +288,19 @@ class EventForm(forms.Form):
         label=_("Open for registration now"), required=False, help_text=_("Otherwise it is saved as a draft.")
     )
 
-    def __init__(self, *args, organiser, **kwargs):
+    def __init__(self, *args, organiser, event=None, **kwargs):
         from core.models import TechnicalField
 
         from .models import Room
         from .selectors import programmes_visible_to
 
         super().__init__(*args, **kwargs)
+        self.event = event
+        if event is not None and self.spans_days(event):
+            # one day and two times cannot hold it: its times stay as they are (Move changes them)
+            for name in ("day", "starts", "ends"):
+                self.fields[name].disabled = True
+            self.fields["day"].help_text = _("The event spans several days: move it from its page to change its days.")
         self.fields["programme"].queryset = programmes_visible_to(organiser).order_by("-year", "name")
         self.fields["fields"].queryset = TechnicalField.objects.all()
         self.fields["room"].queryset = Room.objects.select_related("venue").order_by("venue__name", "name")
@@ -303,9 +309,14 @@ class EventForm(forms.Form):
         data = super().clean()
         if not data.get("room") and not data.get("online"):
             self.add_error("room", _("Choose a room, or say the event is online."))
-        if data.get("starts") and data.get("ends") and data["ends"] <= data["starts"]:
+        spans_days = self.event is not None and self.spans_days(self.event)
+        if not spans_days and data.get("starts") and data.get("ends") and data["ends"] <= data["starts"]:
             self.add_error("ends", _("The event must end after it starts."))
         return data
+
+    @staticmethod
+    def spans_days(event) -> bool:
+        return timezone.localtime(event.starts_at).date() != timezone.localtime(event.ends_at).date()
 
     @staticmethod
     def initial_for(event) -> dict:
@@ -335,14 +346,22 @@ class EventForm(forms.Form):
         data = self.cleaned_data
         zone = timezone.get_current_timezone()
         deadline = data.get("registration_deadline")
+        starts_at = datetime.combine(data["day"], data["starts"], tzinfo=zone)
+        ends_at = datetime.combine(data["day"], data["ends"], tzinfo=zone)
+        if self.event is not None:
+            # the form shows minutes: an event's own seconds are kept where its minute is
+            if self.spans_days(self.event) or starts_at == self.event.starts_at.replace(second=0, microsecond=0):
+                starts_at = self.event.starts_at
+            if self.spans_days(self.event) or ends_at == self.event.ends_at.replace(second=0, microsecond=0):
+                ends_at = self.event.ends_at
         return {
             "title": data["title"],
             "programme": data.get("programme"),
             "fields": list(data.get("fields") or []),
             "room": data.get("room"),
             "online": data.get("online", False),
-            "starts_at": datetime.combine(data["day"], data["starts"], tzinfo=zone),
-            "ends_at": datetime.combine(data["day"], data["ends"], tzinfo=zone),
+            "starts_at": starts_at,
+            "ends_at": ends_at,
             "meeting_minutes": data["meeting_minutes"],
             "capacity": data["capacity"],
             "tables": data["tables"],

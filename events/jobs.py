@@ -59,11 +59,24 @@ def start_plan(programme, *, actor, language: str) -> str:
 
     from .tasks import plan_programme
 
+    running = cache.get(_plan_key(programme.pk))
+    if running:  # one planning job per programme at a time: asking again follows the one under way
+        state = core_jobs.get(running, user=actor)
+        if state is not None and state.get("state") in ("queued", "running"):
+            return running
     job_id = core_jobs.create(kind="plan", owner=actor)
     next_url = reverse("organiser-programme", args=[programme.pk]) + f"?job={job_id}"
     core_jobs.update(job_id, programme=programme.pk, total=1, next_url=next_url)
+    cache.set(_plan_key(programme.pk), job_id, PLAN_LOCK_TTL)
     enqueue(plan_programme, job_id=job_id, programme_id=programme.pk, language=language)
     return job_id
+
+
+PLAN_LOCK_TTL = 15 * 60  # longer than the task's hard time limit: a lost job frees the programme after it
+
+
+def _plan_key(programme_id: int) -> str:
+    return f"events:plan-job:{programme_id}"
 
 
 def run_plan(*, job_id: str, programme_id: int, language: str) -> dict:
@@ -86,6 +99,9 @@ def run_plan(*, job_id: str, programme_id: int, language: str) -> dict:
         except Exception:
             core_jobs.update(job_id, state="failed", error=_("Planning failed; try again."))
             raise
+        finally:
+            if cache.get(_plan_key(programme_id)) == job_id:
+                cache.delete(_plan_key(programme_id))
     return core_jobs.update(
         job_id, state="done", done=1, created=summary.created, wanted=summary.wanted, advice=summary.advice
     )

@@ -564,7 +564,7 @@ def event_edit(request, pk):
     event = _managed_event(request, pk)
     if event.status not in (EventStatus.DRAFT, EventStatus.OPEN):
         raise PermissionDenied(_("Only a draft or open event can be changed."))
-    form = EventForm(request.POST or None, organiser=request.user, initial=EventForm.initial_for(event))
+    form = EventForm(request.POST or None, organiser=request.user, event=event, initial=EventForm.initial_for(event))
     if request.method == "POST" and form.is_valid():
         values = form.event_values()
         # ticking "open" opens a draft; an open event is not taken back to draft from here

@@ -105,20 +105,47 @@ def create_event(*, organiser, fields=(), **values) -> MatchmakingEvent:
     return event
 
 
+# the statuses an event may be set to from each, by its organiser (held only once it has ended;
+# back to draft only while nobody has registered; held and cancelled events are not changed)
+NEXT_STATUSES = {
+    EventStatus.DRAFT: {EventStatus.DRAFT, EventStatus.OPEN, EventStatus.CANCELLED},
+    EventStatus.OPEN: {EventStatus.OPEN, EventStatus.DRAFT, EventStatus.CLOSED, EventStatus.CANCELLED, EventStatus.HELD},
+    EventStatus.CLOSED: {EventStatus.CLOSED, EventStatus.OPEN, EventStatus.CANCELLED, EventStatus.HELD},
+}
+
+
 @transaction.atomic
 def update_event(*, actor, event: MatchmakingEvent, changes: dict) -> MatchmakingEvent:
-    """The organiser changes an event (the API's PATCH). Once people have registered, its day,
-    times, room and tables stay as they planned by: the web's Move has the checks for a draft."""
-    if "programme" in changes:
-        _check_programme(actor, changes["programme"])
+    """The organiser changes an event (the API's PATCH, the web's change page). Once people have
+    registered, its day, times, room and tables stay as they planned by (the web's Move has the
+    checks for a draft), it does not go back to draft, and its places do not drop below them;
+    cancelling it tells them."""
     locked = MatchmakingEvent.objects.select_for_update().get(pk=event.pk)
+    if locked.status not in NEXT_STATUSES:
+        raise ValidationError({"status": _("A held or cancelled event is not changed any more.")})
+    if "programme" in changes:
+        _check_programme(locked.organiser, changes["programme"])  # the event's organiser's own programmes
+    registered = locked.registrations.count()
+    status = changes.get("status", locked.status)
+    if status not in NEXT_STATUSES[locked.status]:
+        raise ValidationError(
+            {"status": _("An event that is “%(now)s” cannot be set to “%(then)s”.")
+            % {"now": locked.get_status_display(), "then": EventStatus(status).label}}
+        )
+    if status == EventStatus.DRAFT and locked.status != EventStatus.DRAFT and registered:
+        raise ValidationError({"status": _("People have registered: the event cannot go back to draft.")})
     changed = [name for name in TIMING if name in changes and changes[name] != getattr(locked, name)]
-    if changed and locked.status != EventStatus.DRAFT and locked.registrations.exists():
+    if changed and registered:
         raise ValidationError(
             {name: _("People have registered: tell them before moving it, or cancel it.") for name in changed}
         )
-    if changes.get("status") == EventStatus.HELD and locked.ends_at > timezone.now():
+    if "capacity" in changes and changes["capacity"] is not None and changes["capacity"] < registered:
+        raise ValidationError(
+            {"capacity": _("%(count)s people have registered: the places cannot be fewer.") % {"count": registered}}
+        )
+    if status == EventStatus.HELD and locked.ends_at > timezone.now():
         raise ValidationError({"status": _("An event is held once it has ended.")})
+    cancelled = status == EventStatus.CANCELLED and locked.status != EventStatus.CANCELLED
     for name, value in changes.items():
         if name != "fields":
             setattr(locked, name, value)
@@ -130,4 +157,24 @@ def update_event(*, actor, event: MatchmakingEvent, changes: dict) -> Matchmakin
     locked.save()
     if "fields" in changes:
         locked.fields.set(changes["fields"])
+    if cancelled and registered:
+        _tell_registrants_cancelled(locked)
     return locked
+
+
+def _tell_registrants_cancelled(event: MatchmakingEvent) -> None:
+    from django.urls import reverse
+    from django.utils.translation import gettext_noop
+
+    from notifications.kinds import Kind
+    from notifications.services import notify
+
+    notify(
+        [r.user for r in event.registrations.select_related("user")],
+        kind=Kind.EVENT_REMINDER,
+        subject=gettext_noop("Cancelled: %(title)s"),
+        body=gettext_noop("The event “%(title)s” on %(day)s is cancelled; its meetings will not take place."),
+        url=reverse("web-event-detail", args=[event.pk]),
+        title=event.title,
+        day=timezone.localtime(event.starts_at).date().isoformat(),
+    )

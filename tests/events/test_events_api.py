@@ -371,3 +371,17 @@ def test_an_event_is_not_moved_into_another_organisers_programme(as_user, world)
     response = as_user("organiser").patch(f"/api/v1/events/{event['id']}/", {"programme": theirs.pk}, format="json")
     assert response.status_code == 400 and "programme" in response.json()["error"]["fields"]
     assert MatchmakingEvent.objects.get(pk=event["id"]).programme_id is None
+
+
+def test_asking_to_plan_again_while_a_plan_is_under_way_follows_the_same_job(as_user, world):
+    from events.models import ProgrammeTheme, Room, Venue
+
+    from ..factories import technical_field
+
+    Room.objects.create(venue=Venue.objects.create(name="科创岛"), name="A", capacity=80, tables=10)
+    programme = Programme.objects.create(name="计划", year=2027, organiser=world.users["organiser"])
+    ProgrammeTheme.objects.create(programme=programme, field=technical_field("new-energy"), wanted_events=2)
+    first = as_user("organiser").post(f"/api/v1/programmes/{programme.pk}/plan/")
+    second = as_user("organiser").post(f"/api/v1/programmes/{programme.pk}/plan/")  # the first is still queued
+    assert first.status_code == second.status_code == 202
+    assert first.json()["id"] == second.json()["id"] and first.json()["state"] == "queued"

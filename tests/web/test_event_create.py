@@ -156,3 +156,51 @@ def test_only_the_events_organiser_changes_it(world, room):
         assert response.status_code in (403, 404), name
     event.refresh_from_db()
     assert event.title == "储能技术对接会"
+
+
+def test_a_two_day_event_keeps_its_days_when_its_title_is_changed(world, room):
+    client = client_for(world, "organiser")
+    client.post("/organiser/events/new/", form(room))
+    event = MatchmakingEvent.objects.get()
+    MatchmakingEvent.objects.filter(pk=event.pk).update(
+        ends_at=event.ends_at + timedelta(days=1), starts_at=event.starts_at + timedelta(seconds=30)
+    )
+    event.refresh_from_db()
+    before = (event.starts_at, event.ends_at)
+    page = client.get(f"/organiser/events/{event.pk}/edit/").content.decode()
+    assert "spans several days" in page
+    response = client.post(f"/organiser/events/{event.pk}/edit/", form(room, title="两天的对接会", ends="08:00"))
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.title == "两天的对接会" and (event.starts_at, event.ends_at) == before
+
+
+def test_once_people_registered_an_event_does_not_go_back_to_draft_nor_lose_places(world, room, as_user):
+    from events.models import Registration
+
+    client_for(world, "organiser").post("/organiser/events/new/", form(room))
+    event = MatchmakingEvent.objects.get()
+    for name in ("ent_a", "inst_a"):
+        Registration.objects.create(event=event, user=world.users[name], side="enterprise" if name == "ent_a" else "holder")
+    api = as_user("organiser")
+    draft = api.patch(f"/api/v1/events/{event.pk}/", {"status": "draft"}, format="json")
+    assert draft.status_code == 400 and "status" in draft.json()["error"]["fields"]
+    fewer = api.patch(f"/api/v1/events/{event.pk}/", {"capacity": 1}, format="json")
+    assert fewer.status_code == 400 and "capacity" in fewer.json()["error"]["fields"]
+    event.refresh_from_db()
+    assert (event.status, event.capacity) == (EventStatus.OPEN, 60)
+
+
+def test_cancelling_an_event_tells_its_registrants_and_a_cancelled_event_stays_so(world, room, as_user):
+    from events.models import Registration
+    from notifications.models import Notification
+
+    client_for(world, "organiser").post("/organiser/events/new/", form(room))
+    event = MatchmakingEvent.objects.get()
+    Registration.objects.create(event=event, user=world.users["ent_a"], side="enterprise")
+    api = as_user("organiser")
+    assert api.patch(f"/api/v1/events/{event.pk}/", {"status": "cancelled"}, format="json").status_code == 200
+    assert Notification.objects.get(user=world.users["ent_a"]).kind == "event_reminder"
+    again = api.patch(f"/api/v1/events/{event.pk}/", {"status": "open"}, format="json")
+    assert again.status_code == 400
+    assert MatchmakingEvent.objects.get(pk=event.pk).status == EventStatus.CANCELLED
