@@ -109,7 +109,13 @@ def create_event(*, organiser, fields=(), **values) -> MatchmakingEvent:
 # back to draft only while nobody has registered; held and cancelled events are not changed)
 NEXT_STATUSES = {
     EventStatus.DRAFT: {EventStatus.DRAFT, EventStatus.OPEN, EventStatus.CANCELLED},
-    EventStatus.OPEN: {EventStatus.OPEN, EventStatus.DRAFT, EventStatus.CLOSED, EventStatus.CANCELLED, EventStatus.HELD},
+    EventStatus.OPEN: {
+        EventStatus.OPEN,
+        EventStatus.DRAFT,
+        EventStatus.CLOSED,
+        EventStatus.CANCELLED,
+        EventStatus.HELD,
+    },
     EventStatus.CLOSED: {EventStatus.CLOSED, EventStatus.OPEN, EventStatus.CANCELLED, EventStatus.HELD},
 }
 
@@ -129,8 +135,10 @@ def update_event(*, actor, event: MatchmakingEvent, changes: dict) -> Matchmakin
     status = changes.get("status", locked.status)
     if status not in NEXT_STATUSES[locked.status]:
         raise ValidationError(
-            {"status": _("An event that is “%(now)s” cannot be set to “%(then)s”.")
-            % {"now": locked.get_status_display(), "then": EventStatus(status).label}}
+            {
+                "status": _("An event that is “%(now)s” cannot be set to “%(then)s”.")
+                % {"now": locked.get_status_display(), "then": EventStatus(status).label}
+            }
         )
     if status == EventStatus.DRAFT and locked.status != EventStatus.DRAFT and registered:
         raise ValidationError({"status": _("People have registered: the event cannot go back to draft.")})

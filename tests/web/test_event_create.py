@@ -181,7 +181,9 @@ def test_once_people_registered_an_event_does_not_go_back_to_draft_nor_lose_plac
     client_for(world, "organiser").post("/organiser/events/new/", form(room))
     event = MatchmakingEvent.objects.get()
     for name in ("ent_a", "inst_a"):
-        Registration.objects.create(event=event, user=world.users[name], side="enterprise" if name == "ent_a" else "holder")
+        Registration.objects.create(
+            event=event, user=world.users[name], side="enterprise" if name == "ent_a" else "holder"
+        )
     api = as_user("organiser")
     draft = api.patch(f"/api/v1/events/{event.pk}/", {"status": "draft"}, format="json")
     assert draft.status_code == 400 and "status" in draft.json()["error"]["fields"]
