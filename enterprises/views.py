@@ -165,18 +165,30 @@ def need_suggestions(request, pk):
         .order_by("-score", "id")[:30]
     )
     matches = list(matches)
+    from matchmaking import fit
+
     asked: dict[int, set] = {}
-    for match_id, kind in MatchNote.objects.filter(match__need=need, author=request.user).values_list(
-        "match_id", "kind"
-    ):
+    for match_id, kind in MatchNote.objects.filter(
+        match__need=need, author__enterprise_id=need.enterprise_id
+    ).values_list("match_id", "kind"):
         asked.setdefault(match_id, set()).add(kind)
-    for match in matches:  # what this reader already asked the broker, and what is left to ask
+    for match in matches:  # what the enterprise already asked the broker, and what is left to ask
         done = asked.get(match.pk, set())
         match.asked = [
             NoteKind(kind).label for kind in (NoteKind.INTRODUCTION_REQUEST, NoteKind.MEETING_REQUEST) if kind in done
         ]
-        match.may_ask = [(k, label) for k, label in RequestForm.base_fields["kind"].choices if k not in done]
-    return render(request, "enterprise/suggestions.html", {"need": need, "matches": matches, "form": RequestForm()})
+        # once the broker introduced the parties, they talk to each other: nothing left to ask
+        open_to_ask = match.stage in (Stage.SUGGESTED, Stage.SHORTLISTED)
+        match.may_ask = [
+            (k, label) for k, label in RequestForm.base_fields["kind"].choices if k not in done and open_to_ask
+        ]
+    weak = [m for m in matches if fit.verdict(m.score) == "none" and not m.asked]
+    fitting = [m for m in matches if m not in weak]
+    return render(
+        request,
+        "enterprise/suggestions.html",
+        {"need": need, "matches": fitting, "weak": weak, "form": RequestForm()},
+    )
 
 
 @login_required

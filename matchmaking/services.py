@@ -580,6 +580,15 @@ REQUEST_SUBJECTS = {
 
 
 @transaction.atomic
+def _side_members(actor):
+    """The actor and its colleagues (the members of its institution or enterprise)."""
+    if actor.role == Role.INSTITUTION and actor.institution_id:
+        return User.objects.filter(role=Role.INSTITUTION, institution_id=actor.institution_id)
+    if actor.role == Role.ENTERPRISE and actor.enterprise_id:
+        return User.objects.filter(role=Role.ENTERPRISE, enterprise_id=actor.enterprise_id)
+    return User.objects.filter(pk=actor.pk)
+
+
 def request_on_match(*, match: Match, actor, kind: str, message: str = "") -> MatchNote:
     """A party asks the broker for an introduction or a meeting; the broker is e-mailed."""
     if not may_request_on_match(actor, match):
@@ -593,8 +602,9 @@ def request_on_match(*, match: Match, actor, kind: str, message: str = "") -> Ma
     )
     if match.stage in (Stage.DECLINED, Stage.WITHDRAWN, Stage.CONTRACT_SIGNED):
         raise ValidationError({"kind": _("This match is closed.")})
-    if MatchNote.objects.filter(match=match, author=actor, kind=kind).exists():
-        raise ValidationError({"kind": _("You have already asked; the broker will be in touch.")})
+    if MatchNote.objects.filter(match=match, kind=kind, author__in=_side_members(actor)).exists():
+        # once per side: a colleague's request for the same thing stands for the organisation
+        raise ValidationError({"kind": _("Your organisation has already asked; the broker will be in touch.")})
     note = MatchNote.objects.create(match=match, author=actor, kind=kind, text=(message or "").strip()[:2000])
     brokers = [match.broker] if match.broker_id else list(User.objects.filter(role=Role.BROKER, is_active=True)[:5])
     notify(

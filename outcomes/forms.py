@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -43,16 +45,16 @@ class LicenceEvaluateForm(forms.Form):
         label=_("how the technology did in use"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
     payment_amount = forms.DecimalField(
-        label=_("payment (10k CNY)"), min_value=0, max_digits=14, decimal_places=2, required=False
+        label=_("payment (10k CNY)"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2, required=False
     )
     payment_due_on = forms.DateField(label=_("payment due"), widget=DATE, required=False)
 
     def clean(self):
         data = super().clean()
-        if data.get("keep"):
-            if not data.get("payment_amount"):
+        if data.get("keep"):  # a field already in error says what is wrong with it
+            if data.get("payment_amount") is None and "payment_amount" not in self.errors:
                 self.add_error("payment_amount", _("Keeping the licence needs the payment agreed."))
-            if not data.get("payment_due_on"):
+            if data.get("payment_due_on") is None and "payment_due_on" not in self.errors:
                 self.add_error("payment_due_on", _("Keeping the licence needs the date the payment is due."))
         return data
 

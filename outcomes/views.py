@@ -126,6 +126,9 @@ def record_contract(request, pk):
             return redirect("broker-match", pk=match.pk)
     from matchmaking.views import match_detail
 
+    messages.error(request, _("The contract was not recorded: see the form below."))
+    if form.non_field_errors():  # a form the match page may not show (the match cannot be signed now)
+        messages.error(request, " ".join(form.non_field_errors()))
     return match_detail(request, match.pk, contract_form=form, status=400)
 
 

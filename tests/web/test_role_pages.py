@@ -219,7 +219,7 @@ def test_enterprise_sees_suggestions_and_asks_for_an_introduction(world, matched
     assert MatchNote.objects.get(match=matched).kind == "introduction_request"
     assert mail.outbox[-1].to == ["broker@example.org"]
     card = client.get(f"/enterprise/needs/{matched.need_id}/suggestions/").content.decode()
-    assert "您已向技术经理人提出" in card and 'value="introduction_request"' not in card  # the card says so
+    assert "本单位已向技术经理人提出" in card and 'value="introduction_request"' not in card  # the card says so
     again = client.post(f"/enterprise/matches/{matched.pk}/request/", {"kind": "introduction_request"}, follow=True)
     assert "已经提出过" in again.content.decode() and MatchNote.objects.count() == 1
     assert again.redirect_chain[0][0].endswith(f"#m{matched.pk}")  # back at the card, not the top of the page
@@ -253,7 +253,8 @@ def test_broker_pipeline_note_introduction_and_contract(world, matched, django_c
         {"contract_type": "transfer", "title": "固态电解质转让合同", "amount": "-5", "signed_on": "2026-13-40"},
     )
     html = rejected.content.decode()
-    assert rejected.status_code == 400 and html.count('class="error"') == 2  # both, each beside its field
+    assert rejected.status_code == 400 and html.count('<p class="error" role="alert">') == 2  # each beside its field
+    assert '<details class="contract" id="contract" open>' in html  # the form is open, not collapsed
     assert 'value="固态电解质转让合同"' in html and not TechnologyContract.objects.exists()
     signed = client.post(
         f"/broker/matches/{matched.pk}/contract/",
