@@ -53,6 +53,7 @@ import hashlib
 import os
 import struct
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -79,6 +80,11 @@ from .base import (
 # A batch with at least this many vectors of a model, and at least as many as are stored, rebuilds
 # that model's HNSW index after the copy instead of inserting into it.
 BULK_REBUILD_MIN = 1000
+HEAL_EVERY_S = 60.0
+
+
+def _bulk_key(kind: str) -> str:
+    return "matching_index_bulk:" + kind
 MIN_PGVECTOR = (0, 8)
 TABLES = (
     "matching_index_entry",
@@ -214,6 +220,7 @@ class PostgresMatchingIndex(MatchingIndex):
         self._schema_ready = False
         self._dims: dict[tuple[str, str], int] = {}
         self._bulk_kinds: set[str] = set()  # kinds in a bulk load: their graphs are built at its end
+        self._healed: dict[str, float] = {}  # when each kind's graphs were last looked at
 
     @classmethod
     def from_settings(cls) -> "PostgresMatchingIndex":
@@ -341,7 +348,8 @@ class PostgresMatchingIndex(MatchingIndex):
         self._lock_kind(conn, kind)
         new_models = self._ensure_models(conn, kind, entries.values())
         ids = sorted(entries)
-        rebuild = self._indexes_to_rebuild(conn, kind, entries.values(), new_models)
+        deferred = self._graphs_deferred(conn, kind)
+        rebuild = [] if deferred else self._indexes_to_rebuild(conn, kind, entries.values(), new_models)
         old = self._delete_rows(conn, kind, ids)
         delta: Counter = Counter()
         documents, total_length = -len(old), -sum(length for _, length in old)
@@ -379,41 +387,77 @@ class PostgresMatchingIndex(MatchingIndex):
                     entry = entries[object_id]
                     for model in sorted(entry.vectors):
                         copy.write_row((kind, object_id, model, entry.audience, np.asarray(entry.vectors[model])))
-        if kind not in self._bulk_kinds:
+        if not deferred:
             for model, dim in new_models + rebuild:
                 self._create_vector_index(conn, kind, model, dim)
+            self._heal_graphs(conn, kind)
         self._apply_stats(conn, kind, documents, total_length, delta)
-        if len(ids) >= BULK_REBUILD_MIN and kind not in self._bulk_kinds:
+        if len(ids) >= BULK_REBUILD_MIN and not deferred:
             # fresh planner statistics after a bulk load (autovacuum would be minutes late): with
             # them the planner scans small tables exactly and uses the HNSW index on large ones
             conn.execute("ANALYZE matching_index_entry, matching_index_posting, matching_index_vector")
 
     @contextlib.contextmanager
     def bulk_load(self, kind: str, count: int):
-        """When the records about to be written at least double what is stored (a first load, a
-        re-centring pass over everything), the kind's HNSW graphs are dropped first and built
-        once after the last batch: inserting 100,000 vectors one by one into a graph takes about
-        an hour here, building it a few minutes. Dense reads of the kind scan exactly meanwhile
-        (slower, still right); a few records are written as usual."""
+        """When the records about to be written are at least as many as are stored (a first load,
+        an embed_all re-run or re-centring pass that rewrites everything), the kind's HNSW graphs
+        are dropped first and built once after the last batch: inserting 100,000 vectors one by
+        one into a graph takes about an hour here, building it a few minutes. Dense reads of the
+        kind scan exactly meanwhile (slower, still right); a few records are written as usual.
+        The load holds a session lock: other processes' writes leave the graphs to it, a second
+        load runs as ordinary writes, and if the loader dies (its connection closes) the next
+        ordinary write rebuilds what is missing (`_heal_graphs`)."""
         conn = self._connection()
         stored = conn.execute("SELECT count(*) FROM matching_index_entry WHERE kind = %s", (kind,)).fetchone()[0]
         if count < BULK_REBUILD_MIN or count < stored or kind in self._bulk_kinds:
             yield
             return
-        with conn.transaction():
-            self._lock_kind(conn, kind)
-            for model, _dim in self._models_of(conn, kind):
-                conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(_index_name(kind, model))))
-        self._bulk_kinds.add(kind)
+        if not conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (_bulk_key(kind),)).fetchone()[0]:
+            yield  # another process is loading this kind: it builds the graphs at its end
+            return
         try:
-            yield
-        finally:
-            self._bulk_kinds.discard(kind)
             with conn.transaction():
                 self._lock_kind(conn, kind)
-                for model, dim in self._models_of(conn, kind):
-                    self._create_vector_index(conn, kind, model, dim)
-            conn.execute("ANALYZE matching_index_entry, matching_index_posting, matching_index_vector")
+                for model, _dim in self._models_of(conn, kind):
+                    conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(_index_name(kind, model))))
+            self._bulk_kinds.add(kind)
+            try:
+                yield
+            finally:
+                self._bulk_kinds.discard(kind)
+                with conn.transaction():
+                    self._lock_kind(conn, kind)
+                    for model, dim in self._models_of(conn, kind):
+                        self._create_vector_index(conn, kind, model, dim)
+                conn.execute("ANALYZE matching_index_entry, matching_index_posting, matching_index_vector")
+        finally:
+            if not conn.closed:
+                conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (_bulk_key(kind),))
+
+    def _graphs_deferred(self, conn, kind: str) -> bool:
+        """A bulk load of this kind is under way (here, or in another process holding its lock):
+        the graphs are its to build."""
+        if kind in self._bulk_kinds:
+            return True
+        free = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (_bulk_key(kind),)).fetchone()[0]
+        if free:
+            conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (_bulk_key(kind),))
+        return not free
+
+    def _heal_graphs(self, conn, kind: str) -> None:
+        """Build any graph of this kind that is missing (a bulk load that died before its end),
+        looked at once a minute per process and kind."""
+        now = time.monotonic()
+        if now - self._healed.get(kind, -HEAL_EVERY_S) < HEAL_EVERY_S:
+            return
+        self._healed[kind] = now
+        missing = conn.execute(
+            "SELECT model, dim FROM matching_index_model"
+            " WHERE kind = %s AND to_regclass(quote_ident(index_name)) IS NULL ORDER BY model",
+            (kind,),
+        ).fetchall()
+        for model, dim in missing:
+            self._create_vector_index(conn, kind, model, dim)
 
     def _indexes_to_rebuild(self, conn, kind: str, entries, new_models) -> list[tuple[str, int]]:
         """Models whose HNSW graph this batch at least doubles: building the graph anew after the

@@ -309,6 +309,36 @@ def test_a_failed_bulk_load_still_leaves_the_graph_built(index):
     assert _has_graph(index) and index.count(KIND) == 1100
 
 
+def test_a_bulk_load_that_died_is_healed_by_the_next_write(index, monkeypatch):
+    import matchmaking.index.postgres as backend
+
+    rng = np.random.default_rng(12)
+    index.upsert([entry(i, ["x"], {"mini": unit(rng, 16)}) for i in range(10)])
+    with psycopg.connect(index.dsn, autocommit=True) as loader:  # a loader killed after its drop
+        name = loader.execute("SELECT index_name FROM matching_index_model WHERE kind = %s", (KIND,)).fetchone()[0]
+        loader.execute(f'DROP INDEX "{name}"')
+    assert not _has_graph(index)
+    monkeypatch.setattr(backend, "HEAL_EVERY_S", 0.0)
+    index.upsert([entry(11, ["x"], {"mini": unit(rng, 16)})])
+    assert _has_graph(index)
+
+
+def test_writes_from_another_process_leave_the_graphs_to_a_bulk_load_under_way(index):
+    rng = np.random.default_rng(13)
+    other = PostgresMatchingIndex(index.dsn)  # another process: its own connection, no shared memory
+    try:
+        index.upsert([entry(i, ["x"], {"mini": unit(rng, 16)}) for i in range(10)])
+        with index.bulk_load(KIND, 5000):
+            other.upsert([entry(i, ["x"], {"mini": unit(rng, 16)}) for i in range(10, 1200)])  # >= stored
+            assert not _has_graph(index)  # not rebuilt midway by the other writer
+            with other.bulk_load(KIND, 5000):  # a second load runs as ordinary writes
+                other.upsert([entry(1300, ["x"], {"mini": unit(rng, 16)})])
+            assert not _has_graph(index)
+        assert _has_graph(index) and index.count(KIND) == 1201
+    finally:
+        other.close()
+
+
 INJECTIONS = [
     "'; DROP TABLE matching_index_entry; --",
     "a:b",
