@@ -22,13 +22,14 @@ def render(source, params: dict) -> str:
     """A stored source (a msgid, or a (singular, plural) pair) in the current language."""
     if isinstance(source, (list, tuple)):
         singular, plural = source
-        text = translation.ngettext(singular, plural, int(params.get("count") or 0))
+        count = int(params.get("count") or 0)
+        text, original = translation.ngettext(singular, plural, count), singular if count == 1 else plural
     else:
-        singular = text = translation.gettext(source)
+        original = text = translation.gettext(source)
     try:
         return text % params
-    except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
-        return singular % params
+    except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder: the source
+        return original % params
 
 
 def email_users(users, subject, body, *, url: str = "", **params) -> None:

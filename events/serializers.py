@@ -48,12 +48,6 @@ class ProgrammeSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "organiser", "created_at"]
 
 
-class PlanSummarySerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    wanted = serializers.IntegerField()
-    advice = serializers.ListField(child=serializers.CharField())
-
-
 class RoomSerializer(serializers.ModelSerializer):
     closed_dates = serializers.ListField(
         child=serializers.DateField(), required=False, write_only=True, help_text="Days the room cannot be used"

@@ -241,7 +241,9 @@ class NeedAnalysisView(APIView):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Interest expressed: my own, or (brokers) the interest sent to me", tags=["matching"]),
+    list=extend_schema(
+        summary="Interest expressed: my organisation's, or (brokers) the interest sent to me", tags=["matching"]
+    ),
     create=extend_schema(
         summary="Express interest: an institution in a public need, an enterprise in an achievement",
         tags=["matching"],

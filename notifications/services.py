@@ -109,7 +109,8 @@ def save_settings(*, user, choices: dict[str, tuple[bool, bool]]) -> None:
 def purge_old(*, now=None) -> int:
     """Deletes read notifications older than NOTIFICATIONS_KEEP_READ_DAYS and any older than
     NOTIFICATIONS_KEEP_DAYS (e-mail-only records, which are never read, included); returns how
-    many. The "once until read" rule looks back a week at most, so nothing it needs is lost."""
+    many. The "once until read" rule asks only of unread ones (kept for NOTIFICATIONS_KEEP_DAYS)
+    and of e-mail-only ones of the last week, so both keeping times must stay above a week."""
     now = now or timezone.now()
     read_before = now - timedelta(days=settings.NOTIFICATIONS_KEEP_READ_DAYS)
     any_before = now - timedelta(days=settings.NOTIFICATIONS_KEEP_DAYS)

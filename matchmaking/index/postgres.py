@@ -85,6 +85,8 @@ HEAL_EVERY_S = 60.0
 
 def _bulk_key(kind: str) -> str:
     return "matching_index_bulk:" + kind
+
+
 MIN_PGVECTOR = (0, 8)
 TABLES = (
     "matching_index_entry",

@@ -402,7 +402,10 @@ def test_an_unknown_holiday_country_fails_the_start_up_check(settings):
     assert not [e for e in run_checks() if e.id.startswith("events.")]
 
 
-def test_planning_without_a_room_says_so_at_once_and_queues_nothing(world):
+def test_planning_without_a_room_says_so_at_once_and_queues_nothing(world, monkeypatch):
+    from events import jobs
+
+    monkeypatch.setattr(jobs, "start_plan", lambda *a, **k: pytest.fail("a job was queued"))
     empty = Programme.objects.create(name="无场地", year=2027, organiser=world.users["organiser"])
     ProgrammeTheme.objects.create(programme=empty, field=technical_field("new-energy"), wanted_events=3)
     response = organiser(world).post(f"/organiser/programmes/{empty.pk}/plan/", follow=True)
