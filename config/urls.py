@@ -150,6 +150,7 @@ urlpatterns = [
     path("organiser/events/new/", events_views.event_create, name="organiser-event-create"),
     path("organiser/events/<id:pk>/move/", events_views.event_move, name="organiser-event-move"),
     path("organiser/events/<id:pk>/edit/", events_views.event_edit, name="organiser-event-edit"),
+    path("organiser/events/<id:pk>/cancel/", events_views.event_cancel, name="organiser-event-cancel"),
     path("dashboard/", outcomes_views.dashboard, name="dashboard"),
     path("contracts/", outcomes_views.contract_list, name="web-contracts"),
     path("contracts/licences/<id:pk>/evaluate/", outcomes_views.licence_evaluate_step, name="web-licence-evaluate"),

@@ -296,6 +296,8 @@ class EventForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.event = event
+        if event is not None and event.status != "draft":
+            del self.fields["open_now"]  # an open event stays open here (cancelling is its own button)
         if event is not None and self.spans_days(event):
             # one day and two times cannot hold it: its times stay as they are (Move changes them)
             for name in ("day", "starts", "ends"):

@@ -583,6 +583,23 @@ def event_edit(request, pk):
     return render(request, "organiser/event_form.html", {"form": form, "event": event})
 
 
+@login_required
+@require_POST
+def event_cancel(request, pk):
+    """The organiser cancels a draft or open event; its registrants are told (services.update_event)."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    event = _managed_event(request, pk)
+    try:
+        services.update_event(actor=request.user, event=event, changes={"status": "cancelled"})
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Cancelled: %(title)s") % {"title": event.title})
+    return redirect("organiser-event", pk=event.pk)
+
+
 def _same_day(one, other) -> bool:
     if one is None or other is None:
         return one is other

@@ -486,18 +486,20 @@ STAGE_NEWS = {
 def _tell_stage(match: Match, stage: str) -> None:
     """Each side hears it about its own record, so nothing the other side keeps to brokers is named."""
     subject = STAGE_NEWS[stage]
-    notify(
-        _need_people(match),
-        kind=Kind.MATCH_STAGE,
-        subject=subject,
-        url=reverse("enterprise-need-suggestions", args=[match.need_id]),
-        record=match.need.title,
-    )
+    need_url = reverse("enterprise-need-suggestions", args=[match.need_id])
+    achievement_url = reverse("web-achievement", args=[match.achievement_id])
+    if stage == Stage.CONTRACT_SIGNED:  # both parties' contract, where its licence steps are
+        from outcomes.models import TechnologyContract
+
+        contract_id = TechnologyContract.objects.filter(match=match).values_list("pk", flat=True).first()
+        if contract_id:
+            need_url = achievement_url = f"{reverse('web-contracts')}?contract={contract_id}"
+    notify(_need_people(match), kind=Kind.MATCH_STAGE, subject=subject, url=need_url, record=match.need.title)
     notify(
         _achievement_people(match),
         kind=Kind.MATCH_STAGE,
         subject=subject,
-        url=reverse("web-achievement", args=[match.achievement_id]),
+        url=achievement_url,
         record=match.achievement.title,
     )
 

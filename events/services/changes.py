@@ -145,7 +145,10 @@ def update_event(*, actor, event: MatchmakingEvent, changes: dict) -> Matchmakin
     changed = [name for name in TIMING if name in changes and changes[name] != getattr(locked, name)]
     if changed and registered:
         raise ValidationError(
-            {name: _("People have registered: tell them before moving it, or cancel it.") for name in changed}
+            {
+                name: _("People have registered and planned by this: it stays (cancel the event to change it).")
+                for name in changed
+            }
         )
     if "capacity" in changes and changes["capacity"] is not None and changes["capacity"] < registered:
         raise ValidationError(

@@ -162,3 +162,29 @@ def test_the_contracts_page_reads_a_fixed_number_of_queries(world, count):
         assert client.get("/contracts/").status_code == 200
     # session, user, unread count, page count, the page's contracts with their licences
     assert len(queries) == 5, [q["sql"] for q in queries]
+
+
+def test_the_parties_are_told_of_a_recorded_contract_with_a_link_to_it(world):
+    from matchmaking.models import Match
+    from notifications.models import Notification
+    from outcomes.contracts import contract_create
+
+    from ..factories import make_achievement, make_need
+
+    match = Match.objects.create(
+        need=make_need(world.ent_a, title="储能需求"),
+        achievement=make_achievement(world.inst_a, title="储能成果"),
+        score=0.7,
+        stage="negotiating",
+        broker=world.users["broker"],
+    )
+    contract = contract_create(
+        actor=world.users["broker"],
+        contract_type="transfer",
+        title="储能转让",
+        amount=Decimal("50"),
+        signed_on=timezone.localdate(),
+        match=match,
+    )
+    urls = set(Notification.objects.filter(kind="match_stage").values_list("user__username", "url"))
+    assert urls == {("ent_a", f"/contracts/?contract={contract.pk}"), ("inst_a", f"/contracts/?contract={contract.pk}")}

@@ -206,3 +206,21 @@ def test_cancelling_an_event_tells_its_registrants_and_a_cancelled_event_stays_s
     again = api.patch(f"/api/v1/events/{event.pk}/", {"status": "open"}, format="json")
     assert again.status_code == 400
     assert MatchmakingEvent.objects.get(pk=event.pk).status == EventStatus.CANCELLED
+
+
+def test_the_organiser_cancels_an_event_on_its_page_and_its_registrants_are_told(world, room):
+    from events.models import Registration
+    from notifications.models import Notification
+
+    client = client_for(world, "organiser")
+    client.post("/organiser/events/new/", form(room))
+    event = MatchmakingEvent.objects.get()
+    Registration.objects.create(event=event, user=world.users["inst_a"], side="holder")
+    page = client.get(f"/organiser/events/{event.pk}/").content.decode()
+    assert "1 registrant is told" in page and 'id="cancel-event"' in page
+    assert client_for(world, "ent_a").post(f"/organiser/events/{event.pk}/cancel/").status_code in (403, 404)
+    assert MatchmakingEvent.objects.get(pk=event.pk).status == EventStatus.OPEN
+    client.post(f"/organiser/events/{event.pk}/cancel/")
+    assert MatchmakingEvent.objects.get(pk=event.pk).status == EventStatus.CANCELLED
+    assert Notification.objects.filter(user=world.users["inst_a"], kind="event_reminder").count() == 1
+    assert 'id="cancel-event"' not in client.get(f"/organiser/events/{event.pk}/").content.decode()
