@@ -91,7 +91,7 @@ class MatchSource(Source):
             match=self.row,
             actor=actor,
             to_stage=Stage.CONTRACT_SIGNED,
-            note=f"contract {contract.pk}",
+            note=contract.title,  # the contract by its name (a note is shown as written, in any language)
             check_actor=False,  # decided by may_record: its broker or the committee
         )
 

@@ -21,7 +21,7 @@ from .charts import horizontal_bars, vertical_bars
 from .contracts import contract_create
 from .exporting import indicator_names, target_basis
 from .forms import ContractForm, LicenceEvaluateForm, LicencePaidForm
-from .permissions import can_report, contracts_visible_to, licences_visible_to, may_act_on_licence
+from .permissions import can_report, contracts_visible_to, is_committee, licences_visible_to, may_act_on_licence
 
 
 def _year(request) -> int:
@@ -169,7 +169,7 @@ def contract_list(request, *, bound=None, status=200):
     return render(
         request,
         "contracts/list.html",
-        {"page": page, "contracts": page.object_list, "only": only},
+        {"page": page, "contracts": page.object_list, "only": only, "committee": is_committee(request.user)},
         status=status,
     )
 
