@@ -12,7 +12,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class ContractForm(forms.Form):
     contract_type = forms.ChoiceField(label=_("type"), choices=ContractType.choices)
     title = forms.CharField(label=_("title"), max_length=300)
-    amount = forms.DecimalField(label=_("amount (10k CNY)"), min_value=0, max_digits=14, decimal_places=2)
+    amount = forms.DecimalField(label=_("amount (× CNY 10,000)"), min_value=0, max_digits=14, decimal_places=2)
     signed_on = forms.DateField(label=_("signing date"), widget=DATE)
     registration_number = forms.CharField(label=_("registration number"), max_length=40, required=False)
     free_use_until = forms.DateField(
@@ -45,7 +45,7 @@ class LicenceEvaluateForm(forms.Form):
         label=_("how the technology did in use"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
     payment_amount = forms.DecimalField(
-        label=_("payment (10k CNY)"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2, required=False
+        label=_("payment (× CNY 10,000)"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2, required=False
     )
     payment_due_on = forms.DateField(label=_("payment due"), widget=DATE, required=False)
 
