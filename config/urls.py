@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -81,6 +82,10 @@ api_v1 = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="swagger-ui"),
     path("", include(router.urls)),
 ]
+
+# the admin in the platform's name and the reader's language (not "Django administration")
+admin.site.site_header = admin.site.site_title = gettext_lazy("TechBridge administration")
+admin.site.index_title = gettext_lazy("Platform data")
 
 urlpatterns = [
     path("", onboarding_views.start, name="home"),

@@ -45,4 +45,10 @@ def test_the_chinese_admin_names_every_model_in_chinese(world):
     names = [name for app, name in found if app in ours | {"onboarding"}]
     english = [name for name in names if re.fullmatch(r"[A-Za-z][A-Za-z \-]+", name)]
     assert names and english == [], english
+    captions = re.findall(r'<caption>\s*<a href="/admin/([a-z_]+)/"[^>]*>([^<]+)</a>', index)
+    english_apps = [
+        name for app, name in captions if app in ours and re.fullmatch(r"[A-Za-z][A-Za-z \-]+", name.strip())
+    ]
+    assert captions and english_apps == [], english_apps
+    assert "科创桥管理" in index and "Django" not in re.sub(r"<[^>]+>", " ", index).split("科创桥管理")[0]
     assert client  # the staff flags are set by _admin_client
