@@ -91,3 +91,11 @@ def list_separator(kind=""):
 def enumeration(items, kind=""):
     """The items joined with the reader's language's list punctuation."""
     return _separator(kind).join(str(item) for item in items)
+
+
+@register.simple_tag
+def colon():
+    """After a label, in the reader's language's punctuation (a full-width colon in Chinese)."""
+    from django.utils.translation import get_language
+
+    return "：" if (get_language() or "").startswith("zh") else ": "

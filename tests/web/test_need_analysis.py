@@ -71,7 +71,7 @@ def test_an_enterprise_analyses_its_draft_and_takes_suggestions(live_server, pag
     page.click("#analysis button[data-take=keywords]")
     keywords = page.input_value("#id_keywords")
     assert keywords.startswith("电池安全，") and "热失控" in keywords
-    assert page.locator("script").count() == 1  # one handler: a second one overwrote the keywords
+    assert page.locator("main script").count() == 1  # one handler: a second one overwrote the keywords
     page.click("#analysis button[data-take=field] >> nth=0")
     assert page.eval_on_selector("#id_field", "s => s.options[s.selectedIndex].text") == "新能源"
     page.fill("#id_keywords", keywords + "，液冷")  # still editable

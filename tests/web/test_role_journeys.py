@@ -97,6 +97,8 @@ def test_enterprise_posts_a_need_and_asks_for_an_introduction(live_server, page,
     page.wait_for_selector("text=已保存")
 
     page.goto(f"{live_server.url}/enterprise/needs/{need.pk}/suggestions/")
+    if page.locator("#weak").count():  # the test encoder scores every pair weak: they are folded away
+        page.click("#weak summary")
     assert "固态锂电池电解质" in page.inner_text("main")
     page.fill("input[name=message]", "希望尽快对接")
     page.click("button:text('发送')")
