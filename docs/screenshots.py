@@ -18,6 +18,7 @@ PAGES = [
     ("ent01", "/enterprise/needs/", "enterprise-needs"),
     ("organiser1", "/organiser/calendar/", "organiser-calendar"),
     ("organiser1", "/dashboard/", "organiser-dashboard"),
+    ("broker01", "/contracts/", "contracts"),
 ]
 
 
