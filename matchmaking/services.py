@@ -581,7 +581,6 @@ REQUEST_SUBJECTS = {
 }
 
 
-@transaction.atomic
 def _side_members(actor):
     """The actor and its colleagues (the members of its institution or enterprise)."""
     if actor.role == Role.INSTITUTION and actor.institution_id:
@@ -591,6 +590,7 @@ def _side_members(actor):
     return User.objects.filter(pk=actor.pk)
 
 
+@transaction.atomic
 def request_on_match(*, match: Match, actor, kind: str, message: str = "") -> MatchNote:
     """A party asks the broker for an introduction or a meeting; the broker is e-mailed."""
     if not may_request_on_match(actor, match):

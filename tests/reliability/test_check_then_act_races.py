@@ -62,7 +62,7 @@ def test_two_requests_on_one_match_at_once_make_one_note(world, monkeypatch):
         MatchNote.objects.all().delete()
         mail.outbox.clear()
         results = race([ask, ask])
-        assert sorted(results, key=str) == ["asked", {"kind": ["您已经提出过请求，技术经理人会与您联系。"]}], results
+        assert sorted(results, key=str) == ["asked", {"kind": ["本单位已经提出过，技术经理人会与您联系。"]}], results
         assert MatchNote.objects.filter(match=match, kind=NoteKind.MEETING_REQUEST).count() == 1
         assert [m.to for m in mail.outbox] == [["broker@example.cn"]]  # the broker is e-mailed once
 
