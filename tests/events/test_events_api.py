@@ -9,7 +9,8 @@ from ..factories import at_the_door
 
 
 def event_payload(**overrides):
-    start = timezone.now().replace(microsecond=0) + timedelta(days=10)
+    # 09:00 local ten days ahead: at a fixed hour, so that "a window outside the event" is outside at any time of day
+    start = (timezone.localtime() + timedelta(days=10)).replace(hour=9, minute=0, second=0, microsecond=0)
     payload = {
         "title": "新能源成果对接会",
         "field_codes": ["new-energy"],
